@@ -1,0 +1,2 @@
+/** @cpppo/automata: composable state machines and regex → DFA for incremental parsing. */
+export {};
