@@ -1,20 +1,325 @@
 /**
  * @cpppo/cip-codec: every byte of EtherNet/IP and CIP as pure functions over Uint8Array.
- * The public API is re-exported here by name; each section belongs to one module group.
+ * The public API is re-exported here by name, module by module.
  */
 
+export type {
+  AttributeResult,
+  AttributeSizeResolver,
+  AttributeValue,
+  GetAttributeListReply,
+  GetAttributeListRequest,
+  GetAttributeSingleRequest,
+  GetAttributesAllRequest,
+  SetAttributeListReply,
+  SetAttributeListRequest,
+  SetAttributeSingleRequest,
+} from "./attributes.js";
+export {
+  DEFAULT_MAX_ATTRIBUTES,
+  getAttributeListRequest,
+  getAttributeSingleRequest,
+  getAttributesAllRequest,
+  setAttributeSingleRequest,
+} from "./attributes.js";
+export type {
+  ForwardCloseFailure,
+  ForwardCloseReply,
+  ForwardCloseRequest,
+  ForwardOpenFailure,
+  ForwardOpenFields,
+  ForwardOpenOptions,
+  ForwardOpenReply,
+  ForwardOpenRequest,
+  NetworkConnectionParameters,
+  UnconnectedSendOptions,
+  UnconnectedSendReply,
+  UnconnectedSendRequest,
+} from "./connection-manager.js";
+export {
+  ConnectionPriority,
+  ConnectionType,
+  connectionManagerPath,
+  decodeNetworkConnectionParameters,
+  encodeNetworkConnectionParameters,
+  forwardCloseRequest,
+  forwardOpenRequest,
+  MAX_STANDARD_CONNECTION_SIZE,
+  unconnectedSend,
+} from "./connection-manager.js";
+export type {
+  ConnectedAddressItem,
+  ConnectedDataItem,
+  CpfItem,
+  CpfLimits,
+  LegacyReplyItem,
+  ListIdentityItem,
+  ListServicesItem,
+  NullAddressItem,
+  RawCpfItem,
+  SequencedAddressItem,
+  SockaddrInfoItem,
+  UnconnectedDataItem,
+} from "./cpf.js";
+export {
+  CPF_ITEM_HEADER_SIZE,
+  CpfItemType,
+  cpfItemDataSize,
+  cpfItemTypeId,
+  DEFAULT_MAX_CPF_ITEMS,
+  decodeCpf,
+  decodeCpfBytes,
+  decodeCpfItem,
+  encodeCpf,
+  encodeCpfBytes,
+  encodeCpfItem,
+  ListServicesCapability,
+  sizeOfCpf,
+  sizeOfCpfItem,
+} from "./cpf.js";
+export type {
+  EncapsulationBody,
+  EncapsulationFrame,
+  EncapsulationFrameInit,
+  EncapsulationHeader,
+  EncapsulationHeaderInit,
+  EncapsulationLimits,
+  ListBody,
+  NopBody,
+  RawBody,
+  RegisterSessionBody,
+  SendDataBody,
+  UnRegisterSessionBody,
+} from "./encapsulation.js";
+export {
+  decodeEncapsulation,
+  decodeHeader,
+  ENCAPSULATION_HEADER_SIZE,
+  EncapsulationCommand,
+  EncapsulationStatus,
+  encodeEncapsulation,
+  encodeHeader,
+  MAX_ENCAPSULATION_LENGTH,
+  SENDER_CONTEXT_SIZE,
+  sizeOfEncapsulation,
+  sizeOfEncapsulationBody,
+  writeEncapsulation,
+} from "./encapsulation.js";
+export type { ElectronicKey, EPath, PathLimits, PathSizeOptions, Segment } from "./epath.js";
+export {
+  decodePath,
+  decodePathWithSize,
+  EPathSegment,
+  encodePath,
+  encodePathBytes,
+  encodePathWithSize,
+  encodeSegment,
+  formatEPath,
+  parseEPath,
+  sizeOfPath,
+  sizeOfPathWithSize,
+  sizeOfSegment,
+} from "./epath.js";
 export type { DecodeFailure, FieldPath } from "./errors.js";
 export { CipDecodeError, CipEncodeError, CpppoError, formatPath } from "./errors.js";
+export type {
+  CipMessage,
+  EnipDecodeOptions,
+  EnipMessage,
+  SendRRDataInit,
+  SendUnitDataInit,
+} from "./frame.js";
+export {
+  decodeEnipMessage,
+  encodeSendRRData,
+  encodeSendUnitData,
+  sizeOfSendRRData,
+  sizeOfSendUnitData,
+} from "./frame.js";
+export type { EnipFramerOptions } from "./framer.js";
+export { EnipFramer } from "./framer.js";
 export { fromHex, hexExcerpt, toHex } from "./hex.js";
+export type {
+  GetInstanceAttributeListReply,
+  GetInstanceAttributeListRequest,
+  ReadModifyWriteTagRequest,
+  ReadTagFragmentedRequest,
+  ReadTagReply,
+  ReadTagRequest,
+  ReadTemplateReply,
+  ReadTemplateRequest,
+  SymbolAttribute,
+  SymbolAttributeValue,
+  SymbolInstance,
+  SymbolListLimits,
+  WriteTagFragmentedRequest,
+  WriteTagReply,
+  WriteTagRequest,
+} from "./logix.js";
+export {
+  DEFAULT_MAX_SYMBOL_INSTANCES,
+  DEFAULT_MAX_SYMBOL_NAME,
+  getInstanceAttributeListRequest,
+  readModifyWriteTagRequest,
+  readTagFragmentedRequest,
+  readTagRequest,
+  readTemplateRequest,
+  SymbolAttributeId,
+  writeTagFragmentedRequest,
+  writeTagRequest,
+} from "./logix.js";
+export type {
+  CipReply,
+  CipRequest,
+  GenericReply,
+  GenericRequest,
+  MessageDecodeOptions,
+  MessageLimits,
+  MessageReply,
+  MessageRequest,
+  ReplyHint,
+} from "./message.js";
+export {
+  DEFAULT_MAX_MESSAGE_DEPTH,
+  decodeMessageReply,
+  decodeMessageRequest,
+  decodeReply,
+  decodeReplyBytes,
+  decodeRequest,
+  decodeRequestBytes,
+  encodeMessageReply,
+  encodeMessageRequest,
+  encodeReply,
+  encodeReplyBytes,
+  encodeRequest,
+  encodeRequestBytes,
+  sizeOfMessageReply,
+  sizeOfMessageRequest,
+  sizeOfReply,
+  sizeOfRequest,
+} from "./message.js";
+export type { MultipleServiceReply, MultipleServiceRequest } from "./msp.js";
+export { DEFAULT_MAX_SERVICES, multipleServicePacket, multipleServiceReply } from "./msp.js";
+export type {
+  Identity,
+  InterfaceConfiguration,
+  Revision,
+  TcpIpInterface,
+} from "./objects.js";
+export {
+  decodeIdentity,
+  decodeIdentityBytes,
+  decodeInterfaceConfiguration,
+  decodeTcpIpInterface,
+  decodeTcpIpInterfaceBytes,
+  encodeIdentity,
+  encodeIdentityBytes,
+  encodeInterfaceConfiguration,
+  encodeTcpIpInterface,
+  encodeTcpIpInterfaceBytes,
+  IDENTITY_CLASS,
+  IdentityAttribute,
+  sizeOfIdentity,
+  sizeOfInterfaceConfiguration,
+  sizeOfTcpIpInterface,
+  TCPIP_CLASS,
+  TcpIpAttribute,
+} from "./objects.js";
 export { Reader } from "./reader.js";
+export {
+  CipService,
+  CONNECTION_MANAGER_CLASS,
+  ConnectionManagerService,
+  LogixService,
+  MESSAGE_ROUTER_CLASS,
+  REPLY_BIT,
+  SYMBOL_CLASS,
+  serviceName,
+  targetClass,
+  targetInstance,
+} from "./services.js";
+export type { SocketAddress } from "./sockaddr.js";
+export {
+  AF_INET,
+  decodeSocketAddress,
+  encodeSocketAddress,
+  formatIpv4,
+  parseIpv4,
+  SOCKET_ADDRESS_SIZE,
+} from "./sockaddr.js";
+export type { ReplyStatus } from "./status.js";
+export {
+  ConnectionManagerExtendedStatus,
+  describeStatus,
+  GeneralStatus,
+  isSuccessStatus,
+  LogixExtendedStatus,
+} from "./status.js";
 export type { CodeTable } from "./table.js";
 export { codeTable } from "./table.js";
+export type {
+  JsonDataType,
+  JsonMember,
+  StructTemplate,
+  StructTypeOptions,
+  StructValue,
+  TemplateAttributes,
+  TemplateLimits,
+  TemplateMember,
+  TemplateResolver,
+} from "./template.js";
+export {
+  decodeTemplateAttributes,
+  decodeTemplateDefinition,
+  encodeTemplateAttributes,
+  encodeTemplateDefinition,
+  isHiddenMemberName,
+  isLogixStringTemplate,
+  sizeOfTemplateAttributes,
+  sizeOfTemplateDefinition,
+  structType,
+  TEMPLATE_CLASS,
+  TemplateAttribute,
+  templateFromJson,
+} from "./template.js";
+export type { AnyCipType, CipType, TagType, ValuesLimits } from "./types.js";
+export {
+  BOOL,
+  BYTE,
+  CipTypeCode,
+  checkLatin1,
+  DINT,
+  DWORD,
+  decodeTagType,
+  decodeValues,
+  encodeTagType,
+  encodeValues,
+  INT,
+  IPADDR,
+  IPADDR_NETWORK,
+  LINT,
+  LOGIX_STRING,
+  LOGIX_STRING_HANDLE,
+  LREAL,
+  LWORD,
+  latin1,
+  logixStringType,
+  PADDED_STRING,
+  REAL,
+  SHORT_STRING,
+  SINT,
+  SSTRING,
+  STRING,
+  sizeOfTagType,
+  sizeOfValues,
+  typeByCode,
+  UDINT,
+  UINT,
+  ULINT,
+  USINT,
+  VARIABLE_SIZE,
+  WORD,
+  writeLatin1,
+  writeValues,
+} from "./types.js";
 export { checkRange, Writer } from "./writer.js";
-
-// --- encapsulation, CPF, framer ---
-
-// --- EPATH, data types, templates, objects ---
-
-// --- CIP status, services, message router, Logix, MSP, connection manager ---
-
-// --- whole frames ---

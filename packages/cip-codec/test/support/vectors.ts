@@ -1,0 +1,44 @@
+/** The shared fixtures (../fixtures, see its README): typed loaders, read once per test file. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+// biome-ignore lint/suspicious/noExplicitAny: decoded facts in the vector JSON are untyped by nature
+export type Json = any;
+
+/** One entry of enip-vectors.json (fields described in fixtures/VECTORS.md). */
+export interface Vector {
+  name: string;
+  direction?: "request" | "reply";
+  hex: string;
+  frame: "full" | "cpf" | "cip" | "epath" | "type";
+  summary: string;
+  decoded: Json;
+  malformed?: boolean;
+  notes?: string;
+  capture_frame?: number;
+  checks: { encoder_exact_in_source?: boolean; tshark?: { info: string; malformed: boolean } };
+}
+
+/** One ENIP frame of the real ControlLogix capture. */
+export interface CaptureFrame {
+  frame: number;
+  direction: "request" | "reply";
+  tcp_payload_hex: string;
+  vector: string;
+  tshark: Json;
+}
+
+/** Absolute path of a fixture file. */
+export function fixturePath(name: string): string {
+  return join(__dirname, "..", "..", "fixtures", name);
+}
+
+/** Every vector of enip-vectors.json. */
+export function loadVectors(): Vector[] {
+  return JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8"));
+}
+
+/** The ENIP frames of controllogix-SCADA-read-write, in capture order. */
+export function loadCaptureFrames(): CaptureFrame[] {
+  return JSON.parse(readFileSync(fixturePath("controllogix-SCADA-read-write.frames.json"), "utf8")).frames;
+}
