@@ -8,7 +8,8 @@ import { hexExcerpt } from "./hex.js";
  */
 export class Reader {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
+  // Created on first use: a DataView per reader cost more than the decoding of a small frame.
+  private dataView: DataView | undefined;
   /** Absolute offset of the next byte to read. */
   offset: number;
   /** Absolute offset one past the last readable byte. */
@@ -17,10 +18,16 @@ export class Reader {
 
   constructor(bytes: Uint8Array, offset = 0, end = bytes.length, path: (string | number)[] = []) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = offset;
     this.end = end;
     this.path = path;
+  }
+
+  /** A DataView over `bytes`, for the float and 64-bit reads. */
+  get view(): DataView {
+    if (this.dataView === undefined)
+      this.dataView = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.dataView;
   }
 
   /** Bytes left before `end`. */
@@ -62,35 +69,47 @@ export class Reader {
 
   i8(field?: string | number): number {
     if (this.offset >= this.end) this.need(1, field);
-    return this.view.getInt8(this.offset++);
+    return ((this.bytes[this.offset++] as number) << 24) >> 24;
   }
 
   u16(field?: string | number): number {
     if (this.offset + 2 > this.end) this.need(2, field);
-    const v = this.view.getUint16(this.offset, true);
-    this.offset += 2;
-    return v;
+    const b = this.bytes;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (b[o] as number) | ((b[o + 1] as number) << 8);
   }
 
   i16(field?: string | number): number {
     if (this.offset + 2 > this.end) this.need(2, field);
-    const v = this.view.getInt16(this.offset, true);
-    this.offset += 2;
-    return v;
+    const b = this.bytes;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (((b[o] as number) | ((b[o + 1] as number) << 8)) << 16) >> 16;
   }
 
   u32(field?: string | number): number {
     if (this.offset + 4 > this.end) this.need(4, field);
-    const v = this.view.getUint32(this.offset, true);
-    this.offset += 4;
-    return v;
+    const b = this.bytes;
+    const o = this.offset;
+    this.offset = o + 4;
+    return (
+      ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) +
+      (b[o + 3] as number) * 0x1000000
+    );
   }
 
   i32(field?: string | number): number {
     if (this.offset + 4 > this.end) this.need(4, field);
-    const v = this.view.getInt32(this.offset, true);
-    this.offset += 4;
-    return v;
+    const b = this.bytes;
+    const o = this.offset;
+    this.offset = o + 4;
+    return (
+      (b[o] as number) |
+      ((b[o + 1] as number) << 8) |
+      ((b[o + 2] as number) << 16) |
+      ((b[o + 3] as number) << 24)
+    );
   }
 
   u64(field?: string | number): bigint {

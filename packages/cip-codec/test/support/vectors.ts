@@ -1,6 +1,7 @@
 /** The shared fixtures (../fixtures, see its README): typed loaders, read once per test file. */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded facts in the vector JSON are untyped by nature
 export type Json = any;
@@ -28,9 +29,12 @@ export interface CaptureFrame {
   tshark: Json;
 }
 
+// Jest runs this file as CommonJS (__dirname); the fuzz script runs it as an ES module (import.meta).
+const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+
 /** Absolute path of a fixture file. */
 export function fixturePath(name: string): string {
-  return join(__dirname, "..", "..", "fixtures", name);
+  return join(here, "..", "..", "fixtures", name);
 }
 
 /** Every vector of enip-vectors.json. */
