@@ -247,17 +247,19 @@ export function decodeUnconnectedSendTail(r: Reader, messageSize: number, limits
 
 /** Bytes of an Unconnected Send error reply body. */
 export function sizeOfUnconnectedSendReplyBody(reply: UnconnectedSendReply): number {
-  return reply.remainingPathWords === undefined ? 0 : 1;
+  return reply.remainingPathWords === undefined ? 0 : 2;
 }
 
 /** Writes an Unconnected Send error reply body: the remaining path size when present. */
 export function encodeUnconnectedSendReplyBody(w: Writer, reply: UnconnectedSendReply): void {
   if (reply.remainingPathWords === undefined) return;
   checkRange("remainingPathWords", reply.remainingPathWords, 0, 0xff);
-  w.u8(reply.remainingPathWords);
+  // Remaining Path Size is followed by a reserved byte (CIP Vol 1 §3-5.5.2; Wireshark reads both and
+  // flags the reply malformed without it).
+  w.u8(reply.remainingPathWords).u8(0);
 }
 
-/** Reads an Unconnected Send error reply body into `reply`; a single zero byte after the size is taken as padding. */
+/** Reads an Unconnected Send error reply body into `reply`; the reserved zero byte after the size may be absent. */
 export function decodeUnconnectedSendReplyBody(r: Reader, reply: UnconnectedSendReply): void {
   if (r.remaining === 0) return;
   reply.remainingPathWords = r.u8("remainingPathWords");

@@ -423,7 +423,9 @@ describe("Unconnected Send", () => {
       extStatus: [0x0204],
       remainingPathWords: 1,
     });
-    expect(toHex(encodeReplyBytes(x))).toBe("d2000101040201");
+    // Encoded with the reserved byte after the size, as the spec and Wireshark read it.
+    expect(toHex(encodeReplyBytes(x))).toBe("d200010104020100");
+    expect(decodeReplyBytes(fromHex("d200010104020100"), { request })).toEqual(x);
   });
 
   it("a successful reply is the embedded service's reply, decoded against the embedded request", () => {
