@@ -4,6 +4,7 @@
  * re-encode byte for byte through `encodeSendRRData`/`encodeSendUnitData`.
  */
 import fc from "fast-check";
+import { unconnectedSend } from "../src/connection-manager.js";
 import { CipDecodeError } from "../src/errors.js";
 import {
   type CipMessage,
@@ -155,5 +156,20 @@ describe("hostile input", () => {
     bad[2] = (bad[2] as number) + 1; // encapsulation length
     bad[38] = (bad[38] as number) + 1; // the 0x00B2 item's length
     expect(() => decodeEnipMessage(bad)).toThrow(/cpf\[1\]\.cip/);
+  });
+});
+
+describe("cpppo's verified wire example (spec §2.14)", () => {
+  it("routed Read Tag SCADA[1], context '0', session 0x11223344", () => {
+    const message = unconnectedSend(readTagRequest([{ symbolic: "SCADA" }, { element: 1 }], 1), [
+      { port: 1, link: 0 },
+    ]);
+    const senderContext = new Uint8Array([0x30, 0, 0, 0, 0, 0, 0, 0]);
+    const frame = encodeSendRRData({ session: 0x11223344, senderContext, timeout: 8, message });
+    expect(toHex(frame)).toBe(
+      "6f002c00443322110000000030000000000000000000000000000000080002000000" +
+        "0000b2001c00520220062401059d0e004c05910553434144410028010100" +
+        "01000100",
+    );
   });
 });
