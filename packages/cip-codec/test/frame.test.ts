@@ -67,7 +67,7 @@ describe("encodeSendRRData / encodeSendUnitData re-create real frames", () => {
   const shaped = full.filter((v) => {
     if (PCCC.has(v.name)) return false;
     const items = v.decoded.cpf?.items;
-    if (!items || items.length !== 2) return false;
+    if (items?.length !== 2) return false;
     return (
       (v.decoded.command === 0x6f && items[0].type_id === 0 && items[1].type_id === 0xb2) ||
       (v.decoded.command === 0x70 && items[0].type_id === 0xa1 && items[1].type_id === 0xb1)
