@@ -52,8 +52,25 @@ export type NodeKind = "pass" | "collect" | "drop" | "decode" | "count" | "machi
 export interface StateOptions {
   /** Whether the machine may end in this state; defaults to false. */
   terminal?: boolean;
-  /** Dotted context appended to the enclosing machine's context for this state's data; defaults to "". */
+  /**
+   * Dotted context appended to the enclosing machine's context for this state's data; defaults to "".
+   * A machine's context may end in `[]` (e.g. `"items[]"`): each repetition (and each entry) of the
+   * machine then stores its data in a new element of the list `items` (see `MachineOptions`).
+   */
   context?: string;
+}
+
+/** A context naming a list (`name[]` as its last part), allowed on machines only. */
+const LIST_CONTEXT = /^(?:[^.[\]]+\.)*[^.[\]]+\[\]$/;
+
+function checkContext(name: string, context: string, isMachine: boolean): void {
+  if (!context.includes("[") && !context.includes("]")) return;
+  if (isMachine && LIST_CONTEXT.test(context)) return;
+  throw new InvalidArgumentError(
+    isMachine
+      ? `${name}: context "${context}" may use [] only at its end, after a name (e.g. "items[]")`
+      : `${name}: context "${context}" names a list; only a machine's context may end in []`,
+  );
 }
 
 /** One inclusive range of symbols and where it leads. */
@@ -118,6 +135,12 @@ export abstract class StateNode {
     this.name = name;
     this.terminal = options.terminal ?? false;
     this.context = options.context ?? "";
+    checkContext(name, this.context, this instanceof Machine);
+  }
+
+  /** Whether this node's context ends in `[]`: each machine iteration appends an element to a list. */
+  get isList(): boolean {
+    return this.context.endsWith("[]");
   }
 
   /** Adds a transition on one symbol or each of several; a symbol may be mapped only once. */
@@ -214,7 +237,15 @@ export class CountState extends StateNode {
   }
 }
 
-/** Options of a composite machine. */
+/**
+ * Options of a composite machine. A `context` ending in `[]` (e.g. `"items[]"`) makes the machine
+ * collect a list, as cpppo's `.item[]`: each repetition (and each entry, if the machine is entered
+ * again) starts a new element, so `result()` gives `{ items: [{ ... }, { ... }] }` and
+ * `get("items[1].length")` reads one element. Inside the machine, relative paths (`decide`'s `path`,
+ * `repeat`, `limit`, `count`) read the current element: `"length"` is the slot `"items[].length"`.
+ * An element whose data sits at the context itself (a state with an empty context) is that value, so
+ * lists of scalars need no wrapper object.
+ */
 export interface MachineOptions extends StateOptions {
   /** Runs the sub-machine this many times, or as many as the datum at this path says; defaults to 1. */
   repeat?: number | string;

@@ -5,8 +5,8 @@ import {
   DecodeState,
   type InputDecoder,
   Machine,
-  type StateNode,
   type RunDecoder,
+  type StateNode,
   type TargetList,
 } from "./builder.js";
 import { InvalidArgumentError } from "./errors.js";
@@ -30,6 +30,11 @@ export const KIND_DECODE = 3;
 export const KIND_COUNT = 4;
 export const KIND_MACHINE = 5;
 const KIND_CODE = { pass: 0, collect: 1, drop: 2, decode: 3, count: 4, machine: 5 } as const;
+
+/** Slot kinds: a decoded value, a collect buffer, or the list of a `name[]` machine. */
+const SLOT_VALUE = 0;
+const SLOT_INPUT = 1;
+const SLOT_LIST = 2;
 
 /** Symbols below this are looked up in the flat per-node table; text symbols above it use ranges. */
 export const TABLE_WIDTH = 256;
@@ -114,6 +119,19 @@ export class Program {
   /** Dotted path of each slot, and 1 where the slot is a collect buffer. */
   readonly slotPaths: readonly string[];
   readonly slotIsInput: Uint8Array;
+  /** 1 where the slot holds the list of a machine whose context ends in `[]` (path without the `[]`). */
+  readonly slotIsList: Uint8Array;
+  /** Per slot: the innermost list scope it belongs to (-1: top level), and its path parts within that scope's element. */
+  readonly slotScope: Int32Array;
+  readonly slotParts: readonly (readonly string[])[];
+  /** Per list scope: its path (e.g. "items[]"), the slot holding its list, and the slots of one element. */
+  readonly scopePaths: readonly string[];
+  readonly scopeListSlot: Int32Array;
+  readonly scopeMembers: readonly Int32Array[];
+  /** Slots outside every list scope (what `result()` lays out at top level). */
+  readonly topMembers: Int32Array;
+  /** Per instance: the list scope each iteration of it fills (-1: none). */
+  readonly instanceScope: Int32Array;
   private readonly slotIndex: ReadonlyMap<string, number>;
 
   constructor(root: StateNode, options: CompileOptions = {}) {
@@ -155,6 +173,33 @@ export class Program {
     this.maxDepth = b.maxDepth + 1;
     this.slotPaths = b.slotPaths;
     this.slotIsInput = Uint8Array.from(b.slotIsInput);
+    this.slotIsList = Uint8Array.from(b.slotKind.map((k) => (k === SLOT_LIST ? 1 : 0)));
+    this.scopePaths = b.scopePaths;
+    this.scopeListSlot = Int32Array.from(b.scopeListSlot);
+    this.instanceScope = Int32Array.from(b.instanceScope);
+    const slotScope: number[] = [];
+    const slotParts: string[][] = [];
+    for (const path of b.slotPaths) {
+      // The innermost scope whose element holds this path: "items[].sub[].x" is in "items[].sub[]".
+      let scope = -1;
+      let best = -1;
+      for (let c = 0; c < b.scopePaths.length; c++) {
+        const sp = b.scopePaths[c] as string;
+        if ((path === sp || path.startsWith(`${sp}.`)) && sp.length > best) {
+          scope = c;
+          best = sp.length;
+        }
+      }
+      slotScope.push(scope);
+      const rel = scope < 0 ? path : path.slice(best + 1);
+      slotParts.push(rel === "" ? [] : rel.split("."));
+    }
+    this.slotScope = Int32Array.from(slotScope);
+    this.slotParts = slotParts;
+    this.scopeMembers = b.scopePaths.map((_, c) =>
+      Int32Array.from(slotScope.flatMap((sc, slot) => (sc === c ? [slot] : []))),
+    );
+    this.topMembers = Int32Array.from(slotScope.flatMap((sc, slot) => (sc === -1 ? [slot] : [])));
     this.slotIndex = b.slotIndex;
   }
 
@@ -220,6 +265,12 @@ class Builder {
   readonly instances: Instance[] = [];
   readonly slotPaths: string[] = [];
   readonly slotIsInput: number[] = [];
+  readonly slotKind: number[] = [];
+  readonly scopePaths: string[] = [];
+  readonly scopeListSlot: number[] = [];
+  readonly instanceScope: number[] = [];
+  /** Data references (decide paths, counts, repeats, limits), resolved once every writer has its slot. */
+  private readonly reads: [string, (slot: number) => void][] = [];
   readonly slotIndex = new Map<string, number>();
   root = -1;
   maxDepth = 0;
@@ -232,11 +283,16 @@ class Builder {
     const topMachine = new Machine("", rootMachine);
     const top: Instance = { machine: topMachine, prefix: "", ids: new Map(), initial: -1 };
     this.instances.push(top);
+    this.instanceScope.push(-1);
     this.root = this.newNode(0, rootMachine, "");
     top.initial = this.root;
     this.terminal[this.root] = 1;
     this.subInstance[this.root] = this.instantiate(rootMachine, rootMachine.context, 1);
     this.setMachineCounts(this.root, rootMachine, "");
+    for (const [path, assign] of this.reads) {
+      const s = this.slotIndex.get(path);
+      assign(s ?? this.slotFor(path, SLOT_VALUE));
+    }
     // Wide ranges were gathered per node in build order; lay them out by node id.
     for (let id = 0; id < this.wideRanges.length; id++) {
       this.rangeStart.push(this.rangeLo.length);
@@ -255,17 +311,37 @@ class Builder {
     return t;
   }
 
-  private slotFor(path: string, input: boolean): number {
+  private slotFor(path: string, kind: number): number {
     let s = this.slotIndex.get(path);
     if (s === undefined) {
       s = this.slotPaths.length;
       this.slotIndex.set(path, s);
       this.slotPaths.push(path);
-      this.slotIsInput.push(input ? 1 : 0);
-    } else if ((this.slotIsInput[s] === 1) !== input) {
-      throw new InvalidArgumentError(`"${path}" is used both as collected input and as a decoded value`);
+      this.slotIsInput.push(kind === SLOT_INPUT ? 1 : 0);
+      this.slotKind.push(kind);
+    } else if (this.slotKind[s] !== kind) {
+      const what = ["a decoded value", "collected input", "a list (a machine context ending in [])"];
+      throw new InvalidArgumentError(
+        `"${path}" is used both as ${what[this.slotKind[s] as number]} and as ${what[kind]}`,
+      );
     }
     return s;
+  }
+
+  /** Defers a data reference: any slot kind may be read, and one no state writes reads as undefined. */
+  private read(path: string, assign: (slot: number) => void): void {
+    this.reads.push([path, assign]);
+  }
+
+  /** The list scope of a machine instance whose context ends in `[]`; instances at one path share it. */
+  private scopeFor(prefix: string): number {
+    let c = this.scopePaths.indexOf(prefix);
+    if (c < 0) {
+      c = this.scopePaths.length;
+      this.scopePaths.push(prefix);
+      this.scopeListSlot.push(this.slotFor(prefix.slice(0, -2), SLOT_LIST));
+    }
+    return c;
   }
 
   private instantiate(m: Machine, prefix: string, depth: number): number {
@@ -284,6 +360,7 @@ class Builder {
     const instId = this.instances.length;
     const inst: Instance = { machine: m, prefix, ids: new Map(), initial: -1 };
     this.instances.push(inst);
+    this.instanceScope.push(m.isList ? this.scopeFor(prefix) : -1);
     const queue: StateNode[] = [];
     const idOf = (n: StateNode): number => {
       let id = inst.ids.get(n);
@@ -341,16 +418,19 @@ class Builder {
     this.limitSlot.push(-1);
     this.repeatSlot.push(-1);
     const path = join(prefix, n.context);
-    if (n.kind === "collect") this.slot[id] = this.slotFor(join(path, "input"), true);
+    if (n.kind === "collect") this.slot[id] = this.slotFor(join(path, "input"), SLOT_INPUT);
     if (n instanceof DecodeState) {
-      this.sourceSlot[id] = this.slotFor(join(path, "input"), true);
-      this.slot[id] = this.slotFor(path === "" ? "value" : path, false);
+      this.sourceSlot[id] = this.slotFor(join(path, "input"), SLOT_INPUT);
+      this.slot[id] = this.slotFor(path === "" ? "value" : path, SLOT_VALUE);
       this.inputDecoders[id] = n.decoder;
     }
     if (n instanceof CountState) {
-      this.slot[id] = this.slotFor(path === "" ? "value" : path, false);
+      this.slot[id] = this.slotFor(path === "" ? "value" : path, SLOT_VALUE);
       if (typeof n.count === "number") this.constant[id] = n.count;
-      else this.sourceSlot[id] = this.slotFor(resolvePath(prefix, n.count), false);
+      else
+        this.read(resolvePath(prefix, n.count), (s) => {
+          this.sourceSlot[id] = s;
+        });
       this.runDecoders[id] = n.decoder;
     }
     return id;
@@ -358,12 +438,17 @@ class Builder {
 
   private setMachineCounts(id: number, m: Machine, prefix: string): void {
     if (typeof m.repeat === "number") this.constant[id] = m.repeat;
-    else this.repeatSlot[id] = this.slotFor(resolvePath(prefix, m.repeat), false);
+    else
+      this.read(resolvePath(prefix, m.repeat), (s) => {
+        this.repeatSlot[id] = s;
+      });
     if (m.limit === undefined) this.limitConstant[id] = -1;
     else if (typeof m.limit === "number") this.limitConstant[id] = m.limit;
     else {
       this.limitConstant[id] = -2;
-      this.limitSlot[id] = this.slotFor(resolvePath(prefix, m.limit), false);
+      this.read(resolvePath(prefix, m.limit), (s) => {
+        this.limitSlot[id] = s;
+      });
     }
   }
 
@@ -410,19 +495,26 @@ class Builder {
     if (list.length === 1 && last !== undefined && !(last instanceof Decide))
       return inst.ids.get(last) as number;
     const tests: DecideTest[] = [];
-    const slots: number[] = [];
+    const paths: string[] = [];
     const targets: number[] = [];
     let fallback = -1;
     for (const t of list) {
       if (t instanceof Decide) {
         tests.push(t.test);
-        slots.push(t.path === "" ? -1 : this.slotFor(resolvePath(inst.prefix, t.path), false));
+        paths.push(t.path === "" ? "" : resolvePath(inst.prefix, t.path));
         targets.push(t.target ? (inst.ids.get(t.target) as number) : -1);
       } else {
         fallback = inst.ids.get(t) as number;
       }
     }
-    this.decides.push({ tests, slots: Int32Array.from(slots), targets: Int32Array.from(targets), fallback });
+    const slots = new Int32Array(paths.length).fill(-1);
+    paths.forEach((path, k) => {
+      if (path !== "")
+        this.read(path, (s) => {
+          slots[k] = s;
+        });
+    });
+    this.decides.push({ tests, slots, targets: Int32Array.from(targets), fallback });
     return -2 - (this.decides.length - 1);
   }
 }

@@ -26,6 +26,10 @@ const PHASE_END_ITERATION = 3;
 const PHASE_COUNTING = 4;
 const PHASE_DONE = 5;
 const PHASE_FAILED = 6;
+const PHASE_LIMIT_PENDING = 7;
+
+/** Thrown inside a run to suspend a LimitError until the symbol it names is known (see `checkedCount`). */
+const AWAIT_SYMBOL: unique symbol = Symbol("await symbol");
 
 const HISTORY = 16;
 const EMPTY_BYTES = new Uint8Array(0);
@@ -77,6 +81,10 @@ export class Parser implements DataReader {
   private historyCount = 0;
   private pendingHigh = -1;
   private scratch = new Uint32Array(0);
+  /** Per list scope: 1 while an element is being parsed (its data is in the scope's slots). */
+  private readonly scopeOpen: Uint8Array;
+  /** A LimitError waiting for the next symbol (or the end), so its excerpt does not depend on chunking. */
+  private pendingLimit: { message: string; value: unknown } | null = null;
 
   constructor(program: Program) {
     this.program = program;
@@ -100,6 +108,7 @@ export class Parser implements DataReader {
     this.lengths = new Int32Array(slots);
     this.stampPos = new Float64Array(program.nodeCount).fill(-1);
     this.stampEpoch = new Float64Array(program.nodeCount);
+    this.scopeOpen = new Uint8Array(program.scopePaths.length);
   }
 
   /** Symbols consumed since the start (or the last `reset`): bytes, or code points in text mode. */
@@ -129,6 +138,8 @@ export class Parser implements DataReader {
     const values = this.values;
     for (let s = 0; s < values.length; s++) values[s] = undefined;
     if (this.hasInputSlots) this.lengths.fill(0);
+    if (this.scopeOpen.length > 0) this.scopeOpen.fill(0);
+    this.pendingLimit = null;
   }
 
   /**
@@ -187,12 +198,33 @@ export class Parser implements DataReader {
   /** The datum at an absolute dotted path: a decoded value, or collected input as bytes or a string. */
   get(path: string): unknown {
     const s = this.program.slotOf(path);
-    return s < 0 ? undefined : this.slotValue(s);
+    if (s >= 0) return this.slotValue(s);
+    const open = path.indexOf("[");
+    if (open < 0 || path[open + 1] === "]") return undefined;
+    // "items[1].sub[0].x": the list "items", then plain indexing and property access into its elements.
+    let value: unknown = this.get(path.slice(0, open));
+    const steps = path.slice(open).match(/\[\d+\]|\.[^.[\]]+/g);
+    if (steps === null || steps.join("") !== path.slice(open)) return undefined;
+    for (const step of steps) {
+      if (typeof value !== "object" || value === null) return undefined;
+      value =
+        step[0] === "["
+          ? Array.isArray(value)
+            ? value[Number(step.slice(1, -1))]
+            : undefined
+          : Object.hasOwn(value, step.slice(1))
+            ? (value as DataTree)[step.slice(1)]
+            : undefined;
+    }
+    return value;
   }
 
   /** The datum in a slot (see `Program.slotOf`); the cheap way to read results on a hot path. */
   slotValue(slot: number): unknown {
-    if (this.program.slotIsInput[slot] !== 1) return this.values[slot];
+    if (this.program.slotIsInput[slot] !== 1) {
+      if (this.program.slotIsList[slot] === 1) return this.listValue(slot);
+      return this.values[slot];
+    }
     const n = this.lengths[slot] as number;
     const buf = this.buffers[slot] as SymbolBuffer;
     return this.program.alphabet === "bytes" ? buf.slice(0, n) : codePointsToString(buf, 0, n);
@@ -203,18 +235,28 @@ export class Parser implements DataReader {
    * value replaces the collected `.input` it was decoded from (read that with `get` if needed).
    */
   result(): DataTree {
+    return this.tree(this.program.topMembers);
+  }
+
+  /**
+   * Lays the given slots out as a nested object by their paths within their scope: collected inputs
+   * first, then decoded values (a value replaces the `.input` it was decoded from).
+   */
+  private tree(members: Int32Array): DataTree {
+    const p = this.program;
     const tree: DataTree = {};
-    const paths = this.program.slotPaths;
     for (const inputs of [1, 0]) {
-      slots: for (let s = 0; s < paths.length; s++) {
-        if (this.program.slotIsInput[s] !== inputs) continue;
+      slots: for (let m = 0; m < members.length; m++) {
+        const s = members[m] as number;
+        if (p.slotIsInput[s] !== inputs) continue;
         if (inputs === 1 ? this.lengths[s] === 0 : this.values[s] === undefined) continue;
-        const parts = (paths[s] as string).split(".");
+        const parts = p.slotParts[s] as readonly string[];
+        if (parts.length === 0) continue;
         let node = tree;
         for (let i = 0; i < parts.length - 1; i++) {
           const key = parts[i] as string;
           let next = node[key];
-          if (typeof next !== "object" || next === null || ArrayBuffer.isView(next)) {
+          if (typeof next !== "object" || next === null || ArrayBuffer.isView(next) || Array.isArray(next)) {
             if (inputs === 1 || next === undefined) {
               next = {};
               node[key] = next;
@@ -226,6 +268,49 @@ export class Parser implements DataReader {
       }
     }
     return tree;
+  }
+
+  /** The element of list scope `scope` built from its slots: the value at the scope's own path, else an object. */
+  private element(scope: number): unknown {
+    const p = this.program;
+    const members = p.scopeMembers[scope] as Int32Array;
+    for (let m = 0; m < members.length; m++) {
+      const s = members[m] as number;
+      if ((p.slotParts[s] as readonly string[]).length === 0 && this.values[s] !== undefined)
+        return this.slotValue(s);
+    }
+    return this.tree(members);
+  }
+
+  /** A list slot's value: a copy of the finished elements, plus the element being parsed, if any. */
+  private listValue(slot: number): unknown[] | undefined {
+    const done = this.values[slot] as unknown[] | undefined;
+    if (done === undefined) return undefined;
+    const list = done.slice();
+    const scopes = this.program.scopeListSlot;
+    for (let c = 0; c < scopes.length; c++) {
+      if (scopes[c] === slot && this.scopeOpen[c] === 1) list.push(this.element(c));
+    }
+    return list;
+  }
+
+  /** Starts a new element of list scope `scope`: forgets the previous element's data in its slots. */
+  private openElement(scope: number): void {
+    const p = this.program;
+    const members = p.scopeMembers[scope] as Int32Array;
+    for (let m = 0; m < members.length; m++) {
+      const s = members[m] as number;
+      this.values[s] = undefined;
+      this.lengths[s] = 0;
+    }
+    this.scopeOpen[scope] = 1;
+  }
+
+  /** Appends the finished element of list scope `scope` to its list (one allocation per repetition). */
+  private closeElement(scope: number): void {
+    const el = this.element(scope);
+    this.scopeOpen[scope] = 0;
+    (this.values[this.program.scopeListSlot[scope] as number] as unknown[]).push(el);
   }
 
   private loadText(chunk: string, start: number): void {
@@ -280,6 +365,10 @@ export class Parser implements DataReader {
     try {
       return this.run();
     } catch (err) {
+      if (err === AWAIT_SYMBOL) {
+        this.phase = PHASE_LIMIT_PENDING;
+        return "more";
+      }
       this.phase = PHASE_FAILED;
       throw err;
     }
@@ -391,9 +480,12 @@ export class Parser implements DataReader {
         }
         case PHASE_END_ITERATION: {
           const f = this.depth - 1;
+          const scope = p.instanceScope[this.frameInstance[f] as number] as number;
+          if (scope >= 0) this.closeElement(scope);
           const left = (this.frameRemaining[f] as number) - 1;
           this.frameRemaining[f] = left;
           if (left > 0) {
+            if (scope >= 0) this.openElement(scope);
             this.frameEpoch[f] = ++this.epochs;
             this.enter(p.instanceInitial[this.frameInstance[f] as number] as number, -1);
             continue;
@@ -415,6 +507,16 @@ export class Parser implements DataReader {
           this.frameEpoch[0] = ++this.epochs;
           this.enter(p.root, -1);
           continue;
+        }
+        case PHASE_LIMIT_PENDING: {
+          const i = this.pos - this.base;
+          if (i >= this.len && !this.ended) return "more";
+          const pending = this.pendingLimit as { message: string; value: unknown };
+          throw new LimitError(
+            pending.message,
+            pending.value,
+            this.where(i < this.len ? (this.syms[i] as number) : -1),
+          );
         }
         case PHASE_DONE:
           return "done";
@@ -467,6 +569,11 @@ export class Parser implements DataReader {
       case KIND_MACHINE: {
         const rc = p.constant[t] as number;
         const repeat = rc >= 0 ? rc : this.checkedCount(this.values[p.repeatSlot[t] as number], "repeat");
+        const inst = p.subInstance[t] as number;
+        const scope = p.instanceScope[inst] as number;
+        // A list machine's list exists once the machine is reached, even with no repetition (`[]`).
+        if (scope >= 0 && this.values[p.scopeListSlot[scope] as number] === undefined)
+          this.values[p.scopeListSlot[scope] as number] = [];
         if (repeat === 0) {
           this.phase = PHASE_SETTLE;
           return;
@@ -478,8 +585,8 @@ export class Parser implements DataReader {
           const budget = lc >= 0 ? lc : this.checkedCount(this.values[p.limitSlot[t] as number], "limit");
           limit = Math.min(parentLimit, this.pos + budget);
         }
+        if (scope >= 0) this.openElement(scope);
         const g = this.depth++;
-        const inst = p.subInstance[t] as number;
         this.frameInstance[g] = inst;
         this.frameRemaining[g] = repeat;
         this.frameLimit[g] = limit;
@@ -545,11 +652,14 @@ export class Parser implements DataReader {
 
   private checkedCount(value: unknown, what: string): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > this.program.maxCount) {
-      throw new LimitError(
-        `${what} ${String(value)} is not an integer in 0..${this.program.maxCount}`,
-        value,
-        this.where(this.pos - this.base < this.len ? (this.syms[this.pos - this.base] as number) : -1),
-      );
+      const message = `${what} ${String(value)} is not an integer in 0..${this.program.maxCount}`;
+      const i = this.pos - this.base;
+      if (i >= this.len && !this.ended) {
+        // The error names the next symbol: wait for it, so any chunking reports the same error.
+        this.pendingLimit = { message, value };
+        throw AWAIT_SYMBOL;
+      }
+      throw new LimitError(message, value, this.where(i < this.len ? (this.syms[i] as number) : -1));
     }
     return value;
   }

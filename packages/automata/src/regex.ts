@@ -1,5 +1,5 @@
 import { CharSet, DFA, JS, NFA } from "refa";
-import { CollectState, Machine, type MachineOptions, type StateNode, PassState } from "./builder.js";
+import { CollectState, Machine, type MachineOptions, PassState, type StateNode } from "./builder.js";
 import { RegexError } from "./errors.js";
 
 /** Options of a regex machine. */

@@ -1,4 +1,15 @@
-import { collect, compile, drop, machine, NonTerminalError, Parser, regex, state } from "../src/index.js";
+import {
+  collect,
+  compile,
+  count,
+  drop,
+  machine,
+  NonTerminalError,
+  Parser,
+  regex,
+  state,
+  u16le,
+} from "../src/index.js";
 import { everyUnit, parseChunked } from "./helpers.js";
 
 // cpppo's README: E --a--> A --b--> (B) --b--> (B); the ab+ machine.
@@ -97,5 +108,27 @@ describe("cpppo README examples over 'abbbb, ab'", () => {
       const program = compile(m, { alphabet: "text" });
       expect(parseChunked(program, input, everyUnit(input))).toEqual(parseChunked(program, input));
     }
+  });
+});
+
+describe("README list results example", () => {
+  it("gives one element per repetition", () => {
+    const n = count("count", 2, { context: "count", decode: u16le });
+    const type = count("type", 2, { context: "type_id", decode: u16le });
+    const length = count("length", 2, { context: "length", decode: u16le });
+    const data = count("data", "length", { context: "data", terminal: true });
+    type.epsilon(length);
+    length.epsilon(data);
+    n.epsilon(machine("item", type, { repeat: "count", context: "items[]", terminal: true }));
+    const parser = new Parser(compile(machine("cpf", n)));
+    expect(parser.feed(Uint8Array.of(2, 0, 0, 0, 0, 0, 0xb2, 0, 3, 0, 7, 8, 9))).toBe("done");
+    expect(parser.result()).toEqual({
+      count: 2,
+      items: [
+        { type_id: 0, length: 0, data: new Uint8Array(0) },
+        { type_id: 178, length: 3, data: Uint8Array.of(7, 8, 9) },
+      ],
+    });
+    expect(parser.get("items[1].length")).toBe(3);
   });
 });
