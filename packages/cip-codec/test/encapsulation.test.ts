@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describeWithTshark, PcapWriter, tsharkVerdict } from "@cpppo/pcap-kit";
 import fc from "fast-check";
 import { type CpfItem, cpfItemDataSize, cpfItemTypeId } from "../src/cpf.js";
 import {
@@ -22,7 +23,6 @@ import { fromHex, toHex } from "../src/hex.js";
 import { Reader } from "../src/reader.js";
 import { Writer } from "../src/writer.js";
 import { mutate, prng } from "./support/mutate.js";
-import { describeWithTshark, PcapWriter, tsharkVerdict } from "./support/pcap.js";
 
 interface Vector {
   name: string;

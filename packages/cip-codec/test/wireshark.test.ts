@@ -6,6 +6,13 @@
  */
 import { writeFileSync } from "node:fs";
 import {
+  describeWithTshark,
+  PcapWriter,
+  type TsharkVerdict,
+  tsharkFields,
+  tsharkVerdict,
+} from "@cpppo/pcap-kit";
+import {
   getAttributeListRequest,
   getAttributeSingleRequest,
   getAttributesAllRequest,
@@ -52,13 +59,6 @@ import {
 } from "../src/template.js";
 import { CipTypeCode } from "../src/types.js";
 import { Writer } from "../src/writer.js";
-import {
-  describeWithTshark,
-  PcapWriter,
-  type TsharkVerdict,
-  tsharkFields,
-  tsharkVerdict,
-} from "./support/pcap.js";
 
 const SESSION = 0x1a2b3c4d;
 const VENDOR = 0x1337;

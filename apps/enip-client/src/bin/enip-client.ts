@@ -1,0 +1,4 @@
+import { runMain } from "../cli.js";
+import { main } from "../enip-client.js";
+
+runMain(main);

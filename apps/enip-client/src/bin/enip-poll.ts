@@ -1,0 +1,4 @@
+import { runMain } from "../cli.js";
+import { main } from "../enip-poll.js";
+
+runMain(main);

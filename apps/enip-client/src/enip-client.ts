@@ -1,0 +1,298 @@
+/**
+ * `enip-client`: cpppo's `enip_client` (§3.2). Runs tag operations (argv, or `-` for one per stdin line) pipelined
+ * `-d` deep, packed with `-m`, connected with `-c`; `-p` prints cpppo's line per operation, `--json` one JSON
+ * object per operation. Exit status 0 when every operation succeeded, 1 when any failed, 2 for bad arguments.
+ */
+import { formatEPath } from "@cpppo/cip-codec";
+import {
+  type DiscoveredDevice,
+  discover,
+  EnipClient,
+  type Operation,
+  type OperationResult,
+  parseOperation,
+  parseRoutePath,
+  parseSendPath,
+} from "@cpppo/enip-client";
+import { z } from "zod";
+import {
+  type CliIo,
+  describeError,
+  EXIT_FAILED,
+  EXIT_OK,
+  flag,
+  jsonLine,
+  Log,
+  nonNegativeInt,
+  operationLines,
+  parseAddress,
+  parseCommandLine,
+  positiveInt,
+  pyRepr,
+  seconds,
+  UsageError,
+  withUsage,
+} from "./cli.js";
+import { legacyCommand } from "./legacy.js";
+
+const USAGE = `usage: enip-client [-a HOST[:PORT]] [-t SECS] [-r N] [-p|--no-print] [-m] [-d N] [-f] [-c] [-S] [-u] [-b]
+                   [-i] [-s] [-I] [-L CMD] [--route-path RP] [--send-path SP] [--priority-time-tick N]
+                   [--timeout-ticks N] [--json] [-v] [-l FILE] [operation ...] [-]
+operations: TAG[<first>[-<last>]][*<count>][+<offset>][=[(TYPE)]v1,v2,...], e.g. SCADA[1]=99 SCADA[0-10]
+`;
+
+const OPTIONS = {
+  address: { type: "string", short: "a" },
+  timeout: { type: "string", short: "t" },
+  repeat: { type: "string", short: "r" },
+  print: { type: "boolean", short: "p" },
+  "no-print": { type: "boolean" },
+  multiple: { type: "boolean", short: "m" },
+  depth: { type: "string", short: "d" },
+  fragment: { type: "boolean", short: "f" },
+  connected: { type: "boolean", short: "c" },
+  simple: { type: "boolean", short: "S" },
+  udp: { type: "boolean", short: "u" },
+  broadcast: { type: "boolean", short: "b" },
+  "list-identity": { type: "boolean", short: "i" },
+  "list-services": { type: "boolean", short: "s" },
+  "list-interfaces": { type: "boolean", short: "I" },
+  legacy: { type: "string", short: "L" },
+  "route-path": { type: "string" },
+  "send-path": { type: "string" },
+  "priority-time-tick": { type: "string" },
+  "timeout-ticks": { type: "string" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  log: { type: "string", short: "l" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Where an operation's tag and elements print in cpppo's per-operation line. */
+function operationLine(op: Operation | undefined, result: OperationResult): string {
+  const write = op?.method === "write" || op?.method === "setAttributeSingle";
+  const arrow = write ? "<=" : "==";
+  // cpppo's validate shows a successful write with the values it wrote.
+  const value = result.ok && op?.method === "write" ? op.values : result.value;
+  const floats =
+    isFloatReply(result) || (op?.method === "write" && (op.tagType === 0xca || op.tagType === 0xcb));
+  const status = result.ok
+    ? "OK"
+    : `Status ${result.status}${result.extStatus.length ? ` [${result.extStatus.join(", ")}]` : ""}`;
+  const tail = `${arrow} ${pyRepr(value, floats)}: ${pyRepr(status)}`;
+  if (!op) return `${result.description.padStart(20)}              ${tail}`;
+  const path = op.path;
+  const last = path[path.length - 1];
+  const elements = op.method === "read" || op.method === "write" ? op.elements : undefined;
+  if ((last && "element" in last) || (elements !== undefined && elements > 1)) {
+    const indexed = last && "element" in last;
+    const tag = formatEPath(indexed ? path.slice(0, -1) : path);
+    const first = indexed ? (last as { element: number }).element : 0;
+    const lastIndex = first + (elements ?? 1) - 1;
+    const offset = op.method === "read" || op.method === "write" ? (op.offset ?? 0) : 0;
+    return `${tag.padStart(20)}[${String(first).padStart(3)}-${String(lastIndex).padEnd(3)}]+${String(offset).padStart(3)} ${tail}`;
+  }
+  return `${formatEPath(path).padStart(20)}              ${tail}`;
+}
+
+/** True when the reply carries REAL or LREAL data (printed as floats, as Python would). */
+function isFloatReply(result: OperationResult): boolean {
+  const type = (result.reply as { type?: unknown }).type;
+  return type === 0xca || type === 0xcb;
+}
+
+/** `List Identity  0 from ('127.0.0.1', 44818): {...}`: cpppo's line for a List* reply. */
+function listLine(name: string, index: number, host: string, port: number, items: unknown): string {
+  return `${name}  ${index} from (${pyRepr(host)}, ${port}): ${jsonLine(items)}`;
+}
+
+/** Runs `enip-client` with `argv` (without the program name); resolves with the exit status. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return withUsage("enip-client", io, async () => {
+    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
+    if (v.help) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    const { host, port } = parseAddress(v.address, v.broadcast ? "255.255.255.255" : "localhost");
+    const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
+    const repeat = flag("--repeat", positiveInt, v.repeat ?? "1");
+    // cpppo's depth 0 ("one at a time") is our depth 1.
+    const depth = Math.max(1, flag("--depth", nonNegativeInt, v.depth ?? "1"));
+    const priorityTimeTick = flag(
+      "--priority-time-tick",
+      nonNegativeInt.max(15, "must be 0..15"),
+      v["priority-time-tick"] ?? "5",
+    );
+    const timeoutTicks = flag(
+      "--timeout-ticks",
+      positiveInt.max(255, "must be 1..255"),
+      v["timeout-ticks"] ?? "157",
+    );
+    const legacy =
+      v.legacy === undefined
+        ? undefined
+        : flag(
+            "--legacy",
+            z.coerce
+              .number()
+              .int()
+              .refine((n) => n === 1, "must be 0x0001 (the only legacy command)"),
+            v.legacy,
+          );
+    const routePath = v.simple
+      ? false
+      : v["route-path"] !== undefined
+        ? parseRoutePath(v["route-path"])
+        : undefined;
+    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const print = Boolean(v.print) && !v["no-print"];
+    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const udp = Boolean(v.udp || v.broadcast);
+
+    // Operations on the command line are checked before connecting: a bad one is a usage error.
+    const fromArgs = positionals.map((text) => (text === "-" ? "-" : parseOperation(text)));
+    if (udp && fromArgs.length > 0)
+      throw new UsageError("operations need a TCP session; -u/-b apply only to -i, -s and -L");
+
+    let failures = 0;
+    if (udp) {
+      const commands: ["listIdentity" | "listServices", string][] = [];
+      if (v["list-identity"]) commands.push(["listIdentity", "List Identity"]);
+      if (v["list-services"]) commands.push(["listServices", "List Services"]);
+      if (v["list-interfaces"])
+        throw new UsageError("-I is not answered over UDP here; drop -u/-b to use TCP");
+      for (const [command, name] of commands) {
+        const devices: DiscoveredDevice[] = await discover({
+          host,
+          port,
+          timeout,
+          command,
+          signal: io.signal,
+        });
+        for (const [i, d] of devices.entries())
+          io.stdout.write(`${listLine(name, i, d.address, d.port, d.items)}\n`);
+        if (devices.length === 0 && !v.broadcast) failures++;
+      }
+      if (legacy !== undefined) failures += await printLegacy(io, host, port, timeout, true);
+      return failures ? EXIT_FAILED : EXIT_OK;
+    }
+
+    let client: EnipClient;
+    try {
+      client = await EnipClient.connect({
+        host,
+        port,
+        timeout,
+        connectTimeout: timeout,
+        connected: Boolean(v.connected),
+        priorityTimeTick,
+        timeoutTicks,
+        signal: io.signal,
+        ...(routePath !== undefined && { routePath }),
+        ...(sendPath !== undefined && { sendPath }),
+      });
+    } catch (error) {
+      io.stderr.write(`enip-client: cannot connect to ${host}:${port}: ${describeError(error)}\n`);
+      return EXIT_FAILED;
+    }
+    try {
+      const lists: [boolean | undefined, string, () => Promise<unknown[]>][] = [
+        [v["list-services"], "List Services", () => client.listServices({ timeout })],
+        [v["list-identity"], "List Identity", () => client.listIdentity({ timeout })],
+        [v["list-interfaces"], "List Interfaces", () => client.listInterfaces({ timeout })],
+      ];
+      for (const [wanted, name, list] of lists)
+        if (wanted) io.stdout.write(`${listLine(name, 0, host, port, await list())}\n`);
+      if (legacy !== undefined) failures += await printLegacy(io, host, port, timeout, false);
+
+      // Operations in input order, stdin lines where "-" stands, the whole list `repeat` times.
+      const ops: Operation[] = [];
+      let badLines = 0;
+      const stdinCache: Operation[] = [];
+      const source = async function* (): AsyncGenerator<Operation> {
+        for (let pass = 0; pass < repeat; pass++)
+          for (const item of fromArgs) {
+            if (item !== "-") {
+              ops.push(item);
+              yield item;
+              continue;
+            }
+            if (pass > 0) {
+              for (const op of stdinCache) {
+                ops.push(op);
+                yield op;
+              }
+              continue;
+            }
+            for await (const line of operationLines(io.stdin)) {
+              let op: Operation;
+              try {
+                op = parseOperation(line);
+              } catch (error) {
+                badLines++;
+                io.stderr.write(`enip-client: ${(error as Error).message}\n`);
+                continue;
+              }
+              stdinCache.push(op);
+              ops.push(op);
+              yield op;
+            }
+          }
+      };
+      const began = performance.now();
+      let count = 0;
+      for await (const result of client.pipeline(source(), {
+        depth,
+        multiple: Boolean(v.multiple),
+        fragment: Boolean(v.fragment),
+        timeout,
+        signal: io.signal,
+      })) {
+        count++;
+        if (!result.ok) failures++;
+        const op = ops[result.index];
+        if (v.json)
+          io.stdout.write(
+            `${jsonLine({
+              index: result.index,
+              description: result.description,
+              ok: result.ok,
+              status: result.status,
+              extStatus: result.extStatus,
+              statusText: result.statusText,
+              value: result.ok && op?.method === "write" ? op.values : result.value,
+            })}\n`,
+          );
+        if (print) io.stdout.write(`${operationLine(op, result)}\n`);
+        log.at(2, `${result.description}: ${result.statusText}`);
+      }
+      const elapsed = (performance.now() - began) / 1000;
+      if (count > 0)
+        log.at(
+          1,
+          `Client ${host}:${port}: ${count} operations in ${elapsed.toFixed(3)}s at pipeline depth ${depth}; ${(count / Math.max(elapsed, 1e-9)).toFixed(1)} TPS`,
+        );
+      return failures + badLines > 0 ? EXIT_FAILED : EXIT_OK;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.stderr.write(`enip-client: ${describeError(error)}\n`);
+      return EXIT_FAILED;
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+async function printLegacy(
+  io: CliIo,
+  host: string,
+  port: number,
+  timeout: number,
+  udp: boolean,
+): Promise<number> {
+  const replies = await legacyCommand({ host, port, timeout, udp, signal: io.signal });
+  for (const [i, r] of replies.entries())
+    io.stdout.write(`${listLine("Legacy 0x0001", i, r.address, r.port, r.items)}\n`);
+  return replies.length === 0 ? 1 : 0;
+}

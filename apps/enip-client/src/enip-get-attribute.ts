@@ -1,0 +1,164 @@
+/**
+ * `enip-get-attribute`: cpppo's `enip_get_attribute` (§3.3). Operations use the tag-operation grammar aimed at
+ * attributes (integers default to SINT): `@c/i` is Get Attributes All, `@c/i/a` Get Attribute Single, and
+ * `@c/i/a=(TYPE)v,…` Set Attribute Single with the values' bytes. Prints `<ctime>: <index>: <operation> == <value>`.
+ */
+import type { EPath } from "@cpppo/cip-codec";
+import {
+  EnipClient,
+  type Operation,
+  parseAttributeOperation,
+  parseRoutePath,
+  parseSendPath,
+} from "@cpppo/enip-client";
+import {
+  type CliIo,
+  ctime,
+  describeError,
+  EXIT_FAILED,
+  EXIT_OK,
+  flag,
+  Log,
+  nonNegativeInt,
+  operationLines,
+  parseAddress,
+  parseCommandLine,
+  pyRepr,
+  seconds,
+  UsageError,
+  withUsage,
+} from "./cli.js";
+
+const USAGE = `usage: enip-get-attribute [-a HOST[:PORT]] [-t SECS] [-p|--no-print] [-m] [-d N] [-S] [--route-path RP]
+                          [--send-path SP] [-v] [-l FILE] operation ... [-]
+operations: @class/instance (Get Attributes All), @class/instance/attribute[=(TYPE)v,...] (Get/Set Attribute Single)
+`;
+
+const OPTIONS = {
+  address: { type: "string", short: "a" },
+  timeout: { type: "string", short: "t" },
+  print: { type: "boolean", short: "p" },
+  "no-print": { type: "boolean" },
+  multiple: { type: "boolean", short: "m" },
+  depth: { type: "string", short: "d" },
+  simple: { type: "boolean", short: "S" },
+  "route-path": { type: "string" },
+  "send-path": { type: "string" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  log: { type: "string", short: "l" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const KINDS: Record<string, string> = {
+  getAttributeSingle: "G_A_S",
+  getAttributesAll: "G_A_A",
+  setAttributeSingle: "S_A_S",
+  service: "Service",
+  read: "Read Tag",
+  write: "Write Tag",
+};
+
+/** `@0x0001/1/7` for a logical path (class in hex, as cpppo prints it), else the path's text. */
+function attributePath(path: EPath): string {
+  const parts: string[] = [];
+  for (const s of path) {
+    if ("class" in s) parts.push(`@0x${s.class.toString(16).toUpperCase().padStart(4, "0")}`);
+    else if ("instance" in s) parts.push(String(s.instance));
+    else if ("attribute" in s) parts.push(String(s.attribute));
+    else if ("element" in s) parts.push(String(s.element));
+    else if ("symbolic" in s) parts.push(s.symbolic);
+    else parts.push(JSON.stringify(s));
+  }
+  return parts.join("/");
+}
+
+/** cpppo's description of an attribute operation: `Single G_A_S      @0x0001/1/7`. */
+export function attributeDescription(op: Operation): string {
+  return `Single ${(KINDS[op.method] ?? op.method).padEnd(10)} ${attributePath(op.path)}`;
+}
+
+/** Runs `enip-get-attribute` with `argv`; resolves with the exit status. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return withUsage("enip-get-attribute", io, async () => {
+    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
+    if (v.help) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    const { host, port } = parseAddress(v.address, "localhost");
+    const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
+    // cpppo's depth 0 is "one at a time", which is our depth 1.
+    const depth = Math.max(1, flag("--depth", nonNegativeInt, v.depth ?? "0"));
+    const routePath = v.simple
+      ? false
+      : v["route-path"] !== undefined
+        ? parseRoutePath(v["route-path"])
+        : undefined;
+    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const print = !v["no-print"];
+    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    if (positionals.length === 0)
+      throw new UsageError("give at least one operation (e.g. @1/1/7), or - for stdin");
+    const fromArgs = positionals.map((text) => (text === "-" ? "-" : parseAttributeOperation(text)));
+
+    let client: EnipClient;
+    try {
+      client = await EnipClient.connect({
+        host,
+        port,
+        timeout,
+        connectTimeout: timeout,
+        signal: io.signal,
+        ...(routePath !== undefined && { routePath }),
+        ...(sendPath !== undefined && { sendPath }),
+      });
+    } catch (error) {
+      io.stderr.write(`enip-get-attribute: cannot connect to ${host}:${port}: ${describeError(error)}\n`);
+      return EXIT_FAILED;
+    }
+    let failures = 0;
+    const ops: Operation[] = [];
+    const source = async function* (): AsyncGenerator<Operation> {
+      for (const item of fromArgs) {
+        if (item !== "-") {
+          ops.push(item);
+          yield item;
+          continue;
+        }
+        for await (const line of operationLines(io.stdin)) {
+          try {
+            const op = parseAttributeOperation(line);
+            ops.push(op);
+            yield op;
+          } catch (error) {
+            failures++;
+            io.stderr.write(`enip-get-attribute: ${(error as Error).message}\n`);
+          }
+        }
+      }
+    };
+    try {
+      for await (const result of client.pipeline(source(), {
+        depth,
+        multiple: Boolean(v.multiple),
+        timeout,
+        signal: io.signal,
+      })) {
+        if (!result.ok) failures++;
+        const op = ops[result.index] as Operation;
+        const value = !result.ok ? undefined : op.method === "setAttributeSingle" ? true : result.value;
+        if (print)
+          io.stdout.write(
+            `${ctime()}: ${String(result.index).padStart(3)}: ${attributeDescription(op)} == ${pyRepr(value)}\n`,
+          );
+        log.at(2, `${result.description}: ${result.statusText}`);
+      }
+    } catch (error) {
+      io.stderr.write(`enip-get-attribute: ${describeError(error)}\n`);
+      return EXIT_FAILED;
+    } finally {
+      await client.close();
+    }
+    return failures > 0 ? EXIT_FAILED : EXIT_OK;
+  });
+}

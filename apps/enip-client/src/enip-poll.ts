@@ -1,0 +1,182 @@
+/**
+ * `enip-poll`: cpppo's `poll` (§3.6). Reads named parameters every `-c` seconds through a gateway's parameter table
+ * (default: the PowerFlex 750 series, as cpppo), backing off exponentially and reconnecting after failures, and
+ * prints `%15s: %r` for each value. Runs until interrupted, or for `-n` polls (failed ones included).
+ */
+import { type AnyCipType, CipTypeCode, DINT, type EPath, REAL } from "@cpppo/cip-codec";
+import {
+  type AttributeParameter,
+  type EnipClientOptions,
+  PARAMETERS,
+  type ParameterResult,
+  parameterName,
+  parseRoutePath,
+  parseSendPath,
+  parseTagPath,
+  poll,
+} from "@cpppo/enip-client";
+import {
+  type CliIo,
+  describeError,
+  EXIT_FAILED,
+  EXIT_OK,
+  flag,
+  Log,
+  parseAddress,
+  parseCommandLine,
+  positiveInt,
+  pyRepr,
+  seconds,
+  UsageError,
+  withUsage,
+} from "./cli.js";
+
+const USAGE = `usage: enip-poll [-a HOST[:PORT]] [-c SECS] [-t SECS] [-g GATEWAY] [-p] [-S] [--route-path RP] [--send-path SP]
+                 [-n COUNT] [-v] [-l FILE] [parameter ...]
+gateways: ${"generic, powerflex_750_series"}; parameters default to "Output Current" "Motor Velocity"
+`;
+
+const OPTIONS = {
+  address: { type: "string", short: "a" },
+  cycle: { type: "string", short: "c" },
+  timeout: { type: "string", short: "t" },
+  gateway: { type: "string", short: "g" },
+  "pass-thru": { type: "boolean", short: "p" },
+  simple: { type: "boolean", short: "S" },
+  "route-path": { type: "string" },
+  "send-path": { type: "string" },
+  count: { type: "string", short: "n" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  log: { type: "string", short: "l" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A PowerFlex 750 DPI parameter: class 0x93, the parameter's instance, attribute 10 (its value). */
+function dpi(instance: number, units: string, type: AnyCipType = REAL): AttributeParameter {
+  return { path: [{ class: 0x93 }, { instance }, { attribute: 10 }], decode: type, units };
+}
+
+/** Parameter tables by gateway name (cpppo's `ab.powerflex_750_series` and the plain proxy). */
+export const GATEWAYS: Readonly<Record<string, Record<string, AttributeParameter>>> = {
+  generic: {},
+  powerflex_750_series: {
+    output_frequency: dpi(1, "Hz"),
+    output_freq: dpi(1, "Hz"),
+    mtr_vel_fdbk: dpi(3, "Hz/RPM"),
+    motor_velocity: dpi(3, "Hz/RPM"),
+    output_current: dpi(7, "Amps"),
+    output_voltage: dpi(8, "VAC"),
+    output_power: dpi(9, "kW"),
+    dc_bus_volts: dpi(11, "VDC"),
+    elapsed_mwh: dpi(13, "MWh"),
+    elapsed_kwh: dpi(14, "kWh"),
+    elapsed_run_time: dpi(15, "Hrs"),
+    rated_volts: dpi(20, "VAC"),
+    rated_amps: dpi(21, "Amps"),
+    rated_kw: dpi(22, "kW"),
+    speed_units: dpi(300, "0 Hz, 1 RPM", DINT),
+  },
+};
+
+const DEFAULT_PARAMETERS = ["Output Current", "Motor Velocity"];
+
+/** True when a parameter decodes to one REAL/LREAL (printed as Python floats). */
+function isFloat(p: AttributeParameter | undefined): boolean {
+  const d = p?.decode as AnyCipType | undefined;
+  return (
+    d !== undefined &&
+    typeof d === "object" &&
+    !Array.isArray(d) &&
+    (d.code === CipTypeCode.codes.REAL || d.code === CipTypeCode.codes.LREAL)
+  );
+}
+
+/** Runs `enip-poll` with `argv`; resolves with 0 when every poll succeeded, else 1. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return withUsage("enip-poll", io, async () => {
+    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
+    if (v.help) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    const { host, port } = parseAddress(v.address, "localhost");
+    const cycle = flag("--cycle", seconds, v.cycle ?? "1.0") * 1000;
+    const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
+    const count = v.count === undefined ? undefined : flag("--count", positiveInt, v.count);
+    const gatewayName = parameterName(
+      (v.gateway ?? "powerflex_750_series").replace(/^(cpppo\.server\.enip\.)?ab\./, ""),
+    );
+    const gateway = GATEWAYS[gatewayName];
+    if (!gateway)
+      throw new UsageError(`unknown gateway "${v.gateway}"; use one of ${Object.keys(GATEWAYS).join(", ")}`);
+    const routePath = v.simple
+      ? false
+      : v["route-path"] !== undefined
+        ? parseRoutePath(v["route-path"])
+        : undefined;
+    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+
+    // Every parameter must be known (or, with --pass-thru, be a raw @class/instance/attribute read as bytes).
+    const definitions: Record<string, AttributeParameter> = { ...gateway };
+    const parameters = positionals.length > 0 ? positionals : DEFAULT_PARAMETERS;
+    for (const name of parameters) {
+      const key = parameterName(name);
+      if (definitions[key] || PARAMETERS[key]) continue;
+      if (v["pass-thru"] && name.trim().startsWith("@")) {
+        const path: EPath = parseTagPath(name).path;
+        definitions[name] = { path, decode: (data) => Array.from(data) };
+        continue;
+      }
+      const known = [...Object.keys(PARAMETERS), ...Object.keys(gateway)].sort().join(", ");
+      throw new UsageError(
+        `unknown parameter "${name}"; use one of ${known}${v["pass-thru"] ? ", or an @class/instance/attribute" : " (or -p for raw @class/instance/attribute)"}`,
+      );
+    }
+    const floats = (name: string): boolean =>
+      isFloat(definitions[parameterName(name)] ?? definitions[name] ?? PARAMETERS[parameterName(name)]);
+
+    const connect: EnipClientOptions = {
+      host,
+      port,
+      timeout,
+      connectTimeout: timeout,
+      ...(routePath !== undefined && { routePath }),
+      ...(sendPath !== undefined && { sendPath }),
+    };
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(io.signal?.reason);
+    io.signal?.addEventListener("abort", onAbort, { once: true });
+    if (io.signal?.aborted) onAbort();
+    let polls = 0;
+    let failures = 0;
+    try {
+      await poll({
+        connect,
+        parameters,
+        definitions,
+        cycle,
+        signal: stop.signal,
+        process(results: ParameterResult[]) {
+          polls++;
+          for (const r of results) {
+            if (!r.ok) failures++;
+            const shown = r.ok ? r.value : `Status ${r.status}: ${r.statusText}`;
+            io.stdout.write(`${r.name.padStart(15)}: ${pyRepr(shown, r.ok && floats(r.name))}\n`);
+          }
+          if (count !== undefined && polls >= count) stop.abort();
+        },
+        failure(error: unknown) {
+          failures++;
+          polls++;
+          io.stderr.write(`enip-poll: ${host}:${port}: ${describeError(error)}\n`);
+          log.at(1, "poll failed; backing off before reconnecting");
+          if (count !== undefined && polls >= count) stop.abort();
+        },
+      });
+    } finally {
+      io.signal?.removeEventListener("abort", onAbort);
+    }
+    return failures > 0 ? EXIT_FAILED : EXIT_OK;
+  });
+}

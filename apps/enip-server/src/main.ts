@@ -1,0 +1,561 @@
+/**
+ * The `enip-server` command: cpppo's simulator flags (§3.1) over @cpppo/enip-server. It parses argv and the
+ * cpppo.cfg files, starts the controller, the EtherNet/IP server and the optional web API, prints what cpppo prints,
+ * and on SIGINT, SIGTERM or the web API's `done` closes the server gracefully before it returns exit status 0.
+ */
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { EventEmitter } from "node:events";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { EPath, JsonDataType } from "@cpppo/cip-codec";
+import {
+  Controller,
+  type ControllerOptions,
+  CpppoError,
+  EnipServer,
+  loadSimulatorConfig,
+  parseRoutePath,
+  type ServerOptions,
+  type SimulatorConfig,
+  startWebApi,
+  type TagAccess,
+  type TagDefinition,
+  type TagHooks,
+  type WebApi,
+} from "@cpppo/enip-server";
+
+/** The CLI's version, printed by --version. */
+export const VERSION = "0.1.0";
+
+/** Something lines can be written to (process.stdout, a test buffer). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Where `main` reads and writes; injected so tests run it in-process. */
+export interface MainIo {
+  /** Standard output: -A addresses, -p tag accesses, --help. */
+  stdout: TextSink;
+  /** Standard error: the one-line failure message, and the log when there is no -l file. */
+  stderr: TextSink;
+  /** Environment (CPPPO_WEB_TOKEN, APPDATA); default none. */
+  env?: Record<string, string | undefined>;
+  /** Working directory for ./cpppo.cfg and relative paths; default `process.cwd()`. */
+  cwd?: string;
+  /** Emits "SIGINT", "SIGTERM" (stop gracefully) and "SIGHUP" (reopen the -l log); `process` in the real CLI. */
+  signals?: EventEmitter;
+  /** Home directory for ~/.cpppo.cfg; default the user's. */
+  home?: string;
+  /** System directory for cpppo.cfg; default $APPDATA or /etc. */
+  systemDir?: string;
+}
+
+/** Exit status for bad flags, tag definitions, addresses or configuration (one line on stderr). */
+export const EXIT_USAGE = 2;
+/** Exit status for a failure while running (cpppo exits 1 on any failure). */
+export const EXIT_FAILURE = 1;
+/** Seconds a graceful shutdown may take before the CLI gives up waiting. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+const USAGE = `usage: enip-server [options] [TAG ...]
+
+A Logix controller simulator speaking EtherNet/IP CIP, with cpppo's flags.
+TAG is NAME[@CLASS/INSTANCE/ATTRIBUTE[/ELEMENT]][=TYPE[[SIZE]]], e.g. SCADA=INT[1000], TEXT=SSTRING[10],
+FLOAT=REAL, Motor_Velocity@0x93/3/10=REAL (TYPE defaults to INT, SIZE to a scalar).
+
+options:
+  -v, --verbose            more logging (repeat: -vv detail, -vvv info, -vvvv debug)
+  -b, --config-basename NAME  read NAME.cfg instead of cpppo.cfg
+  -c, --config PATH        an extra, highest-priority config file (repeatable)
+      --no-config          do not read the searched config files (-c files still load)
+  -a, --address [IFACE][:PORT]  bind TCP and UDP here (default :44818, all interfaces)
+  -A, --address-output     print "Network TCP Server address = (host, port)" (and UDP) once bound
+  -u, --udp / -U, --no-udp  serve UDP (default on)
+  -t, --tcp / -T, --no-tcp  serve TCP (default on)
+  -p, --print / --no-print  print each tag write (and each read with -v)
+  -l, --log FILE           log to FILE instead of stderr (SIGHUP reopens it)
+  -w, --web [IFACE]:[PORT]  serve the web API (IFACE default 127.0.0.1, PORT default 80)
+      --web-token TOKEN    require this bearer token for web API changes (or env CPPPO_WEB_TOKEN)
+  -d, --delay S|LO-HI      delay each TCP reply by S seconds, or a random LO..HI re-drawn every second
+  -s, --size N             refuse encapsulated requests larger than N bytes (status 0x65)
+      --route-path RP      accept only this route path (e.g. 1/0; "false" = un-routed only)
+  -S, --simple             accept only un-routed requests (a simple, non-routing device)
+  -D, --defined-tags FILE  user structure (UDT) definitions, JSON (pycomm3 data types or tag list)
+  -h, --help               show this help
+      --version            show the version`;
+
+const OPTIONS = {
+  verbose: { type: "boolean", short: "v", multiple: true },
+  "config-basename": { type: "string", short: "b" },
+  config: { type: "string", short: "c", multiple: true },
+  "no-config": { type: "boolean" },
+  address: { type: "string", short: "a" },
+  "address-output": { type: "boolean", short: "A" },
+  udp: { type: "boolean", short: "u" },
+  "no-udp": { type: "boolean", short: "U" },
+  tcp: { type: "boolean", short: "t" },
+  "no-tcp": { type: "boolean", short: "T" },
+  print: { type: "boolean", short: "p" },
+  "no-print": { type: "boolean" },
+  log: { type: "string", short: "l" },
+  web: { type: "string", short: "w" },
+  "web-token": { type: "string" },
+  delay: { type: "string", short: "d" },
+  size: { type: "string", short: "s" },
+  "route-path": { type: "string" },
+  simple: { type: "boolean", short: "S" },
+  "defined-tags": { type: "string", short: "D" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** A flag or argument the user must fix: printed as one line, exit status 2. */
+class UsageError extends Error {}
+
+/** Host and port from `[iface][:port]`; missing parts take the defaults; IPv6 hosts may be written in brackets. */
+export function parseAddress(
+  text: string,
+  defaults: { host: string; port: number },
+  flag: string,
+): { host: string; port: number } {
+  const t = text.trim();
+  let host = "";
+  let portText = "";
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(t);
+  if (bracketed) {
+    host = bracketed[1] as string;
+    portText = bracketed[2] ?? "";
+  } else if ((t.match(/:/g) ?? []).length > 1) host = t;
+  else if (/^\d+$/.test(t)) portText = t;
+  else {
+    const colon = t.indexOf(":");
+    host = colon < 0 ? t : t.slice(0, colon);
+    portText = colon < 0 ? "" : t.slice(colon + 1);
+  }
+  if (host !== "" && !/^[A-Za-z0-9.:_-]+$/.test(host))
+    throw new UsageError(`${flag} "${text}": "${host}" is not a host name or address`);
+  let port = defaults.port;
+  if (portText !== "") {
+    if (!/^\d+$/.test(portText) || Number(portText) > 0xffff)
+      throw new UsageError(`${flag} "${text}": port "${portText}" must be a number 0..65535`);
+    port = Number(portText);
+  }
+  return { host: host === "" ? defaults.host : host, port };
+}
+
+/** `-d` text: seconds, or "LO-HI" seconds with LO <= HI. */
+export function parseDelay(text: string): number | { min: number; max: number } {
+  const number = "(\\d+(?:\\.\\d*)?|\\.\\d+)";
+  const single = new RegExp(`^${number}$`).exec(text.trim());
+  if (single) return Number(single[1]);
+  const range = new RegExp(`^${number}\\s*-\\s*${number}$`).exec(text.trim());
+  if (range && Number(range[1]) <= Number(range[2])) return { min: Number(range[1]), max: Number(range[2]) };
+  throw new UsageError(
+    `-d/--delay "${text}" must be seconds (e.g. 0.5) or a range LO-HI with LO <= HI (e.g. 0.1-1.5)`,
+  );
+}
+
+const LEVELS = ["WARNING", "NORMAL", "DETAIL", "INFO", "DEBUG"] as const;
+type Level = (typeof LEVELS)[number];
+
+/** Log lines at the -v level to stderr or the -l file; the file is reopened on SIGHUP (logrotate). */
+class Log {
+  private fd: number | undefined;
+  constructor(
+    private readonly verbosity: number,
+    private readonly path: string | undefined,
+    private readonly stderr: TextSink,
+  ) {
+    this.open();
+  }
+
+  private open(): void {
+    if (this.path !== undefined) this.fd = openSync(this.path, "a");
+  }
+
+  /** True when messages of `level` are written. */
+  enabled(level: Level): boolean {
+    return LEVELS.indexOf(level) <= this.verbosity;
+  }
+
+  write(level: Level, message: string): void {
+    if (!this.enabled(level)) return;
+    const line = `${new Date().toISOString()} ${level.padEnd(7)} ${message}\n`;
+    if (this.fd !== undefined) writeSync(this.fd, line);
+    else this.stderr.write(line);
+  }
+
+  reopen(): void {
+    if (this.path === undefined) return;
+    this.close();
+    this.open();
+    this.write("NORMAL", `log ${this.path} reopened`);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Python's repr of a value list, as cpppo's -p lines print it: [1, 2.5, True, 'text']. */
+function pythonList(values: readonly unknown[]): string {
+  const one = (v: unknown): string => {
+    if (typeof v === "boolean") return v ? "True" : "False";
+    if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    if (typeof v === "number" || typeof v === "bigint") return String(v);
+    if (Array.isArray(v)) return pythonList(v);
+    return JSON.stringify(v) ?? String(v);
+  };
+  return `[${values.map(one).join(", ")}]`;
+}
+
+/** cpppo's `-p` line for one access: `"%20s[%5s-%-5s] == %s"` for reads, `<= %s` for writes. */
+export function formatAccess(
+  name: string,
+  start: number,
+  count: number,
+  values: readonly unknown[],
+  write: boolean,
+): string {
+  const last = start + count - 1;
+  return `${name.padStart(20)}[${String(start).padStart(5)}-${String(last).padEnd(5)}] ${write ? "<=" : "=="} ${pythonList(values)}`;
+}
+
+function printHooks(stdout: TextSink, printReads: boolean): TagHooks {
+  const print = (access: TagAccess) => {
+    stdout.write(`${formatAccess(access.name, access.start, access.count, access.values, access.write)}\n`);
+  };
+  return printReads ? { onRead: print, onWrite: print } : { onWrite: print };
+}
+
+/** UDT definitions from -D: a JSON data type, a list of them, or a pycomm3 tag list whose structure tags carry one. */
+function readDefinedTypes(path: string): JsonDataType[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`-D/--defined-tags ${path}: ${(err as Error).message}`);
+  }
+  const isDataType = (v: unknown): v is JsonDataType =>
+    typeof v === "object" && v !== null && "internal_tags" in v && "name" in v && "template" in v;
+  const found = new Map<string, JsonDataType>();
+  const visit = (v: unknown) => {
+    if (isDataType(v)) found.set(v.name, v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === "object" && v !== null && "data_type" in v)
+      visit((v as { data_type: unknown }).data_type);
+    else if (typeof v === "object" && v !== null) Object.values(v).forEach(visit);
+  };
+  visit(json);
+  if (found.size === 0)
+    throw new UsageError(
+      `-D/--defined-tags ${path}: no structure definitions (objects with name, internal_tags, template) found`,
+    );
+  return [...found.values()];
+}
+
+function tagName(definition: string | TagDefinition): string {
+  if (typeof definition !== "string") return definition.name;
+  return (definition.split(/[@=]/)[0] ?? "").trim();
+}
+
+interface Settings {
+  verbosity: number;
+  tcp: boolean;
+  udp: boolean;
+  print: boolean;
+  address: { host: string; port: number };
+  addressOutput: boolean;
+  web: { host: string; port: number } | undefined;
+  webToken: string | undefined;
+  delay: number | { min: number; max: number } | undefined;
+  size: number | undefined;
+  routePath: EPath | false | undefined;
+  log: string | undefined;
+  udts: JsonDataType[] | undefined;
+  tags: string[];
+  configFiles: string[];
+  configBasename: string | undefined;
+  noConfig: boolean;
+}
+
+function lastOf(
+  tokens: { kind: string; name?: string }[],
+  on: string,
+  off: string,
+  fallback: boolean,
+): boolean {
+  let value = fallback;
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    if (t.name === on) value = true;
+    else if (t.name === off) value = false;
+  }
+  return value;
+}
+
+function parseSettings(argv: string[], io: MainIo): Settings | "help" | "version" {
+  const parse = () => {
+    try {
+      return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message.split("\n")[0]} (see --help)`);
+    }
+  };
+  const { values, positionals, tokens } = parse();
+  if (values.help) return "help";
+  if (values.version) return "version";
+  const cwd = io.cwd ?? process.cwd();
+  const env = io.env ?? {};
+  const size = values.size === undefined ? undefined : Number(values.size);
+  if (size !== undefined && (!/^\d+$/.test(values.size as string) || size < 1))
+    throw new UsageError(`-s/--size "${values.size}" must be a positive number of bytes`);
+  if (values.simple && values["route-path"] !== undefined)
+    throw new UsageError("-S/--simple and --route-path contradict each other; give one");
+  let routePath: EPath | false | undefined;
+  if (values.simple) routePath = false;
+  else if (values["route-path"] !== undefined) {
+    try {
+      routePath = parseRoutePath(values["route-path"]);
+    } catch (err) {
+      throw new UsageError(`--route-path: ${(err as Error).message}`);
+    }
+    if (Array.isArray(routePath) && routePath.length !== 1)
+      throw new UsageError(
+        `--route-path "${values["route-path"]}" must be exactly one port/link segment, e.g. 1/0`,
+      );
+  }
+  const token = values["web-token"] ?? env.CPPPO_WEB_TOKEN;
+  if (token !== undefined && token === "") throw new UsageError("--web-token must not be empty");
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  return {
+    verbosity: values.verbose?.length ?? 0,
+    tcp: lastOf(tokens, "tcp", "no-tcp", true),
+    udp: lastOf(tokens, "udp", "no-udp", true),
+    print: lastOf(tokens, "print", "no-print", false),
+    address: parseAddress(values.address ?? "", { host: "0.0.0.0", port: 44818 }, "-a/--address"),
+    addressOutput: values["address-output"] ?? false,
+    web:
+      values.web === undefined
+        ? undefined
+        : parseAddress(values.web, { host: "127.0.0.1", port: 80 }, "-w/--web"),
+    webToken: token,
+    delay: values.delay === undefined ? undefined : parseDelay(values.delay),
+    size,
+    routePath,
+    log: values.log === undefined ? undefined : absolute(values.log),
+    udts:
+      values["defined-tags"] === undefined ? undefined : readDefinedTypes(absolute(values["defined-tags"])),
+    tags: positionals,
+    configFiles: values.config ?? [],
+    configBasename: values["config-basename"],
+    noConfig: values["no-config"] ?? false,
+  };
+}
+
+function pythonAddress(a: { address: string; port: number }): string {
+  return `('${a.address}', ${a.port})`;
+}
+
+/** Waits for `promise` at most `ms`; true when it settled in time. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs the simulator with cpppo's arguments until SIGINT, SIGTERM or the web API's `done`; resolves to the exit
+ * status: 0 after a graceful stop (or --help/--version), 2 for bad flags, tags, addresses or config, 1 otherwise.
+ */
+export async function main(argv: string[], io: MainIo): Promise<number> {
+  const fail = (code: number, message: string) => {
+    io.stderr.write(`enip-server: ${message.split("\n")[0]}\n`);
+    return code;
+  };
+  let settings: Settings;
+  let config: SimulatorConfig;
+  try {
+    const parsed = parseSettings(argv, io);
+    if (parsed === "help") {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (parsed === "version") {
+      io.stdout.write(`enip-server ${VERSION}\n`);
+      return 0;
+    }
+    settings = parsed;
+    config = await loadSimulatorConfig({
+      files: settings.configFiles,
+      noConfig: settings.noConfig,
+      ...(settings.configBasename !== undefined && { basename: settings.configBasename }),
+      ...(io.cwd !== undefined && { cwd: io.cwd }),
+      ...(io.home !== undefined && { home: io.home }),
+      ...(io.systemDir !== undefined && { systemDir: io.systemDir }),
+      env: io.env ?? {},
+    });
+  } catch (err) {
+    return fail(EXIT_USAGE, (err as Error).message);
+  }
+
+  let log: Log;
+  try {
+    log = new Log(settings.verbosity, settings.log, io.stderr);
+  } catch (err) {
+    return fail(EXIT_USAGE, `-l/--log ${settings.log}: ${(err as Error).message}`);
+  }
+  for (const warning of config.warnings) log.write("WARNING", warning);
+  if (config.files.length > 0) log.write("NORMAL", `config files: ${config.files.join(", ")}`);
+
+  // Command-line tags replace configured tags of the same name.
+  const cliNames = new Set(settings.tags.map((t) => tagName(t).toLowerCase()));
+  const tags: (string | TagDefinition)[] = [
+    ...config.tags.filter((t) => !cliNames.has(t.name.toLowerCase())),
+    ...settings.tags,
+  ];
+  let controller: Controller;
+  try {
+    const options: ControllerOptions = { identity: config.identity, tcpip: config.tcpip, tags };
+    if (settings.udts) options.udts = settings.udts;
+    if (settings.print) options.hooks = printHooks(io.stdout, log.enabled("NORMAL"));
+    controller = new Controller(options);
+  } catch (err) {
+    log.close();
+    const source = Object.entries(config.tagSources).find(([name]) =>
+      (err as Error).message.includes(`"${name}`),
+    )?.[1];
+    const message = source ? `${source}: ${(err as Error).message}` : (err as Error).message;
+    // Caller mistakes (tags, types, values, identity) are usage errors; anything else is a failure.
+    return fail(err instanceof CpppoError ? EXIT_USAGE : EXIT_FAILURE, message);
+  }
+
+  const serverOptions: ServerOptions = {
+    controller,
+    host: settings.address.host,
+    port: settings.address.port,
+    tcp: settings.tcp,
+    udp: settings.udp,
+  };
+  if (settings.delay !== undefined) serverOptions.delay = settings.delay;
+  if (settings.size !== undefined) serverOptions.maxRequestSize = settings.size;
+  const routePath = settings.routePath !== undefined ? settings.routePath : config.routePath;
+  if (routePath !== undefined) serverOptions.routePath = routePath;
+  if (config.routes) serverOptions.routes = config.routes;
+
+  let server: EnipServer;
+  try {
+    server = await EnipServer.start(serverOptions);
+  } catch (err) {
+    log.close();
+    const usage = err instanceof CpppoError && err.code === "ERR_INVALID_ARG";
+    const where = `${settings.address.host}:${settings.address.port}`;
+    return fail(usage ? EXIT_USAGE : EXIT_FAILURE, `cannot serve on ${where}: ${(err as Error).message}`);
+  }
+
+  let stop!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => {
+    stop = resolve;
+  });
+  let web: WebApi | undefined;
+  const subscriptions: [string, (message: unknown) => void][] = [];
+  const signals = io.signals;
+  const onSigint = () => stop("SIGINT");
+  const onSigterm = () => stop("SIGTERM");
+  const onSighup = () => log.reopen();
+  signals?.on("SIGINT", onSigint);
+  signals?.on("SIGTERM", onSigterm);
+  signals?.on("SIGHUP", onSighup);
+
+  const shutdown = async (): Promise<boolean> => {
+    signals?.off("SIGINT", onSigint);
+    signals?.off("SIGTERM", onSigterm);
+    signals?.off("SIGHUP", onSighup);
+    for (const [name, fn] of subscriptions) unsubscribe(name, fn);
+    // Stop serving before anything is unloaded: the web API first (no new commands), then the server finishes
+    // the replies in flight and closes its connections.
+    const closing = Promise.all([web?.close(), server.close()]);
+    const inTime = await within(closing, SHUTDOWN_DEADLINE_MS);
+    if (!inTime) log.write("WARNING", `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s`);
+    return inTime;
+  };
+
+  try {
+    if (settings.addressOutput) {
+      if (server.tcpAddress)
+        io.stdout.write(`Network TCP Server address = ${pythonAddress(server.tcpAddress)}\n`);
+      if (server.udpAddress)
+        io.stdout.write(`Network UDP Server address = ${pythonAddress(server.udpAddress)}\n`);
+    }
+    const tcp = server.tcpAddress ? `TCP ${server.tcpAddress.address}:${server.tcpAddress.port}` : "no TCP";
+    const udp = server.udpAddress ? `UDP ${server.udpAddress.address}:${server.udpAddress.port}` : "no UDP";
+    log.write("NORMAL", `EtherNet/IP simulator serving ${controller.tags.size} tag names on ${tcp}, ${udp}`);
+
+    if (settings.web) {
+      web = await startWebApi({
+        server,
+        host: settings.web.host,
+        port: settings.web.port,
+        ...(settings.webToken !== undefined && { token: settings.webToken }),
+        onDone: () => stop("web API done"),
+      });
+      if (settings.addressOutput) io.stdout.write(`Web API address = ${pythonAddress(web.address)}\n`);
+      log.write(
+        "NORMAL",
+        `web API on ${web.url}/api${settings.webToken ? " (token required for changes)" : ""}`,
+      );
+    }
+
+    if (log.enabled("DETAIL")) {
+      const ours = `${server.tcpAddress?.address}:${server.tcpAddress?.port}`;
+      const ids = new Set<string>();
+      const onSession = (message: unknown) => {
+        const m = message as { event: string; id: string; peer: string; server: string };
+        if (m.server !== ours) return;
+        if (m.event === "open") ids.add(m.id);
+        else ids.delete(m.id);
+        log.write("DETAIL", `session ${m.event} ${m.peer}`);
+      };
+      subscribe("cpppo:enip:session", onSession);
+      subscriptions.push(["cpppo:enip:session", onSession]);
+      if (log.enabled("INFO")) {
+        const onRequest = (message: unknown) => {
+          const m = message as {
+            id: string;
+            peer: string;
+            command: number;
+            request: Uint8Array;
+            reply?: Uint8Array;
+          };
+          if (!ids.has(m.id) && m.id !== "udp") return;
+          const command = `0x${m.command.toString(16).padStart(4, "0")}`;
+          log.write(
+            "INFO",
+            `${m.peer} command ${command}: ${m.request.length} bytes in, ${m.reply?.length ?? 0} out`,
+          );
+        };
+        subscribe("cpppo:enip:request", onRequest);
+        subscriptions.push(["cpppo:enip:request", onRequest]);
+      }
+    }
+  } catch (err) {
+    await shutdown();
+    log.close();
+    return fail(EXIT_FAILURE, (err as Error).message);
+  }
+
+  const reason = await Promise.race([stopped, server.closed.then(() => "server closed")]);
+  log.write("NORMAL", `stopping (${reason})`);
+  const clean = await shutdown();
+  log.write("NORMAL", "stopped");
+  log.close();
+  return clean ? 0 : EXIT_FAILURE;
+}

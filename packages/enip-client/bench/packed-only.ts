@@ -1,0 +1,29 @@
+// Scratch: only the packed child-process figure, for profiling.
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { EnipClient, type PipelineOperation } from "../src/index.js";
+
+const MS = Number(process.env.BENCH_MS ?? 3000);
+const child = fork(fileURLToPath(new URL("./server-process.ts", import.meta.url)), [], {
+  execArgv: (process.env.CHILD_ARGV ?? "--import tsx --conditions=@cpppo/source").split(" "),
+});
+const port = await new Promise<number>((resolve) => child.once("message", (p) => resolve(p as number)));
+const client = await EnipClient.connect({ host: "127.0.0.1", port, connected: true });
+const batch: PipelineOperation[] = Array.from({ length: 20000 }, (_, i) => ({
+  method: "read",
+  path: [{ symbolic: "SCADA" }, { element: i % 1000 }],
+  description: "SCADA",
+}));
+const run = async () => batch.length - (await client.process(batch, { depth: 20, multiple: true })).failures;
+const warm = performance.now() + 500;
+while (performance.now() < warm) await run();
+let n = 0;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+while (performance.now() - t0 < MS) n += await run();
+const rate = n / ((performance.now() - t0) / 1000);
+const cpu = process.cpuUsage(cpu0);
+console.log(`packed ${Math.round(rate)} reads/s; client cpu ${((cpu.user + cpu.system) / n * 1000).toFixed(0)} ns/read (user ${(cpu.user / n * 1000).toFixed(0)}, sys ${(cpu.system / n * 1000).toFixed(0)})`);
+await client.close();
+child.send("close");
+await new Promise((r) => child.once("exit", r));

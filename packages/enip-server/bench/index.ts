@@ -1,0 +1,266 @@
+// Benchmarks of @cpppo/enip-server; prints `BENCH enip-server.<figure> <value> <unit>` lines (DESIGN.md).
+// The servers (and the echo ceiling) run in a child process (bench/server-child.ts), so the load
+// generator here and the server do not share one event loop, and RSS figures are the server's own.
+// `pnpm --filter @cpppo/enip-server bench [figure-prefix]` runs all figures, or those starting with the prefix.
+import { connect, type Socket } from "node:net";
+import { printMachine, report, reportRatio } from "@cpppo/bench-kit";
+import { decodeEnipMessage, encodeEncapsulation, encodeSendRRData, readTagRequest } from "@cpppo/cip-codec";
+import { type ChildConfig, type ServerChild, startServerChild } from "./server-child.js";
+
+const only = process.argv[2] ?? "";
+const wanted = (figure: string): boolean => figure.startsWith(only.replace(/^enip-server\./, ""));
+const WARMUP_MS = 500;
+const MEASURE_MS = 2000;
+const mb = (bytes: number): number => bytes / 1048576;
+
+/** Runs `body` against a server child built from `config`, then closes the child (exit code must be 0). */
+async function withChild<T>(config: ChildConfig, body: (child: ServerChild) => Promise<T>): Promise<T> {
+  const child = await startServerChild(config);
+  let result: T;
+  try {
+    result = await body(child);
+  } catch (err) {
+    await child.close();
+    throw err;
+  }
+  const code = await child.close();
+  if (code !== 0) throw new Error(`the server child exited with ${code}`);
+  return result;
+}
+
+function open(port: number, host = "127.0.0.1"): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no connection to ${host}:${port} within 5 s`));
+    }, 5000);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** Sends `bytes` and resolves with the first whole frame back (5 s deadline). */
+function exchange(socket: Socket, bytes: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.off("data", onData);
+      reject(new Error("no reply within 5 s"));
+    }, 5000);
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 24) return;
+      const total = 24 + buffered.readUInt16LE(2);
+      if (buffered.length < total) return;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      resolve(new Uint8Array(buffered.subarray(0, total)));
+    };
+    socket.on("data", onData);
+    socket.write(bytes);
+  });
+}
+
+/** Registers a session; returns its handle. */
+async function register(socket: Socket): Promise<number> {
+  const reply = await exchange(
+    socket,
+    encodeEncapsulation({ body: { command: "registerSession", protocolVersion: 1, optionFlags: 0 } }),
+  );
+  return decodeEnipMessage(reply).header.session;
+}
+
+/** The Read Tag frame the drivers send, codec-encoded once: `SCADA[1]`, one INT, plain SendRRData. */
+function readTagFrame(session: number): Uint8Array {
+  return encodeSendRRData({
+    session,
+    senderContext: new Uint8Array(8),
+    timeout: 5,
+    message: readTagRequest([{ symbolic: "SCADA" }, { element: 1 }], 1),
+  });
+}
+
+/**
+ * Round trips per second on one connection with `depth` requests in flight: `frame` is sent `depth`
+ * times, then once more for every whole reply (replies are counted by their encapsulation length).
+ */
+async function pipelined(socket: Socket, frame: Uint8Array, depth: number): Promise<number> {
+  const burst = Buffer.concat(Array.from({ length: depth }, () => frame));
+  let carry = Buffer.alloc(0);
+  let replies = 0;
+  let counting = false;
+  let counted = 0;
+  const onData = (chunk: Buffer): void => {
+    let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let n = 0;
+    while (data.length >= 24) {
+      const total = 24 + data.readUInt16LE(2);
+      if (data.length < total) break;
+      data = data.subarray(total);
+      n++;
+    }
+    carry = data.length > 0 ? Buffer.from(data) : Buffer.alloc(0);
+    replies += n;
+    if (counting) counted += n;
+    if (n > 0) socket.write(n === depth ? burst : burst.subarray(0, n * frame.length));
+  };
+  socket.on("data", onData);
+  socket.write(burst);
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+  if (replies === 0) throw new Error("no reply during the warm-up");
+  counting = true;
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, MEASURE_MS));
+  const seconds = (performance.now() - start) / 1000;
+  counting = false;
+  socket.off("data", onData);
+  return counted / seconds;
+}
+
+async function readTagThroughput(): Promise<void> {
+  if (!wanted("read-tag-depth1") && !wanted("read-tag-depth20") && !wanted("echo-ceiling-depth1")) return;
+  const config: ChildConfig = { tags: ["SCADA=INT[1000]"] };
+  let depth1 = 0;
+  let frameSize = 0;
+  await withChild(config, async (child) => {
+    for (const depth of [1, 20]) {
+      const socket = await open(child.ready.tcpPort);
+      const frame = readTagFrame(await register(socket));
+      frameSize = frame.length;
+      const check = decodeEnipMessage(await exchange(socket, frame)).cip as { generalStatus?: number };
+      if (check?.generalStatus !== 0) throw new Error(`Read Tag SCADA[1] answered ${check?.generalStatus}`);
+      const rate = await pipelined(socket, frame, depth);
+      if (depth === 1) depth1 = rate;
+      report(`enip-server.read-tag-depth${depth}`, rate, "req/s");
+      socket.destroy();
+    }
+  });
+  await withChild({ echo: true }, async (child) => {
+    const socket = await open(child.ready.tcpPort);
+    const echo = await pipelined(socket, readTagFrame(0).subarray(0, frameSize), 1);
+    socket.destroy();
+    report("enip-server.echo-ceiling-depth1", echo, "req/s");
+    reportRatio("enip-server.read-tag-depth1-vs-echo", depth1, echo);
+  });
+}
+
+/** Latency percentile `p` (0..1) of sorted `values`. */
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * 1,000 sessions, each polling one Read Tag every `periodMs` (an HMI at 20 Hz), for `MEASURE_MS`:
+ * p99 and median round trip, and the requests/s answered.
+ */
+async function sessions(count = 1000, periodMs = 50): Promise<void> {
+  if (!wanted(`sessions-${count}`)) return;
+  await withChild({ tags: ["SCADA=INT[1000]"], maxConnections: count + 10 }, async (child) => {
+    const sockets: Socket[] = [];
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < count; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, count - i) }, () => open(child.ready.tcpPort)),
+      );
+      sockets.push(...batch);
+      frames.push(...(await Promise.all(batch.map(async (s) => readTagFrame(await register(s))))));
+    }
+    const latencies: number[] = [];
+    let measuring = false;
+    let stop = false;
+    let errors = 0;
+    const poll = async (socket: Socket, frame: Uint8Array, offset: number): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, offset));
+      while (!stop) {
+        const sent = performance.now();
+        try {
+          await exchange(socket, frame);
+        } catch {
+          errors++;
+          return;
+        }
+        const now = performance.now();
+        if (measuring) latencies.push(now - sent);
+        const wait = periodMs - (now - sent);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    };
+    const polling = sockets.map((s, i) => poll(s, frames[i] as Uint8Array, (i * periodMs) / count));
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+    measuring = true;
+    const start = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, MEASURE_MS));
+    measuring = false;
+    const seconds = (performance.now() - start) / 1000;
+    stop = true;
+    await Promise.all(polling);
+    for (const s of sockets) s.destroy();
+    if (errors > 0) throw new Error(`${errors} sessions saw no reply within 5 s`);
+    const sorted = Float64Array.from(latencies).sort();
+    report(`enip-server.sessions-${count}-p99`, percentile(sorted, 0.99), "ms");
+    report(`enip-server.sessions-${count}-p50`, percentile(sorted, 0.5), "ms");
+    report(`enip-server.sessions-${count}`, latencies.length / seconds, "req/s");
+  });
+}
+
+async function start100kTags(): Promise<void> {
+  if (!wanted("start-100k-tags")) return;
+  await withChild({ generatedTags: 100_000 }, async (child) => {
+    const socket = await open(child.ready.tcpPort);
+    const session = await register(socket);
+    const reply = decodeEnipMessage(
+      await exchange(
+        socket,
+        encodeSendRRData({
+          session,
+          senderContext: new Uint8Array(8),
+          timeout: 5,
+          message: readTagRequest([{ symbolic: "T99999" }], 1),
+        }),
+      ),
+    ).cip as { generalStatus?: number };
+    socket.destroy();
+    if (reply?.generalStatus !== 0) throw new Error(`Read Tag T99999 answered ${reply?.generalStatus}`);
+    report("enip-server.start-100k-tags", child.ready.startMs, "ms");
+    report("enip-server.start-100k-tags-rss", mb(child.ready.rss), "MB");
+  });
+  // The same child with no tags: the runtime's own share of that RSS (Node, tsx, the loaded modules).
+  await withChild({}, async (child) => {
+    report("enip-server.start-0-tags-rss", mb(child.ready.rss), "MB");
+  });
+}
+
+async function controllers1000(): Promise<void> {
+  if (!wanted("controllers-1000")) return;
+  await withChild({ plant: 1000, tags: ["SCADA=INT[100]", "D=DINT"], udp: true }, async (child) => {
+    const all = child.ready.controllers ?? [];
+    if (all.length !== 1000) throw new Error(`the plant reported ${all.length} controllers`);
+    // Every 50th controller answers a read on its own address.
+    for (let i = 0; i < all.length; i += 50) {
+      const c = all[i] as { host: string; port: number };
+      const socket = await open(c.port, c.host);
+      const reply = decodeEnipMessage(await exchange(socket, readTagFrame(await register(socket)))).cip as {
+        generalStatus?: number;
+      };
+      socket.destroy();
+      if (reply?.generalStatus !== 0)
+        throw new Error(`controller ${i} at ${c.host}:${c.port} answered ${reply?.generalStatus}`);
+    }
+    report("enip-server.controllers-1000-rss", mb(await child.rss()), "MB");
+    report("enip-server.controllers-1000-start", child.ready.startMs, "ms");
+  });
+}
+
+printMachine();
+console.log("# servers run in a child process; the load generator runs in this one");
+await readTagThroughput();
+await sessions();
+await start100kTags();
+await controllers1000();

@@ -1,0 +1,194 @@
+/**
+ * The Logix Symbol object 0x6B (1756-PM020 "Symbol object"): Get Instance Attribute List 0x55 lists tags from a
+ * start instance, controller-scoped or under a `Program:Name` symbolic prefix, as st-ethernet-ip, pycomm3, pylogix
+ * and libplctag upload tag lists. A reply holds whole records up to the reply limit; 0x06 means more follow, and the
+ * client asks again from the last instance listed + 1.
+ */
+import {
+  encodeValues,
+  GeneralStatus,
+  type GetInstanceAttributeListReply,
+  type GetInstanceAttributeListRequest,
+  STRING,
+  SYMBOL_CLASS,
+  type SymbolAttribute,
+  SymbolAttributeId,
+  type SymbolInstance,
+  UDINT,
+  UINT,
+} from "@cpppo/cip-codec";
+import type { SymbolEntry, TagTable } from "../tags/table.js";
+import type { Tag } from "../tags/tag.js";
+import { CipClass, CipInstance, valueAttribute } from "./model.js";
+
+/** Symbol type word bit: the symbol is a structure and the low 12 bits are its Template instance id. */
+export const SYMBOL_STRUCT = 0x8000;
+/** Symbol type word bits 13..14: number of array dimensions; one dimension here. */
+export const SYMBOL_ONE_DIMENSION = 0x2000;
+/** Symbol type word of a program entry ("Program:Main"), as Logix lists programs (system bit 0x1000 set). */
+export const SYMBOL_PROGRAM = 0x1068;
+const TEMPLATE_ID_MASK = 0x0fff;
+const ATOMIC_MASK = 0x00ff;
+/** Base of the made-up symbol object addresses (attribute 5); real controllers space them 40 bytes apart too. */
+const OBJECT_ADDRESS_BASE = 0x00ff4600;
+const OBJECT_ADDRESS_STRIDE = 40;
+/** Base of the made-up data addresses (attribute 3). */
+const DATA_ADDRESS_BASE = 0x00001000;
+/** Software control (attribute 6) with external access Read/Write, as real controllers report user tags. */
+const SOFTWARE_CONTROL_BASE = 0x04010000;
+const S = GeneralStatus.codes;
+
+/** The symbol type word (attribute 2) of a tag: elementary code or struct bit + template id, plus array dimensions. */
+export function symbolType(tag: Tag): number {
+  const t = tag.type;
+  const word =
+    t.templateId !== undefined ? SYMBOL_STRUCT | (t.templateId & TEMPLATE_ID_MASK) : t.code & ATOMIC_MASK;
+  return tag.isArray ? word | SYMBOL_ONE_DIMENSION : word;
+}
+
+function attributeValue(entry: SymbolEntry, id: number): SymbolAttribute["value"] | undefined {
+  const tag = entry.tag;
+  switch (id) {
+    case SymbolAttributeId.name:
+      return entry.name;
+    case SymbolAttributeId.symbolType:
+      return tag ? symbolType(tag) : SYMBOL_PROGRAM;
+    case SymbolAttributeId.address:
+      return (DATA_ADDRESS_BASE + entry.instance * 0x100) >>> 0;
+    case SymbolAttributeId.objectAddress:
+      return (OBJECT_ADDRESS_BASE + entry.instance * OBJECT_ADDRESS_STRIDE) >>> 0;
+    case SymbolAttributeId.softwareControl:
+      return (SOFTWARE_CONTROL_BASE | (entry.instance & 0xffff)) >>> 0;
+    case SymbolAttributeId.elementSize:
+      return tag ? Math.min(tag.type.size, 0xffff) : 0;
+    case SymbolAttributeId.dimensions:
+      return tag?.isArray ? [tag.elements, 0, 0] : [0, 0, 0];
+    default:
+      return undefined;
+  }
+}
+
+function valueSize(id: number, v: SymbolAttribute["value"]): number {
+  if (id === SymbolAttributeId.name) return 2 + (v as string).length;
+  if (id === SymbolAttributeId.dimensions) return 12;
+  return id === SymbolAttributeId.symbolType || id === SymbolAttributeId.elementSize ? 2 : 4;
+}
+
+/** Where a Get Instance Attribute List path points: the scope (program) and the first instance. */
+function parseListPath(
+  tags: TagTable,
+  req: GetInstanceAttributeListRequest,
+): { scope: string | undefined; start: number } | { status: number; ext: number[] } {
+  const path = req.path;
+  let i = 0;
+  let scope: string | undefined;
+  const first = path[0];
+  if (first && "symbolic" in first) {
+    const program = tags.program(first.symbolic);
+    if (!program) return { status: S.pathSegmentError, ext: [0x0000] };
+    scope = program.name.toLowerCase();
+    i = 1;
+  }
+  const cls = path[i];
+  if (!cls || !("class" in cls) || cls.class !== SYMBOL_CLASS)
+    return { status: S.serviceNotSupported, ext: [] };
+  const inst = path[i + 1];
+  const start = inst && "instance" in inst ? inst.instance : 0;
+  if (path.length > i + 2) return { status: S.pathSegmentError, ext: [0x0000] };
+  return { scope, start };
+}
+
+/** Answers Get Instance Attribute List with records of at most `limit` bytes in all. */
+export function listSymbols(
+  tags: TagTable,
+  req: GetInstanceAttributeListRequest,
+  limit: number,
+): GetInstanceAttributeListReply {
+  const where = parseListPath(tags, req);
+  if ("status" in where)
+    return {
+      kind: "getInstanceAttributeList",
+      service: 0xd5,
+      generalStatus: where.status,
+      extStatus: where.ext,
+    };
+  for (const id of req.attributes)
+    if (attributeValue({ instance: 0, name: "" }, id) === undefined)
+      return {
+        kind: "getInstanceAttributeList",
+        service: 0xd5,
+        generalStatus: S.attributeNotSupported,
+        extStatus: [],
+      };
+  const entries = tags.symbols(where.scope);
+  const instances: SymbolInstance[] = [];
+  let used = 0;
+  let more = false;
+  // Entries are in ascending instance order: a binary search finds where a continuation starts.
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((entries[mid] as SymbolEntry).instance < where.start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < entries.length; k++) {
+    const entry = entries[k] as SymbolEntry;
+    const attributes: SymbolAttribute[] = new Array(req.attributes.length);
+    let size = 4;
+    for (let j = 0; j < req.attributes.length; j++) {
+      const id = req.attributes[j] as number;
+      const value = attributeValue(entry, id) as SymbolAttribute["value"];
+      attributes[j] = { id, value };
+      size += valueSize(id, value);
+    }
+    if (used + size > limit && instances.length > 0) {
+      more = true;
+      break;
+    }
+    instances.push({ instance: entry.instance, attributes });
+    used += size;
+  }
+  return {
+    kind: "getInstanceAttributeList",
+    service: 0xd5,
+    generalStatus: more ? S.partialTransfer : 0,
+    extStatus: [],
+    instances,
+  };
+}
+
+/**
+ * The Symbol class: its instances are the table's symbol entries, made on demand (a table of 100 000 tags builds no
+ * objects up front). Get Attribute Single/List answer attributes 1 (name as UINT length + characters), 2, 7 and 8.
+ */
+export class SymbolClass extends CipClass {
+  readonly #tags: TagTable;
+
+  /** The Symbol class over `tags`. */
+  constructor(tags: TagTable) {
+    super(SYMBOL_CLASS, "Symbol", 3, [0x55, 0x4c, 0x4d, 0x4e, 0x52, 0x53]);
+    this.#tags = tags;
+  }
+
+  override maxInstance(): number {
+    return Math.min(this.#tags.lastInstance, 0xffff);
+  }
+
+  override instanceCount(): number {
+    return this.#tags.symbolCount;
+  }
+
+  override instance(id: number): CipInstance | undefined {
+    if (id === 0) return super.instance(0);
+    const entry = this.#tags.symbol(id);
+    if (!entry) return undefined;
+    const dims = attributeValue(entry, SymbolAttributeId.dimensions) as number[];
+    return new CipInstance(SYMBOL_CLASS, id, [
+      valueAttribute(1, STRING, () => entry.name),
+      valueAttribute(2, UINT, () => attributeValue(entry, SymbolAttributeId.symbolType)),
+      valueAttribute(7, UINT, () => attributeValue(entry, SymbolAttributeId.elementSize)),
+      { id: 8, get: () => encodeValues(UDINT, dims), size: 12 },
+    ]);
+  }
+}

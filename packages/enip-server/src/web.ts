@@ -1,0 +1,731 @@
+/**
+ * cpppo's simulator web API over node:http: `GET /api/<group>/<match>/<command>/<value>` with fnmatch globs, the
+ * `{alarm, command, data, since, until}` JSON reply, content negotiation (JSON, JavaScript, plain text, an HTML view)
+ * and an optional bearer token that every state-changing request must carry. Binds 127.0.0.1 unless told otherwise.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { InvalidArgumentError } from "./errors.js";
+
+/** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
+export interface WebTag {
+  readonly name: string;
+  readonly elements: number;
+  /** Forced CIP status for reads and writes; 0 = none. */
+  error: number;
+  /** cpppo's `attribute` text, e.g. "SCADA          INT[1000] == [0, 0, …]". */
+  describe(): string;
+  values(start?: number, count?: number): unknown[];
+  setValues(start: number, values: unknown[]): void;
+}
+
+/** The controller members the web API uses (a `Controller` has them). */
+export interface WebController {
+  readonly tags: { names(): string[]; get(name: string): WebTag | undefined };
+}
+
+/** One connection as the `connections` group reports it (an `EnipServer`'s `ConnectionInfo`). */
+export interface WebConnectionInfo {
+  id: string;
+  peer: string;
+  port: number;
+  received: number;
+  requests: number;
+  processed: number;
+  eof: boolean;
+}
+
+/** The server members the web API uses (an `EnipServer` has them). */
+export interface WebServer {
+  readonly controller: WebController;
+  readonly tcpAddress?: AddressInfo;
+  readonly udpAddress?: AddressInfo;
+  /** The reply delay; the API sets its members (a range re-draws `value` every second). */
+  readonly delay: { value: number; range: { min: number; max: number } | undefined };
+  connections(): WebConnectionInfo[];
+  endConnection(id: string): boolean;
+  readonly disabled: boolean;
+  setDisabled(disabled: boolean): Promise<void>;
+}
+
+/** Options of `startWebApi`. */
+export interface WebApiOptions {
+  /** The simulator to inspect and control. */
+  server: WebServer;
+  /** The controller whose tags the `tags` group shows; default `server.controller`. */
+  controller?: WebController;
+  /** Interface to bind; default "127.0.0.1" (only this machine), "0.0.0.0" exposes it. */
+  host?: string;
+  /** TCP port; default 80 (cpppo's `-w :`); 0 picks a free one. */
+  port?: number;
+  /** When set, requests that change state must carry `Authorization: Bearer <token>` or `?token=`; default none. */
+  token?: string;
+  /** Called once when `server/control/done` is set true: the owner shuts down gracefully. Default none. */
+  onDone?: () => void;
+  /** Aborting closes the web API. */
+  signal?: AbortSignal;
+}
+
+/** A running web API. */
+export interface WebApi {
+  /** The bound address and port. */
+  readonly address: AddressInfo;
+  /** `http://host:port` of the API (IPv6 hosts in brackets). */
+  readonly url: string;
+  /** Stops listening and closes open HTTP connections; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The reply of every API request, with cpppo's members. */
+export interface ApiReply {
+  /** Always empty: the simulator raises no alarms (kept for cpppo clients). */
+  alarm: unknown[];
+  /** {} when no command was given, null when nothing matched, else the outcome of the command. */
+  command: { message?: string; success?: boolean } | null;
+  /** `{group: {name: {attribute: value}}}` of everything matched. */
+  data: Record<string, Record<string, Record<string, unknown>>>;
+  /** The `since` query parameter as seconds since the epoch, or null. */
+  since: number | null;
+  /** Seconds since the epoch when the reply was made. */
+  until: number;
+}
+
+/** Translates an fnmatch pattern (`*`, `?`, `[seq]`, `[!seq]`) into an anchored, case-sensitive RegExp. */
+export function fnmatchRegExp(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "*") out += ".*";
+    else if (c === "?") out += ".";
+    else if (c === "[") {
+      // A "]" right after "[" or "[!" is a member of the set, as in fnmatch.
+      const first = i + 1 + (pattern[i + 1] === "!" ? 1 : 0);
+      const close = pattern.indexOf("]", first + 1);
+      if (close < 0) out += "\\[";
+      else {
+        let body = pattern.slice(i + 1, close);
+        const negate = body.startsWith("!");
+        if (negate) body = body.slice(1);
+        out += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
+        i = close;
+      }
+    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`, "s");
+}
+
+interface ApiRequest {
+  group: string;
+  match: string;
+  command: string | undefined;
+  value: string | undefined;
+  since: number | null;
+  forceJson: boolean;
+}
+
+type Attribute = {
+  get(): unknown;
+  /** Absent when the attribute cannot be set. */
+  set?(text: string): Promise<unknown> | unknown;
+};
+
+type ApiObject = Record<string, Attribute>;
+
+/** Reads an integer in decimal, 0x, 0o or 0b, or throws with the fix. */
+function integerFrom(text: string, what: string): number {
+  const t = text.trim();
+  if (/^[+-]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|\d+)$/.test(t)) {
+    const negative = t.startsWith("-");
+    const body = t.replace(/^[+-]/, "");
+    const n = /^0[xXoObB]/.test(body) ? Number(body.toLowerCase()) : Number.parseInt(body, 10);
+    return negative ? -n : n;
+  }
+  throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(text)}`);
+}
+
+function numberFrom(text: string, what: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${what} must be a number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** cpppo's bool conversion: true/yes/false/no or an integer (non-zero is true). */
+function booleanFrom(text: string, what: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (t === "true" || t === "yes") return true;
+  if (t === "false" || t === "no") return false;
+  try {
+    return integerFrom(t, what) !== 0;
+  } catch {
+    throw new InvalidArgumentError(
+      `${what} must be true, yes, false, no or an integer, got ${JSON.stringify(text)}`,
+    );
+  }
+}
+
+/** Converts `text` to the JS type of `current` (the element's present value), as cpppo converts to the current type. */
+function elementFrom(text: string, current: unknown, what: string): unknown {
+  if (typeof current === "boolean") return booleanFrom(text, what);
+  if (typeof current === "bigint") {
+    try {
+      return BigInt(text.trim());
+    } catch {
+      throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(text)}`);
+    }
+  }
+  if (typeof current === "number")
+    return Number.isInteger(current) && /^[+-]?0[xXoObB]/.test(text.trim())
+      ? integerFrom(text, what)
+      : numberFrom(text, what);
+  if (typeof current === "string") return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidArgumentError(`${what} must be JSON for this element type, got ${JSON.stringify(text)}`);
+  }
+}
+
+/** Splits "a, b, c" into element texts, keeping commas inside double quotes. */
+function splitValues(text: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    if (c === "," && !quoted) {
+      parts.push(current.trim());
+      current = "";
+    } else current += c;
+  }
+  parts.push(current.trim());
+  return parts.map((p) =>
+    p.length >= 2 && p.startsWith('"') && p.endsWith('"') ? (JSON.parse(p) as string) : p,
+  );
+}
+
+const ELEMENT_COMMAND = /^attribute\[\s*(\d+)\s*(?:-\s*(\d+)\s*)?\]$/;
+
+function pyRepr(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** The web API's view of the simulator: groups of named objects with attributes. */
+class ApiModel {
+  done = false;
+  constructor(
+    private readonly server: WebServer,
+    private readonly controller: WebController,
+    private readonly onDone: (() => void) | undefined,
+  ) {}
+
+  groups(): Record<string, () => Record<string, ApiObject>> {
+    return {
+      options: () => ({ delay: this.delayObject() }),
+      server: () => ({ control: this.controlObject() }),
+      tags: () => this.tagObjects(),
+      connections: () => this.connectionObjects(),
+    };
+  }
+
+  private delayObject(): ApiObject {
+    const server = this.server;
+    return {
+      value: {
+        get: () => server.delay.value,
+        set: (text) => {
+          const value = numberFrom(text, "delay value");
+          if (value < 0) throw new InvalidArgumentError(`delay value must be >= 0 seconds, got ${value}`);
+          server.delay.value = value;
+          return value;
+        },
+      },
+      range: {
+        get: () => (server.delay.range ? `${server.delay.range.min}-${server.delay.range.max}` : null),
+        set: (text) => {
+          const t = text.trim().toLowerCase();
+          if (t === "" || t === "none" || t === "null") {
+            server.delay.range = undefined;
+            return null;
+          }
+          const m = /^(\d+(?:\.\d*)?|\.\d+)\s*-\s*(\d+(?:\.\d*)?|\.\d+)$/.exec(t);
+          const min = m ? Number(m[1]) : Number.NaN;
+          const max = m ? Number(m[2]) : Number.NaN;
+          if (!m || min > max)
+            throw new InvalidArgumentError(
+              `delay range must be "LO-HI" seconds with LO <= HI (or "none"), got ${JSON.stringify(text)}`,
+            );
+          server.delay.range = { min, max };
+          return `${min}-${max}`;
+        },
+      },
+    };
+  }
+
+  private controlObject(): ApiObject {
+    const server = this.server;
+    const address = (a: AddressInfo | undefined) => (a ? [a.address, a.port] : null);
+    return {
+      done: {
+        get: () => this.done,
+        set: (text) => {
+          const done = booleanFrom(text, "done");
+          if (done && !this.done) {
+            this.done = true;
+            // Reply first, then let the owner shut down (which closes this web API too).
+            setImmediate(() => this.onDone?.());
+          } else if (!done && this.done)
+            throw new InvalidArgumentError("done cannot be undone once set; the server is stopping");
+          return this.done;
+        },
+      },
+      disable: {
+        get: () => server.disabled,
+        set: async (text) => {
+          const disabled = booleanFrom(text, "disable");
+          await server.setDisabled(disabled);
+          return server.disabled;
+        },
+      },
+      address: { get: () => address(server.tcpAddress) },
+      address_udp: { get: () => address(server.udpAddress) },
+    };
+  }
+
+  private tagObjects(): Record<string, ApiObject> {
+    const out: Record<string, ApiObject> = {};
+    for (const name of this.controller.tags.names()) {
+      const tag = this.controller.tags.get(name);
+      if (!tag) continue;
+      out[name] = {
+        attribute: {
+          get: () => tag.describe(),
+          set: (text) => {
+            this.writeElements(tag, 0, text);
+            return tag.describe();
+          },
+        },
+        error: {
+          get: () => tag.error,
+          set: (text) => {
+            const error = integerFrom(text, "error");
+            if (error < 0 || error > 0xff)
+              throw new InvalidArgumentError(`error must be a CIP general status 0..255, got ${error}`);
+            tag.error = error;
+            return error;
+          },
+        },
+      };
+    }
+    return out;
+  }
+
+  /** `attribute[i]` or `attribute[i-j]` (inclusive) of a tag, or undefined if `command` is not an element command. */
+  elementAttribute(tag: WebTag, command: string): Attribute | undefined {
+    const m = ELEMENT_COMMAND.exec(command);
+    if (!m) return undefined;
+    const start = Number(m[1]);
+    const end = m[2] === undefined ? start : Number(m[2]);
+    const single = m[2] === undefined;
+    const check = () => {
+      if (end < start || end >= tag.elements)
+        throw new InvalidArgumentError(
+          `${tag.name} has elements 0..${tag.elements - 1}; ${command} is outside them`,
+        );
+    };
+    return {
+      get: () => {
+        check();
+        const values = tag.values(start, end - start + 1);
+        return single ? values[0] : values;
+      },
+      set: (text) => {
+        check();
+        this.writeElements(tag, start, text, single ? undefined : end - start + 1);
+        const values = tag.values(start, end - start + 1);
+        return single ? values[0] : values;
+      },
+    };
+  }
+
+  /** Writes comma-separated values from element `start`; `expected`, when given, is the exact count required. */
+  private writeElements(tag: WebTag, start: number, text: string, expected?: number): void {
+    const texts = splitValues(text);
+    if (expected !== undefined && texts.length !== expected)
+      throw new InvalidArgumentError(`${expected} comma-separated values are needed, got ${texts.length}`);
+    if (start + texts.length > tag.elements)
+      throw new InvalidArgumentError(
+        `${tag.name} has ${tag.elements} elements; ${texts.length} values from ${start} do not fit`,
+      );
+    const current = tag.values(start, texts.length);
+    const values = texts.map((t, i) => elementFrom(t, current[i], `${tag.name}[${start + i}]`));
+    tag.setValues(start, values);
+  }
+
+  private connectionObjects(): Record<string, ApiObject> {
+    const out: Record<string, ApiObject> = {};
+    for (const c of this.server.connections()) {
+      out[c.id] = {
+        eof: {
+          get: () => c.eof,
+          set: (text) => {
+            const eof = booleanFrom(text, "eof");
+            if (eof) this.server.endConnection(c.id);
+            else if (c.eof) throw new InvalidArgumentError("a connection at EOF cannot be reopened");
+            return eof || c.eof;
+          },
+        },
+        interface: { get: () => c.peer },
+        port: { get: () => c.port },
+        received: { get: () => c.received },
+        requests: { get: () => c.requests },
+        processed: { get: () => c.processed },
+      };
+    }
+    return out;
+  }
+
+  /** Looks up `command` on an object: a plain attribute or, for tags, an element access. */
+  attribute(group: string, name: string, object: ApiObject, command: string): Attribute | undefined {
+    const plain = Object.hasOwn(object, command) ? object[command] : undefined;
+    if (plain || group !== "tags") return plain;
+    const tag = this.controller.tags.get(name);
+    return tag ? this.elementAttribute(tag, command) : undefined;
+  }
+
+  /** Runs one request: reads everything matched, or applies the command to each matched object. */
+  async run(req: ApiRequest): Promise<ApiReply> {
+    const groupRe = fnmatchRegExp(req.group);
+    const matchRe = fnmatchRegExp(req.match);
+    const data: ApiReply["data"] = {};
+    const put = (group: string, name: string, view: Record<string, unknown>) => {
+      const objects = data[group] ?? {};
+      objects[name] = view;
+      data[group] = objects;
+    };
+    let command: ApiReply["command"] = req.command === undefined ? {} : null;
+    const messages: string[] = [];
+    let success = true;
+    for (const [group, objects] of Object.entries(this.groups())) {
+      if (!groupRe.test(group)) continue;
+      for (const [name, object] of Object.entries(objects())) {
+        if (!matchRe.test(name)) continue;
+        if (req.command === undefined) {
+          const view: Record<string, unknown> = {};
+          for (const [key, attribute] of Object.entries(object)) view[key] = attribute.get();
+          put(group, name, view);
+          continue;
+        }
+        const attribute = this.attribute(group, name, object, req.command);
+        if (!attribute) continue;
+        command ??= {};
+        const path = `${group}.${name}.${req.command}`;
+        if (req.value !== undefined) {
+          try {
+            if (!attribute.set) throw new InvalidArgumentError(`${req.command} is read-only`);
+            const result = await attribute.set(req.value);
+            messages.push(`${path}=${pyRepr(req.value)} (${JSON.stringify(result)})`);
+          } catch (err) {
+            success = false;
+            messages.push(`${path}=${pyRepr(req.value)} failed: ${(err as Error).message}`);
+          }
+        }
+        let value: unknown;
+        try {
+          value = attribute.get();
+        } catch (err) {
+          success = false;
+          messages.push(`${path} failed: ${(err as Error).message}`);
+          continue;
+        }
+        put(group, name, { [req.command]: value });
+      }
+    }
+    if (command && messages.length > 0) command = { message: messages.join("; "), success };
+    return { alarm: [], command, data, since: req.since, until: Date.now() / 1000 };
+  }
+}
+
+/** JSON with sorted keys and 4-space indent, as cpppo's `json.dumps(sort_keys=True, indent=4)`. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v === "bigint") return v.toString();
+      if (v && typeof v === "object" && !Array.isArray(v))
+        return Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        );
+      return v;
+    },
+    4,
+  );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const MEDIA_TYPES = ["application/json", "text/javascript", "text/plain", "text/html"] as const;
+type MediaType = (typeof MEDIA_TYPES)[number];
+
+/**
+ * Picks the reply type from an Accept header by q-value (exact types before wildcards, then JSON first);
+ * undefined when the header accepts none of ours (→ 406). No header means JSON.
+ */
+export function negotiateMediaType(accept: string | undefined): MediaType | undefined {
+  if (!accept || accept.trim() === "") return "application/json";
+  const ranges = accept.split(",").map((part, order) => {
+    const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    let q = 1;
+    for (const p of params) {
+      const m = /^q=([0-9.]+)$/.exec(p);
+      if (m) q = Math.min(1, Number(m[1]) || 0);
+    }
+    return { type, q, order };
+  });
+  let best: { media: MediaType; q: number; specificity: number; rank: number } | undefined;
+  MEDIA_TYPES.forEach((media, rank) => {
+    const [major] = media.split("/");
+    let chosen: { q: number; specificity: number } | undefined;
+    for (const r of ranges) {
+      const specificity = r.type === media ? 2 : r.type === `${major}/*` ? 1 : r.type === "*/*" ? 0 : -1;
+      if (specificity < 0) continue;
+      if (!chosen || specificity > chosen.specificity) chosen = { q: r.q, specificity };
+    }
+    if (!chosen || chosen.q <= 0) return;
+    if (
+      !best ||
+      chosen.q > best.q ||
+      (chosen.q === best.q && chosen.specificity > best.specificity) ||
+      (chosen.q === best.q && chosen.specificity === best.specificity && rank < best.rank)
+    )
+      best = { media, q: chosen.q, specificity: chosen.specificity, rank };
+  });
+  return best?.media;
+}
+
+const API_PATH = /^\/api(\.json)?(\/[^/]*)?(\/[^/]*)?(\/[^/]*)?(\/.*)?$/;
+
+function htmlPage(title: string, queries: Record<string, unknown>, body: string): string {
+  const links = ["api", "api/options", "api/server", "api/tags", "api/connections"]
+    .map((p) => `<a href="/${p}">${p}</a>`)
+    .join(" | ");
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>${escapeHtml(title)}</title>`,
+    "<style>body{font-family:sans-serif;margin:1em 2em}pre{background:#f4f4f4;padding:.5em;overflow:auto}</style>",
+    "</head>",
+    "<body>",
+    `<nav>${links}</nav>`,
+    "<h2>Queries:</h2>",
+    `<pre>${escapeHtml(sortedJson(queries))}</pre>`,
+    "<h2>Response:</h2>",
+    `<pre>${escapeHtml(body)}</pre>`,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
+
+function tokenMatches(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Milliseconds `close()` lets replies in flight finish before it drops their connections. */
+const CLOSE_GRACE_MS = 1_000;
+
+const COMMON_HEADERS = { "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*" };
+
+/** Starts the web API on `host:port` (default 127.0.0.1:80); resolves once listening. */
+export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
+  const { server, token } = options;
+  if (token !== undefined && token === "")
+    throw new InvalidArgumentError('"token" must not be empty; omit it for no token');
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 80;
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+    throw new InvalidArgumentError(`"port" must be an integer 0..65535, got ${port}`);
+  const model = new ApiModel(server, options.controller ?? server.controller, options.onDone);
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    extra: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, { ...COMMON_HEADERS, "Content-Type": `${type}; charset=utf-8`, ...extra });
+    res.end(res.req.method === "HEAD" ? undefined : body);
+  };
+  const redirect = (res: ServerResponse, location: string) => {
+    res.writeHead(303, { ...COMMON_HEADERS, Location: location });
+    res.end();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, 405, "text/plain", "only GET and HEAD are served\n", { Allow: "GET, HEAD" });
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const pathname = url.pathname;
+    if (pathname === "/" || pathname === "/index.html" || pathname === "/static/index.html") {
+      redirect(res, "/api");
+      return;
+    }
+    if (pathname.length > 1 && pathname.endsWith("/")) {
+      redirect(res, `${pathname.replace(/\/+$/, "") || "/"}${url.search}`);
+      return;
+    }
+    const m = API_PATH.exec(pathname);
+    if (!m) {
+      send(res, 404, "text/plain", `no such page: ${pathname}; the API is at /api\n`);
+      return;
+    }
+    let parts: (string | undefined)[];
+    try {
+      parts = m.slice(2, 6).map((p) => (p === undefined ? undefined : decodeURIComponent(p.slice(1))));
+    } catch {
+      send(res, 400, "text/plain", "the path has a bad %-escape\n");
+      return;
+    }
+    // A trailing ".json" on the last segment given forces JSON.
+    let forceJson = m[1] !== undefined;
+    let last = parts.length - 1;
+    while (last >= 0 && parts[last] === undefined) last--;
+    if (last >= 0 && (parts[last] as string).endsWith(".json")) {
+      parts[last] = (parts[last] as string).slice(0, -".json".length);
+      forceJson = true;
+    }
+    const q = url.searchParams;
+    let [group, match, command, value] = parts;
+    group = q.get("group") ?? (group || undefined);
+    match = q.get("match") ?? (match || undefined);
+    command = q.get("command") ?? (command || undefined);
+    value = q.get("value") ?? value;
+    // "<command>=<value>" is sugar for "<command>/<value>".
+    if (command?.includes("=") && value === undefined) {
+      const at = command.indexOf("=");
+      value = command.slice(at + 1);
+      command = command.slice(0, at);
+    }
+    if (command === undefined) value = undefined;
+    const sinceText = q.get("since");
+    const since = sinceText === null || sinceText === "" ? null : Number(sinceText);
+    if (since !== null && !Number.isFinite(since)) {
+      send(
+        res,
+        400,
+        "text/plain",
+        `since must be seconds since the epoch, got ${JSON.stringify(sinceText)}\n`,
+      );
+      return;
+    }
+
+    const media = forceJson ? "application/json" : negotiateMediaType(req.headers.accept);
+    if (!media) {
+      send(
+        res,
+        406,
+        "text/plain",
+        `cannot reply as ${req.headers.accept}; accept one of ${MEDIA_TYPES.join(", ")}\n`,
+      );
+      return;
+    }
+    const request: ApiRequest = {
+      group: group ?? "*",
+      match: match ?? "*",
+      command,
+      value,
+      since,
+      forceJson,
+    };
+
+    if (token !== undefined && value !== undefined) {
+      const auth = req.headers.authorization;
+      const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+      if (!tokenMatches(token, bearer || (q.get("token") ?? undefined))) {
+        const reply: ApiReply = {
+          alarm: [],
+          command: {
+            message: "changing state needs the web token: send Authorization: Bearer <token> or ?token=",
+            success: false,
+          },
+          data: {},
+          since,
+          until: Date.now() / 1000,
+        };
+        send(res, 401, media === "text/html" ? "application/json" : media, sortedJson(reply), {
+          "WWW-Authenticate": 'Bearer realm="enip-server"',
+        });
+        return;
+      }
+    }
+
+    const reply = await model.run(request);
+    const body = sortedJson(reply);
+    if (media === "text/html") {
+      const title = ["api", request.group, request.match, request.command ?? ""]
+        .join("/")
+        .replace(/\/+$/, "");
+      const queries: Record<string, unknown> = {
+        ...Object.fromEntries([...q].filter(([k]) => k !== "token")),
+      };
+      Object.assign(queries, {
+        group: request.group,
+        match: request.match,
+        command: request.command ?? null,
+        value: request.value ?? null,
+        since,
+      });
+      send(res, 200, "text/html", htmlPage(title, queries, body));
+    } else send(res, 200, media, `${body}\n`);
+  };
+
+  const http: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else send(res, 500, "text/plain", `internal error: ${(err as Error).message}\n`);
+    });
+  });
+  http.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) =>
+      reject(
+        new InvalidArgumentError(`web API cannot listen on ${host}:${port}: ${err.message}`, { cause: err }),
+      );
+    http.once("error", onError);
+    http.listen(port, host, () => {
+      http.off("error", onError);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      // Idle keep-alive connections close now; a reply still being written (e.g. to "done") gets a moment to finish.
+      const force = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+      force.unref();
+      http.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      http.closeIdleConnections();
+    });
+    return closing;
+  };
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  if (options.signal?.aborted) await close();
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { address, url: `http://${urlHost}:${address.port}`, close };
+}
