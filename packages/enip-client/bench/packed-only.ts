@@ -23,7 +23,9 @@ const t0 = performance.now();
 while (performance.now() - t0 < MS) n += await run();
 const rate = n / ((performance.now() - t0) / 1000);
 const cpu = process.cpuUsage(cpu0);
-console.log(`packed ${Math.round(rate)} reads/s; client cpu ${((cpu.user + cpu.system) / n * 1000).toFixed(0)} ns/read (user ${(cpu.user / n * 1000).toFixed(0)}, sys ${(cpu.system / n * 1000).toFixed(0)})`);
+console.log(
+  `packed ${Math.round(rate)} reads/s; client cpu ${(((cpu.user + cpu.system) / n) * 1000).toFixed(0)} ns/read (user ${((cpu.user / n) * 1000).toFixed(0)}, sys ${((cpu.system / n) * 1000).toFixed(0)})`,
+);
 await client.close();
 child.send("close");
 await new Promise((r) => child.once("exit", r));
