@@ -12,14 +12,13 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { JsonDataType } from "@cpppo/cip-codec";
-import { describeWithTshark, tsharkFields, tsharkVerdict } from "@cpppo/pcap-kit";
+import { EnipFramer, type JsonDataType } from "@cpppo/cip-codec";
+import { describeWithTshark, RecordingProxy, tsharkFields, tsharkVerdict } from "@cpppo/pcap-kit";
 import type * as StEthernetIp from "st-ethernet-ip";
 import { Controller } from "../src/controller.js";
 import type { RequestEvent } from "../src/diagnostics.js";
 import { EnipServer } from "../src/server.js";
 import type { Tag } from "../src/tags/tag.js";
-import { RecordingProxy } from "./interop-proxy.js";
 import { withDeadline } from "./server-client.js";
 
 /** What the tests use of ethernet-ip 1.2.5 (it ships no types). */
@@ -103,7 +102,7 @@ beforeAll(async () => {
   }) as typeof setTimeout;
   controller = new Controller({ udts: [sensorUdt], tags: TAGS });
   server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-  proxy = await RecordingProxy.start(server.tcpAddress?.port ?? 0);
+  proxy = await RecordingProxy.start(server.tcpAddress?.port ?? 0, () => new EnipFramer());
   require("st-ethernet-ip/dist/config.js").EIP_PORT = proxy.port;
   require("ethernet-ip/src/config.js").EIP_PORT = proxy.port;
   st = require("st-ethernet-ip");

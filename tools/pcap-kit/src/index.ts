@@ -309,3 +309,5 @@ export function describeWithTshark(name: string, body: () => void): void {
     });
   else describe.skip(`${name} [skipped: tshark is not installed; apt-get install tshark to run it]`, body);
 }
+export type { StreamFramer } from "./proxy.js";
+export { RecordingProxy } from "./proxy.js";

@@ -1,12 +1,16 @@
 /**
- * A recording TCP proxy for the interop suites: clients connect to it, it relays every byte to the
- * server and back, and it writes each direction's whole EtherNet/IP frames (split by the codec's
- * EnipFramer, one TCP segment per frame) into a PcapWriter, one TCP conversation per client
- * connection, so tshark sees the real sessions as clean PDUs.
+ * A recording TCP proxy for interop and wire tests: clients connect to it, it relays every byte to
+ * the server and back, and it writes each direction's whole frames (split by the caller's framer, one
+ * TCP segment per frame) into a PcapWriter, one TCP conversation per client connection, so tshark
+ * sees the real sessions as clean PDUs.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { EnipFramer } from "@cpppo/cip-codec";
-import { PcapWriter, type TcpConversation } from "@cpppo/pcap-kit";
+import { PcapWriter, type TcpConversation } from "./index.js";
+
+/** Splits a byte stream into whole frames (e.g. the codec's `EnipFramer`). */
+export interface StreamFramer {
+  push(chunk: Uint8Array): Uint8Array[];
+}
 
 /** A running recording proxy; `close()` ends it and every relayed connection. */
 export class RecordingProxy {
@@ -25,8 +29,8 @@ export class RecordingProxy {
     this.pcap = new PcapWriter(44818, 1);
   }
 
-  /** Starts a proxy on 127.0.0.1, port 0, relaying to `target` (127.0.0.1:`targetPort`). */
-  static async start(targetPort: number): Promise<RecordingProxy> {
+  /** Starts a proxy on 127.0.0.1, port 0, relaying to 127.0.0.1:`targetPort`; `framer` makes one splitter per direction. */
+  static async start(targetPort: number, framer: () => StreamFramer): Promise<RecordingProxy> {
     const listener = createServer();
     await new Promise<void>((resolve, reject) => {
       listener.once("error", reject);
@@ -35,17 +39,17 @@ export class RecordingProxy {
     const address = listener.address();
     if (address === null || typeof address === "string") throw new Error("the proxy has no TCP address");
     const proxy = new RecordingProxy(listener, address.port);
-    listener.on("connection", (client) => proxy.relay(client, targetPort));
+    listener.on("connection", (client) => proxy.relay(client, targetPort, framer));
     return proxy;
   }
 
-  private relay(client: Socket, targetPort: number): void {
+  private relay(client: Socket, targetPort: number, framer: () => StreamFramer): void {
     const upstream = tcpConnect(targetPort, "127.0.0.1");
     this.sockets.add(client);
     this.sockets.add(upstream);
     const conversation: TcpConversation = this.pcap.conversation(client.remotePort ?? 0);
-    const toServer = new EnipFramer();
-    const toClient = new EnipFramer();
+    const toServer = framer();
+    const toClient = framer();
     client.on("data", (chunk: Buffer) => {
       for (const frame of toServer.push(chunk)) {
         conversation.request(frame);
