@@ -5,6 +5,7 @@ export type {
   ClientState,
   EnipClientOptions,
   PathLike,
+  RawReply,
   ReadOptions,
   ReadResult,
   RequestOptions,

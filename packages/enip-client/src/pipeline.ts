@@ -61,7 +61,9 @@ interface OperationRoute {
 /**
  * One operation, as `parseOperation` (src/operations.ts) produces it: read, write, Get Attribute Single/All, Set
  * Attribute Single, or a generic service. `dataSize` (bytes of reply data, when known) lets Get Attribute and
- * generic services be packed; `description` defaults to the path's text.
+ * generic services be packed; `description` defaults to the path's text. A read's request is prepared once and
+ * reused whenever the same operation object is run again (a polling loop): change an operation by assigning its
+ * fields (a new `path` array), not by editing its path's segments in place, which is not noticed.
  */
 export type PipelineOperation = OperationRoute &
   (
@@ -178,14 +180,30 @@ interface RunContext {
   options: SendOptions;
   /** Only values and failures are wanted (`process`, `results`): results need not be built. */
   lean: boolean;
+  /**
+   * The element size last looked up, and its tag's key (`NO_KEY` when none): operations of one array mostly read
+   * the same tag. Valid only while the pipeline runs synchronously (replies that arrive meanwhile may teach a new
+   * size), so the engine forgets it at every await.
+   */
+  sizeKey: string | undefined | typeof NO_KEY;
+  size: number;
 }
 
-/** The outcome of one request when only values are wanted: the values in order and how many failed. */
+/** No key remembered in `RunContext.sizeKey`. */
+const NO_KEY: unique symbol = Symbol("no key");
+
+/** `elementSizeFor`, remembering the last answer while the pipeline runs synchronously. */
+function sizeFor(ctx: RunContext, key: string | undefined): number {
+  if (ctx.sizeKey !== key) {
+    ctx.size = elementSizeFor(ctx.client, key);
+    ctx.sizeKey = key;
+  }
+  return ctx.size;
+}
+
+/** The outcome of a packet of reads that all succeeded, when only values are wanted: the values in order. */
 class LeanBatch {
-  constructor(
-    readonly values: unknown[],
-    readonly failures: number,
-  ) {}
+  constructor(readonly values: unknown[]) {}
 }
 
 type Batch = OperationResult[] | LeanBatch;
@@ -200,7 +218,11 @@ const MSP_REPLY = 0x8a;
 /** Most values one reply is decoded into, as `decodeValues` allows. */
 const MAX_VALUES = 65536;
 const MESSAGE_ROUTER: EPath = [{ class: 2 }, { instance: 1 }];
+/** Read plans by operation object. */
 const READ_PLANS = new WeakMap<PipelineOperation, ReadPlan>();
+/** Read plans by operation array, by position (`undefined` holes for operations that are not plain reads). */
+const LIST_PLANS = new WeakMap<readonly PipelineOperation[], ReadPlan[]>();
+const ARRAY_ITERATOR = Array.prototype[Symbol.iterator];
 
 function outcome(p: Prepared, index: number, reply: CipReply, value: unknown, ok?: boolean): OperationResult {
   const r = resultOf(reply, value);
@@ -241,11 +263,10 @@ function isLogixTarget(path: EPath): boolean {
 
 type ReadOperation = Extract<PipelineOperation, { method: "read" }>;
 
-/** The plan of a read without a route of its own: the one kept for `op` when still valid, else a new one. */
-function readPlan(ctx: RunContext, op: ReadOperation): ReadPlan {
-  const plan = READ_PLANS.get(op);
-  if (
+function validPlan(ctx: RunContext, op: ReadOperation, plan: ReadPlan | undefined): plan is ReadPlan {
+  return (
     plan !== undefined &&
+    plan.op === op &&
     plan.path === op.path &&
     plan.elements === op.elements &&
     plan.offset === op.offset &&
@@ -253,17 +274,29 @@ function readPlan(ctx: RunContext, op: ReadOperation): ReadPlan {
     plan.descriptionOption === op.description &&
     plan.runFragment === ctx.fragment &&
     plan.replyLimit === ctx.limits.reply &&
-    plan.elementSize === elementSizeFor(ctx.client, plan.key)
-  )
-    return plan;
-  const fresh = newReadPlan(ctx, op);
-  READ_PLANS.set(op, fresh);
-  return fresh;
+    plan.elementSize === sizeFor(ctx, plan.key)
+  );
+}
+
+/**
+ * The plan of a read without a route of its own: the one kept for `op` when still valid, else a new one. `slots`
+ * (the plans of the array `op` came from, by position) finds it without a lookup when the array is run again.
+ */
+function readPlan(ctx: RunContext, op: ReadOperation, slots: ReadPlan[] | undefined, at: number): ReadPlan {
+  const slot = slots?.[at];
+  if (validPlan(ctx, op, slot)) return slot;
+  let plan = READ_PLANS.get(op);
+  if (!validPlan(ctx, op, plan)) {
+    plan = newReadPlan(ctx, op);
+    READ_PLANS.set(op, plan);
+  }
+  if (slots !== undefined) slots[at] = plan;
+  return plan;
 }
 
 function newReadPlan(ctx: RunContext, op: ReadOperation): ReadPlan {
   const key = tagKey(op.path);
-  const elementSize = elementSizeFor(ctx.client, key);
+  const elementSize = sizeFor(ctx, key);
   const request = readRequestFor(
     ctx.client,
     op.path,
@@ -303,10 +336,16 @@ function newReadPlan(ctx: RunContext, op: ReadOperation): ReadPlan {
   };
 }
 
-function prepare(ctx: RunContext, op: PipelineOperation): Prepared {
+/** Prepares `op`, the `at`-th operation of an array whose read plans are `slots` (when the operations are an array). */
+function prepare(
+  ctx: RunContext,
+  op: PipelineOperation,
+  slots: ReadPlan[] | undefined,
+  at: number,
+): Prepared {
   const client = ctx.client;
   const options = optionsOf(op, ctx);
-  if (op.method === "read" && options === undefined) return readPlan(ctx, op);
+  if (op.method === "read" && options === undefined) return readPlan(ctx, op, slots, at);
   const description = op.description ?? formatEPath(op.path);
   let request: CipRequest;
   let size: number | undefined;
@@ -510,6 +549,11 @@ function directReplies(ctx: RunContext, group: Prepared[], raw: RawReply, first:
   const client = ctx.client;
   const r = new Reader(frame, 0, end);
   const lean = ctx.lean;
+  // Packed reads are mostly of one tag: its type is looked up, and learned, once per run of equal ones.
+  let lastType = -1;
+  let lastCodec: AnyCipType | undefined;
+  let learnedKey: string | undefined | typeof NO_KEY = NO_KEY;
+  let learnedType = -1;
   const values = lean ? new Array<unknown>(n) : undefined;
   const results = lean ? undefined : new Array<OperationResult>(n);
   for (let i = 0; i < n; i++) {
@@ -517,7 +561,11 @@ function directReplies(ctx: RunContext, group: Prepared[], raw: RawReply, first:
     const from = start + u16At(frame, start + 2 + 2 * i);
     const to = i + 1 < n ? start + u16At(frame, start + 4 + 2 * i) : end;
     const type = u16At(frame, from + 4);
-    const codec = typeByCode(type) as AnyCipType;
+    if (type !== lastType) {
+      lastType = type;
+      lastCodec = typeByCode(type);
+    }
+    const codec = lastCodec as AnyCipType;
     const count = (to - from - 6) / codec.size;
     const value = new Array<unknown>(count);
     r.offset = from + 6;
@@ -527,7 +575,12 @@ function directReplies(ctx: RunContext, group: Prepared[], raw: RawReply, first:
       // A value the codec refuses: the general path reports it (with the operations before it completed).
       return undefined;
     }
-    learnType(client, (p.direct as DirectRead).key, type, undefined, codec);
+    const key = (p.direct as DirectRead).key;
+    if (key !== learnedKey || type !== learnedType) {
+      learnType(client, key, type, undefined, codec);
+      learnedKey = key;
+      learnedType = type;
+    }
     if (values !== undefined) values[i] = value;
     else {
       const fragmented = frame[from] === 0xd2;
@@ -552,7 +605,7 @@ function directReplies(ctx: RunContext, group: Prepared[], raw: RawReply, first:
       };
     }
   }
-  return values !== undefined ? new LeanBatch(values, 0) : (results as OperationResult[]);
+  return values !== undefined ? new LeanBatch(values) : (results as OperationResult[]);
 }
 
 function u16At(bytes: Uint8Array, at: number): number {
@@ -642,6 +695,8 @@ async function* batches(
     fragment: options.fragment ?? false,
     options: { timeout: options.timeout, signal: options.signal },
     lean,
+    sizeKey: NO_KEY,
+    size: 0,
   };
   const inflight: Promise<Settled>[] = [];
   let head = 0;
@@ -651,8 +706,19 @@ async function* batches(
     inflight.push(settle(execute(ctx, group, sent)));
     sent += group.length;
   };
-  const add = (op: PipelineOperation): void => {
-    const p = prepare(ctx, op);
+  // A plain array is walked by index, and the plans of its reads are kept by position for its next run.
+  const list =
+    Array.isArray(ops) && ops[Symbol.iterator] === ARRAY_ITERATOR ? (ops as PipelineOperation[]) : undefined;
+  let slots: ReadPlan[] | undefined;
+  if (list !== undefined) {
+    slots = LIST_PLANS.get(list);
+    if (slots === undefined) {
+      slots = [];
+      LIST_PLANS.set(list, slots);
+    }
+  }
+  const add = (op: PipelineOperation, at: number): void => {
+    const p = prepare(ctx, op, slots, at);
     if (packer === undefined) {
       send([p]);
       return;
@@ -662,20 +728,36 @@ async function* batches(
     const groups = packer.addItem(p, size, alone ? undefined : p.replySize);
     for (let i = 0; i < groups.length; i++) send(groups[i] as Prepared[]);
   };
-  // A plain array (or other synchronous iterable) is walked without an await per operation.
-  const sync = Symbol.iterator in ops;
-  const iterator: Iterator<PipelineOperation> | AsyncIterator<PipelineOperation> = sync
-    ? (ops as Iterable<PipelineOperation>)[Symbol.iterator]()
-    : (ops as AsyncIterable<PipelineOperation>)[Symbol.asyncIterator]();
-  for (;;) {
-    const step = sync ? (iterator as Iterator<PipelineOperation>).next() : await iterator.next();
-    if (step.done) break;
-    add(step.value);
+  // Any other synchronous iterable is walked without an await per operation.
+  const sync = list === undefined && Symbol.iterator in ops;
+  const iterator: Iterator<PipelineOperation> | AsyncIterator<PipelineOperation> | undefined =
+    list !== undefined
+      ? undefined
+      : sync
+        ? (ops as Iterable<PipelineOperation>)[Symbol.iterator]()
+        : (ops as AsyncIterable<PipelineOperation>)[Symbol.asyncIterator]();
+  for (let at = 0; ; at++) {
+    let op: PipelineOperation;
+    if (list !== undefined) {
+      if (at >= list.length) break;
+      op = list[at] as PipelineOperation;
+    } else {
+      let step: IteratorResult<PipelineOperation>;
+      if (sync) step = (iterator as Iterator<PipelineOperation>).next();
+      else {
+        step = await (iterator as AsyncIterator<PipelineOperation>).next();
+        ctx.sizeKey = NO_KEY;
+      }
+      if (step.done) break;
+      op = step.value;
+    }
+    add(op, at);
     while (inflight.length - head >= depth) {
       const settled = await (inflight[head] as Promise<Settled>);
       inflight[head++] = undefined as unknown as Promise<Settled>;
       if (!settled.ok) throw settled.error;
       yield settled.results;
+      ctx.sizeKey = NO_KEY;
     }
   }
   if (packer !== undefined) for (const group of packer.flush()) send(group);
@@ -732,10 +814,8 @@ export async function process(
   let failures = 0;
   const values: unknown[] = [];
   for await (const batch of batches(client, ops, options, true)) {
-    if (batch instanceof LeanBatch) {
-      failures += batch.failures;
-      for (const v of batch.values) values.push(v);
-    } else
+    if (batch instanceof LeanBatch) for (const v of batch.values) values.push(v);
+    else
       for (const r of batch) {
         if (!r.ok) failures++;
         values.push(r.value);

@@ -26,7 +26,7 @@ export interface TransportHandlers {
 
 /** A connected, framed, bidirectional byte stream of encapsulation frames. */
 export interface Transport {
-  /** Queues one whole frame for sending; frames written in the same tick go out together. */
+  /** Queues one whole frame for sending; frames written in the same event-loop turn go out together. */
   write(frame: Uint8Array): void;
   /** Ends the stream gracefully after the queued frames (a half-close, then close). Idempotent. */
   end(): void;
@@ -99,12 +99,13 @@ class TcpTransport implements Transport {
 
   write(frame: Uint8Array): void {
     if (this.closed) return;
-    // Corking until the microtask queue drains sends every frame of one synchronous burst in one segment,
-    // without delaying a lone request past the current tick.
+    // Corking until the check phase of this event-loop turn sends every frame written while handling one batch
+    // of replies (each reply's continuation runs several microtasks later than the previous one's) in one
+    // writev, and holds a lone request only until the current callbacks and their microtasks are done.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      queueMicrotask(this.uncork);
+      setImmediate(this.uncork);
     }
     this.socket.write(frame);
   }

@@ -406,10 +406,15 @@ export class Controller implements DeviceState {
     if (n > this.maxServices)
       return { kind: "multipleServicePacket", service: 0x8a, generalStatus: S.tooMuchData, extStatus: [] };
     const replies = new Array<CipReply>(n);
+    // A read answered with a view of storage must not see a write later in the same packet (nor what an onRead
+    // hook may change): replies before the last request that is not a plain read get copies. A packet of plain
+    // reads without an onRead hook changes nothing, so its replies keep their views (no copy per read).
+    let copyBefore = this.hooks?.onRead !== undefined ? n : 0;
+    for (let i = n - 1; i > 0 && copyBefore === 0; i--)
+      if (!isPlainRead(req.requests[i] as CipRequest)) copyBefore = i;
     for (let i = 0; i < n; i++) {
       const reply = this.#execute(req.requests[i] as CipRequest, context, depth + 1);
-      // A read answered with a view of storage must not see a write later in the same packet.
-      if (sharesStorage(reply)) reply.data = reply.data.slice();
+      if (i < copyBefore && sharesStorage(reply)) reply.data = reply.data.slice();
       replies[i] = reply;
     }
     return multipleServiceReply(replies);
@@ -601,4 +606,9 @@ export class Controller implements DeviceState {
       attributes,
     };
   }
+}
+
+/** True for Read Tag and Read Tag Fragmented requests, which never change what the controller stores. */
+function isPlainRead(req: CipRequest): boolean {
+  return req.kind === "readTag" || req.kind === "readTagFragmented";
 }

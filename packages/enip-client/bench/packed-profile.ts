@@ -1,4 +1,6 @@
-// Scratch: only the packed child-process figure, for profiling.
+// The headline `tag-reads-packed` figure alone (simulator in a child process), with the client's CPU time per read,
+// for profiling: `node --cpu-prof --import tsx --conditions=@cpppo/source bench/packed-profile.ts`; CHILD_ARGV sets the
+// simulator's node flags (e.g. add `--cpu-prof` to profile it too), BENCH_MS the measured milliseconds (default 3000).
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EnipClient, type PipelineOperation } from "../src/index.js";
