@@ -5,6 +5,8 @@
 import { setMaxListeners } from "node:events";
 import { appendFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { EPath } from "@cpppo/cip-codec";
+import { parseRoutePath, parseSendPath } from "@cpppo/enip-client";
 import { z } from "zod";
 
 /** Exit status when every operation succeeded. */
@@ -138,6 +140,18 @@ export function parseAddress(
 export type Verbosity = number;
 
 /** Writes log lines to the `-l` file (appended) or stderr, for messages at or under the `-v` verbosity. */
+/** The `-S`, `--route-path` and `--send-path` flags as client options: `-S` means no route and no send path. */
+export function routingOptions(v: { simple?: boolean; "route-path"?: string; "send-path"?: string }): {
+  routePath?: EPath | false;
+  sendPath?: EPath | "";
+} {
+  if (v.simple) return { routePath: false, sendPath: "" };
+  return {
+    ...(v["route-path"] !== undefined && { routePath: parseRoutePath(v["route-path"]) }),
+    ...(v["send-path"] !== undefined && { sendPath: parseSendPath(v["send-path"]) }),
+  };
+}
+
 export class Log {
   constructor(
     private readonly io: CliIo,

@@ -11,8 +11,6 @@ import {
   type Operation,
   type OperationResult,
   parseOperation,
-  parseRoutePath,
-  parseSendPath,
 } from "@cpppo/enip-client";
 import { z } from "zod";
 import {
@@ -29,6 +27,7 @@ import {
   parseCommandLine,
   positiveInt,
   pyRepr,
+  routingOptions,
   seconds,
   UsageError,
   withUsage,
@@ -140,12 +139,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
               .refine((n) => n === 1, "must be 0x0001 (the only legacy command)"),
             v.legacy,
           );
-    const routePath = v.simple
-      ? false
-      : v["route-path"] !== undefined
-        ? parseRoutePath(v["route-path"])
-        : undefined;
-    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const routing = routingOptions(v);
     const print = Boolean(v.print) && !v["no-print"];
     const log = new Log(io, v.verbose?.length ?? 0, v.log);
     const udp = Boolean(v.udp || v.broadcast);
@@ -189,8 +183,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         priorityTimeTick,
         timeoutTicks,
         signal: io.signal,
-        ...(routePath !== undefined && { routePath }),
-        ...(sendPath !== undefined && { sendPath }),
+        ...routing,
       });
     } catch (error) {
       io.stderr.write(`enip-client: cannot connect to ${host}:${port}: ${describeError(error)}\n`);

@@ -4,13 +4,7 @@
  * `@c/i/a=(TYPE)v,…` Set Attribute Single with the values' bytes. Prints `<ctime>: <index>: <operation> == <value>`.
  */
 import type { EPath } from "@cpppo/cip-codec";
-import {
-  EnipClient,
-  type Operation,
-  parseAttributeOperation,
-  parseRoutePath,
-  parseSendPath,
-} from "@cpppo/enip-client";
+import { EnipClient, type Operation, parseAttributeOperation } from "@cpppo/enip-client";
 import {
   type CliIo,
   ctime,
@@ -24,6 +18,7 @@ import {
   parseAddress,
   parseCommandLine,
   pyRepr,
+  routingOptions,
   seconds,
   UsageError,
   withUsage,
@@ -89,12 +84,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
     // cpppo's depth 0 is "one at a time", which is our depth 1.
     const depth = Math.max(1, flag("--depth", nonNegativeInt, v.depth ?? "0"));
-    const routePath = v.simple
-      ? false
-      : v["route-path"] !== undefined
-        ? parseRoutePath(v["route-path"])
-        : undefined;
-    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const routing = routingOptions(v);
     const print = !v["no-print"];
     const log = new Log(io, v.verbose?.length ?? 0, v.log);
     if (positionals.length === 0)
@@ -109,8 +99,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         timeout,
         connectTimeout: timeout,
         signal: io.signal,
-        ...(routePath !== undefined && { routePath }),
-        ...(sendPath !== undefined && { sendPath }),
+        ...routing,
       });
     } catch (error) {
       io.stderr.write(`enip-get-attribute: cannot connect to ${host}:${port}: ${describeError(error)}\n`);

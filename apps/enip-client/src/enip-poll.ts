@@ -10,8 +10,6 @@ import {
   PARAMETERS,
   type ParameterResult,
   parameterName,
-  parseRoutePath,
-  parseSendPath,
   parseTagPath,
   poll,
 } from "@cpppo/enip-client";
@@ -26,6 +24,7 @@ import {
   parseCommandLine,
   positiveInt,
   pyRepr,
+  routingOptions,
   seconds,
   UsageError,
   withUsage,
@@ -109,12 +108,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const gateway = GATEWAYS[gatewayName];
     if (!gateway)
       throw new UsageError(`unknown gateway "${v.gateway}"; use one of ${Object.keys(GATEWAYS).join(", ")}`);
-    const routePath = v.simple
-      ? false
-      : v["route-path"] !== undefined
-        ? parseRoutePath(v["route-path"])
-        : undefined;
-    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const routing = routingOptions(v);
     const log = new Log(io, v.verbose?.length ?? 0, v.log);
 
     // Every parameter must be known (or, with --pass-thru, be a raw @class/instance/attribute read as bytes).
@@ -141,8 +135,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       port,
       timeout,
       connectTimeout: timeout,
-      ...(routePath !== undefined && { routePath }),
-      ...(sendPath !== undefined && { sendPath }),
+      ...routing,
     };
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(io.signal?.reason);

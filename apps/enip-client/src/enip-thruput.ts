@@ -4,14 +4,7 @@
  * D; T TPS` and the operations' latency percentiles. A live progress line is drawn only when stdout is a terminal;
  * `-v` prints `<timestamp>: <index>: <value>` per operation.
  */
-import {
-  connectTcp,
-  EnipClient,
-  type Operation,
-  parseOperation,
-  parseRoutePath,
-  parseSendPath,
-} from "@cpppo/enip-client";
+import { connectTcp, EnipClient, type Operation, parseOperation } from "@cpppo/enip-client";
 import {
   type CliIo,
   describeError,
@@ -24,6 +17,7 @@ import {
   parseCommandLine,
   positiveInt,
   pyRepr,
+  routingOptions,
   seconds,
   timestamp,
   UsageError,
@@ -75,12 +69,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const multipleBytes = flag("--multiple", nonNegativeInt, v.multiple ?? "0");
     const repeat = flag("--repeat", positiveInt, v.repeat ?? "1");
     const timeout = v.timeout === undefined ? undefined : flag("--timeout", seconds, v.timeout) * 1000;
-    const routePath = v.simple
-      ? false
-      : v["route-path"] !== undefined
-        ? parseRoutePath(v["route-path"])
-        : undefined;
-    const sendPath = v.simple ? "" : v["send-path"] !== undefined ? parseSendPath(v["send-path"]) : undefined;
+    const routing = routingOptions(v);
     const log = new Log(io, v.verbose?.length ?? 0, v.log);
     if (positionals.length === 0) throw new UsageError("give at least one operation, e.g. SCADA[0-9]");
     const ops = positionals.map((text) => parseOperation(text));
@@ -95,8 +84,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         connected: Boolean(v.connected),
         signal: io.signal,
         ...(timeout !== undefined && { timeout, connectTimeout: timeout }),
-        ...(routePath !== undefined && { routePath }),
-        ...(sendPath !== undefined && { sendPath }),
+        ...routing,
         // Count the frames that carry CIP requests: packed operations share one.
         transport: async (options, handlers) => {
           const inner = await connectTcp(options, handlers);
