@@ -22,8 +22,14 @@ for (const dir of readdirSync(join(root, "packages"))) {
     fail(`${manifest.name}: no publishConfig.exports["."]`);
     continue;
   }
-  const files = [exported.import.default, exported.import.types, exported.require.default, exported.require.types];
-  for (const file of files) if (!existsSync(join(base, file))) fail(`${manifest.name}: ${file} is missing (run the build)`);
+  const files = [
+    exported.import.default,
+    exported.import.types,
+    exported.require.default,
+    exported.require.types,
+  ];
+  for (const file of files)
+    if (!existsSync(join(base, file))) fail(`${manifest.name}: ${file} is missing (run the build)`);
   if (failures) continue;
   const cjs = Object.keys(require(join(base, exported.require.default))).sort();
   const esm = Object.keys(await import(pathToFileURL(join(base, exported.import.default)).href)).sort();
@@ -39,7 +45,8 @@ for (const dir of readdirSync(join(root, "apps"))) {
     const path = join(base, file);
     if (!existsSync(path)) fail(`${manifest.name}: bin ${bin} → ${file} is missing (run the build)`);
     else if (!readFileSync(path, "utf8").startsWith("#!/usr/bin/env node")) fail(`${bin}: no shebang`);
-    else if (!existsSync(join(root, "node_modules", ".bin", bin))) fail(`${bin}: not linked at the root (pnpm exec ${bin})`);
+    else if (!existsSync(join(root, "node_modules", ".bin", bin)))
+      fail(`${bin}: not linked at the root (pnpm exec ${bin})`);
   }
 }
 process.exit(failures ? 1 : 0);

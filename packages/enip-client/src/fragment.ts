@@ -18,22 +18,22 @@ import {
   readTagRequest,
   sizeOfRequest,
   type TagType,
+  typeByCode,
   VARIABLE_SIZE,
   writeTagFragmentedRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
+import type { EnipClient } from "./client.js";
+import { InvalidArgumentError, ProtocolError } from "./errors.js";
+import { DEFAULT_ELEMENT_SIZE, type PackLimits, replySize } from "./packing.js";
 import {
   type CipResult,
-  type EnipClient,
-  elementType,
   type ReadOptions,
   type ReadResult,
   type RequestOptions,
   resultOf,
   type WriteOptions,
-} from "./client.js";
-import { InvalidArgumentError, ProtocolError } from "./errors.js";
-import { DEFAULT_ELEMENT_SIZE, type PackLimits, replySize } from "./packing.js";
+} from "./result.js";
 
 /** A tag's element type as learned from a read: the type, and the bytes of one element (-1 when variable). */
 export interface TagTypeInfo {
@@ -383,4 +383,14 @@ export async function sendWrite(
   );
   for (const reply of replies) if (!isSuccessStatus(reply.generalStatus)) return resultOf(reply);
   return resultOf(replies[replies.length - 1] as CipReply, true as const);
+}
+
+/** The codec of an element type code, or undefined (structures need `structTypes`). */
+export function elementType(
+  client: EnipClient,
+  type: number,
+  structureHandle?: number,
+): AnyCipType | undefined {
+  if (structureHandle !== undefined) return client.structTypes.get(structureHandle);
+  return typeByCode(type);
 }

@@ -1,18 +1,7 @@
 /** @cpppo/enip-client: an EtherNet/IP CIP client. Public API, re-exported by name. */
 
-export type {
-  CipResult,
-  ClientState,
-  EnipClientOptions,
-  PathLike,
-  RawReply,
-  ReadOptions,
-  ReadResult,
-  RequestOptions,
-  SendOptions,
-  WriteOptions,
-} from "./client.js";
-export { EnipClient, resultOf, toPath } from "./client.js";
+export type { ClientState, EnipClientOptions, PathLike, RawReply, SendOptions } from "./client.js";
+export { EnipClient, toPath } from "./client.js";
 export type { DiscoveredDevice, DiscoverOptions } from "./discovery.js";
 export { discover } from "./discovery.js";
 export {
@@ -76,6 +65,8 @@ export type { PollOptions } from "./poll.js";
 export { backoffDelay, poll } from "./poll.js";
 export type { AttributeParameter, ParameterResult } from "./proxy.js";
 export { AttributeProxy, PARAMETERS, parameterName } from "./proxy.js";
+export type { CipResult, ReadOptions, ReadResult, RequestOptions, WriteOptions } from "./result.js";
+export { resultOf } from "./result.js";
 export {
   DEFAULT_CONNECTION_PATH,
   DEFAULT_ROUTE_PATH,

@@ -20,9 +20,10 @@ import {
   TEMPLATE_CLASS,
   TemplateAttribute,
 } from "@cpppo/cip-codec";
-import type { CipResult, EnipClient, PathLike, ReadResult, RequestOptions } from "./client.js";
-import { resultOf } from "./client.js";
+import type { EnipClient, PathLike } from "./client.js";
 import { ProtocolError } from "./errors.js";
+import type { CipResult, ReadResult, RequestOptions } from "./result.js";
+import { resultOf } from "./result.js";
 
 /** One tag of the controller's tag list. */
 export interface TagInfo {

@@ -26,22 +26,14 @@ import {
   writeTagFragmentedRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import {
-  type EnipClient,
-  elementType,
-  type RawReply,
-  type ReadOptions,
-  type ReadResult,
-  type RequestOptions,
-  resultOf,
-  type SendOptions,
-} from "./client.js";
+import type { EnipClient, RawReply, SendOptions } from "./client.js";
 import { InvalidArgumentError, ProtocolError } from "./errors.js";
 import {
   decodeRead,
   type EncodedWrite,
   elementSizeFor,
   elementSizeOf,
+  elementType,
   finishRead,
   learnType,
   readDataOf,
@@ -51,6 +43,7 @@ import {
   tagKey,
 } from "./fragment.js";
 import { Packer, type PackLimits, replySize } from "./packing.js";
+import { type ReadOptions, type ReadResult, type RequestOptions, resultOf } from "./result.js";
 
 /** Where one operation goes when not where the client sends by default (an operation with its own route is never packed). */
 interface OperationRoute {

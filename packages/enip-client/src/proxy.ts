@@ -16,8 +16,9 @@ import {
   UDINT,
   UINT,
 } from "@cpppo/cip-codec";
-import { type CipResult, type EnipClient, type RequestOptions, toPath } from "./client.js";
+import { type EnipClient, toPath } from "./client.js";
 import { InvalidArgumentError, ProtocolError } from "./errors.js";
+import type { CipResult, RequestOptions } from "./result.js";
 
 /** How to read one named parameter: where, with which service, and how to decode the bytes. */
 export interface AttributeParameter {

@@ -5,7 +5,7 @@
  * sees the real sessions as clean PDUs.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { PcapWriter, type TcpConversation } from "./index.js";
+import { PcapWriter, type TcpConversation } from "./pcap.js";
 
 /** Splits a byte stream into whole frames (e.g. the codec's `EnipFramer`). */
 export interface StreamFramer {
