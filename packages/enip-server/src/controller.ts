@@ -26,6 +26,7 @@ import {
   type ReadTagRequest,
   type Segment,
   SYMBOL_CLASS,
+  sizeOfReply,
   type TcpIpInterface,
   TEMPLATE_CLASS,
   type WriteTagFragmentedRequest,
@@ -115,6 +116,10 @@ const TAG_SERVICES: ReadonlySet<number> = new Set([0x4c, 0x4d, 0x4e, 0x52, 0x53]
 const MR_PATH: EPath = [{ class: MESSAGE_ROUTER_CLASS }, { instance: 1 }];
 
 const S = GeneralStatus.codes;
+/** Bytes of a Message Router reply header (service, reserved, status, extended status size). */
+const REPLY_HEADER = 4;
+/** A Multiple Service Packet reply before its offsets: the reply header and the service count. */
+const MSP_REPLY_OVERHEAD = REPLY_HEADER + 2;
 
 function generic(
   service: number,
@@ -412,8 +417,25 @@ export class Controller implements DeviceState {
     let copyBefore = this.hooks?.onRead !== undefined ? n : 0;
     for (let i = n - 1; i > 0 && copyBefore === 0; i--)
       if (!isPlainRead(req.requests[i] as CipRequest)) copyBefore = i;
+    // With a known reply limit (a connection's size), the packet's reply must fit it: each request may use what
+    // the replies before it left (a read then answers 0x06 with what fits), and a read whose reply still would
+    // not fit is answered 0x11 (reply data too large). Other replies (writes) are a few bytes, smaller than
+    // their requests, so they always fit and an applied write is never reported failed.
+    const limit = context.replyLimit;
+    let size = MSP_REPLY_OVERHEAD + 2 * n;
     for (let i = 0; i < n; i++) {
-      const reply = this.#execute(req.requests[i] as CipRequest, context, depth + 1);
+      const request = req.requests[i] as CipRequest;
+      // Room is kept for the header of every reply still to come (a write's whole reply).
+      const reserve = REPLY_HEADER * (n - 1 - i);
+      const within = limit === undefined ? context : { ...context, replyLimit: limit - size - reserve };
+      let reply = this.#execute(request, within, depth + 1);
+      if (limit !== undefined) {
+        const bytes = sizeOfReply(reply);
+        if (size + bytes + reserve > limit && isPlainRead(request)) {
+          reply = generic(request.service, S.replyDataTooLarge);
+          size += REPLY_HEADER;
+        } else size += bytes;
+      }
       if (i < copyBefore && sharesStorage(reply)) reply.data = reply.data.slice();
       replies[i] = reply;
     }

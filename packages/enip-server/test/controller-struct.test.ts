@@ -278,6 +278,30 @@ describe("Multiple Service Packet 0x0A", () => {
     expect(x.reply.replies?.map((r) => r.generalStatus)).toEqual([0x06, 0]);
   });
 
+  it("keeps the packet's reply within a connection's size: a read gets what fits (0x06), then 0x11; writes apply", () => {
+    const c = new Controller({ tags: ["BIG=DINT[100]", "W=DINT"] });
+    const reads = Array.from({ length: 5 }, () => readTagRequest(path("BIG"), 100)); // 406-byte replies each
+    const packet = multipleServicePacket([
+      ...reads,
+      writeTagRequest(path("W"), { type: 0xc4 }, 1, encodeValues(DINT, [5])),
+    ]);
+    const x = run(c, packet, { connected: true, replyLimit: 1000 });
+    if (x.reply.kind !== "multipleServicePacket") throw new Error("MSP reply expected");
+    // 6 + 2 × 6 offsets + 406 + 406 = 830: the next reads get what still fits (0x06), then 0x11 once nothing does.
+    const statuses = x.reply.replies?.map((r) => r.generalStatus) ?? [];
+    expect(statuses.slice(0, 3)).toEqual([0, 0, 0x06]);
+    expect(statuses.slice(3, 5).every((s) => s === 0x06 || s === 0x11)).toBe(true);
+    expect(statuses).toContain(0x11);
+    expect(statuses[5]).toBe(0);
+    expect(x.reply.generalStatus).toBe(0x1e);
+    expect(x.bytes.length).toBeLessThanOrEqual(1000);
+    expect(c.tags.require("W").values()).toEqual([5]);
+    // Without a known limit (unconnected), every read is answered, each within the 488-byte data limit.
+    const all = run(c, packet);
+    if (all.reply.kind !== "multipleServicePacket") throw new Error("MSP reply expected");
+    expect(all.reply.replies?.map((r) => r.generalStatus)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it("answers a read with the value before a later write in the same packet", () => {
     const c = new Controller({ tags: ["A=INT"] });
     c.tags.require("A").setValues(0, [1]);
