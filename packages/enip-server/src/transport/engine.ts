@@ -1,0 +1,164 @@
+/** The protocol engine: dispatches each encapsulation command and each CIP request to its handler. */
+import type { AddressInfo, Socket } from "node:net";
+import {
+  CipDecodeError,
+  type CipReply,
+  type CipRequest,
+  decodeEncapsulation,
+  ENCAPSULATION_HEADER_SIZE,
+  type EncapsulationFrame,
+  type EPath,
+  MAX_ENCAPSULATION_LENGTH,
+  type MessageDecodeOptions,
+} from "@cpppo/cip-codec";
+import type { Controller, RequestContext } from "../controller.js";
+import { type SessionEvent, sessionChannel } from "../diagnostics.js";
+import { RouteForwarder, type RouteTable } from "../forward.js";
+import { forwardClose, forwardOpen, sendUnitData } from "./connections.js";
+import { advertisedAddress, listReply } from "./list-services.js";
+import {
+  DEFAULT_CLOSE_TIMEOUT_S,
+  DEFAULT_MAX_PENDING,
+  type ReplyDelay,
+  type ServerOptions,
+} from "./options.js";
+import { registerSession, unRegisterSession } from "./session.js";
+import { TcpConnection } from "./tcp-connection.js";
+import { sendRRData, unconnectedSend } from "./unconnected.js";
+import { errorReply, GS, type Outcome, STATUS, statusReply, u16, u32 } from "./wire.js";
+
+/** The protocol: what each encapsulation command and CIP request gets, shared by TCP and UDP. */
+export class Engine {
+  readonly maxFrameSize: number;
+  readonly idleTimeoutMs: number;
+  readonly maxPending: number;
+  readonly closeTimeoutMs: number;
+  readonly connections = new Map<string, TcpConnection>();
+  private readonly maxRequestSize: number | undefined;
+  /** Route paths accepted in Unconnected Send (`ServerOptions.routePath`). */
+  readonly routePath: EPath | false | undefined;
+  /** The `[UCMM] Route` table, or undefined when it is empty. */
+  readonly routes: RouteTable | undefined;
+  /** Forwards routed requests; present only when there are `routes`. */
+  readonly forwarder: RouteForwarder | undefined;
+
+  constructor(
+    readonly controller: Controller,
+    readonly delay: ReplyDelay,
+    options: ServerOptions,
+    readonly tcpPort: () => number,
+    readonly udpAddress: () => AddressInfo | undefined,
+    private readonly serverName: () => string,
+  ) {
+    this.maxFrameSize = options.maxFrameSize ?? MAX_ENCAPSULATION_LENGTH + ENCAPSULATION_HEADER_SIZE;
+    this.idleTimeoutMs = (options.idleTimeout ?? 0) * 1000;
+    this.maxPending = options.maxPendingRequests ?? DEFAULT_MAX_PENDING;
+    this.closeTimeoutMs = (options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_S) * 1000;
+    this.maxRequestSize = options.maxRequestSize;
+    this.routePath = options.routePath;
+    this.routes = options.routes && options.routes.length > 0 ? options.routes : undefined;
+    this.forwarder = this.routes ? new RouteForwarder({ maxFrameSize: this.maxFrameSize }) : undefined;
+    // Set Attribute List values carry no length on the wire: the controller knows their sizes.
+    this.decodeOptions = { attributeSize: controller.attributeSize };
+  }
+
+  /** How CIP requests are decoded (made once, reused). */
+  readonly decodeOptions: MessageDecodeOptions;
+
+  accept(socket: Socket): void {
+    const connection = new TcpConnection(socket, this);
+    this.connections.set(connection.id, connection);
+    if (sessionChannel.hasSubscribers) this.publishSession("open", connection);
+  }
+
+  forget(connection: TcpConnection): void {
+    if (this.connections.get(connection.id) === connection) this.connections.delete(connection.id);
+    if (sessionChannel.hasSubscribers) this.publishSession("close", connection);
+  }
+
+  close(): void {
+    this.forwarder?.close();
+  }
+
+  private publishSession(event: SessionEvent["event"], connection: TcpConnection): void {
+    const message: SessionEvent = {
+      event,
+      id: connection.id,
+      peer: connection.context.peer ?? "",
+      server: this.serverName(),
+    };
+    sessionChannel.publish(message);
+  }
+
+  /** Handles one TCP frame; the reply is delayed by the current `delay.value`. */
+  handleTcp(connection: TcpConnection, frame: Uint8Array): Outcome | Promise<Outcome> {
+    const outcome = this.handleFrame(connection, frame);
+    const seconds = this.delay.value;
+    if (!(seconds > 0)) return outcome;
+    return Promise.resolve(outcome).then(
+      (settled) => new Promise<Outcome>((resolve) => setTimeout(resolve, seconds * 1000, settled)),
+    );
+  }
+
+  private handleFrame(connection: TcpConnection, frame: Uint8Array): Outcome | Promise<Outcome> {
+    const length = u16(frame, 2);
+    if (this.maxRequestSize !== undefined && length > this.maxRequestSize)
+      return statusReply(frame, STATUS.invalidLength);
+    if (u32(frame, 8) !== 0) return statusReply(frame, STATUS.incorrectData);
+    let decoded: EncapsulationFrame;
+    try {
+      decoded = decodeEncapsulation(frame);
+    } catch (error) {
+      const lengthError = error instanceof CipDecodeError && error.path[0] === "length";
+      return statusReply(frame, lengthError ? STATUS.invalidLength : STATUS.incorrectData);
+    }
+    const body = decoded.body;
+    const session = decoded.header.session;
+    switch (body.command) {
+      case "nop":
+        return undefined;
+      case "registerSession":
+        return registerSession(connection, decoded, frame);
+      case "unRegisterSession":
+        return unRegisterSession(connection, session, frame);
+      case "listIdentity":
+      case "listServices":
+      case "listInterfaces":
+      case "legacy":
+        return listReply(this.controller, decoded, advertisedAddress(this, connection));
+      case "sendRRData":
+        if (connection.session === 0 || session !== connection.session)
+          return statusReply(frame, STATUS.invalidSessionHandle);
+        return sendRRData(this, connection, decoded, body.cpf, frame);
+      case "sendUnitData":
+        if (connection.session === 0 || session !== connection.session)
+          return statusReply(frame, STATUS.invalidSessionHandle);
+        return sendUnitData(this, connection, decoded, body.cpf, frame);
+      default:
+        return statusReply(frame, STATUS.invalidCommand);
+    }
+  }
+
+  /** Executes one CIP request: Connection Manager services here, everything else on the controller. */
+  execute(
+    connection: TcpConnection,
+    request: CipRequest,
+    context: RequestContext,
+  ): CipReply | Promise<CipReply> {
+    try {
+      switch (request.kind) {
+        case "unconnectedSend":
+          return unconnectedSend(this, connection, request, context);
+        case "forwardOpen":
+          return forwardOpen(connection, request);
+        case "forwardClose":
+          return forwardClose(connection, request);
+        default:
+          return this.controller.execute(request, context);
+      }
+    } catch {
+      // The controller answers every request with a reply; an exception is a bug there, not the peer's fault.
+      return errorReply(request.service, GS.generalError);
+    }
+  }
+}

@@ -1,0 +1,267 @@
+/** One TCP peer of the server: framing, the in-order request queue, backpressure, and closing. */
+import type { Socket } from "node:net";
+import { CipDecodeError, ENCAPSULATION_HEADER_SIZE, EnipFramer } from "@cpppo/cip-codec";
+import type { RequestContext } from "../controller.js";
+import { type RequestEvent, requestChannel } from "../diagnostics.js";
+import type { CipConnection } from "./connections.js";
+import type { Engine } from "./engine.js";
+import { DEFAULT_MAX_PENDING } from "./options.js";
+import { CLOSE, EMPTY, isPromise, type Outcome, plainAddress, STATUS, statusReply, u16 } from "./wire.js";
+
+/** One TCP connection, as the web API's `connections` group reports it. */
+export interface ConnectionInfo {
+  /** The peer address and port joined by underscores, e.g. `"10_0_0_1_60592"`. */
+  id: string;
+  /** The peer's IP address. */
+  peer: string;
+  /** The peer's TCP port. */
+  port: number;
+  /** Bytes received. */
+  received: number;
+  /** Requests (whole frames) received. */
+  requests: number;
+  /** Requests answered or dropped. */
+  processed: number;
+  /** True once the connection is being ended (by `endConnection`, the peer, or shutdown). */
+  eof: boolean;
+}
+
+/** A TCP peer of the server: framing, the in-order request queue, its session and class 3 connections. */
+export class TcpConnection {
+  readonly id: string;
+  readonly peer: string;
+  readonly port: number;
+  received = 0;
+  requests = 0;
+  processed = 0;
+  eof = false;
+  /** The session handle RegisterSession gave this connection; 0 until then. */
+  session = 0;
+  readonly cipConnections = new Map<number, CipConnection>();
+  /** Execution context of unconnected requests (made once, reused). */
+  readonly context: RequestContext;
+  readonly closed: Promise<void>;
+  private readonly framer: EnipFramer;
+  private queue: Uint8Array[] = [];
+  private head = 0;
+  private busy = false;
+  private readPaused = false;
+  private writeBlocked = false;
+  /** Stream offset of the next chunk's first byte (to find an oversized frame's header). */
+  private streamOffset = 0;
+  private ending = false;
+  private resolveClosed!: () => void;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly engine: Engine,
+  ) {
+    this.peer = plainAddress(socket.remoteAddress);
+    this.port = socket.remotePort ?? 0;
+    this.id = `${this.peer.replace(/[.:]/g, "_")}_${this.port}`;
+    this.context = { peer: `${this.peer}:${this.port}`, connected: false };
+    this.framer = new EnipFramer({ maxFrameSize: engine.maxFrameSize });
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    socket.setNoDelay(true);
+    if (engine.idleTimeoutMs > 0) {
+      socket.setTimeout(engine.idleTimeoutMs);
+      socket.on("timeout", () => this.end(true));
+    }
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    // The peer's FIN: answer what it already sent, then close our side (the socket allows half-open).
+    socket.on("end", () => this.end(false));
+    socket.on("error", () => undefined);
+    socket.on("close", () => this.onClose());
+  }
+
+  info(): ConnectionInfo {
+    return {
+      id: this.id,
+      peer: this.peer,
+      port: this.port,
+      received: this.received,
+      requests: this.requests,
+      processed: this.processed,
+      eof: this.eof,
+    };
+  }
+
+  /**
+   * Ends the connection: answers the requests already received (none when `dropQueued`), then half-closes,
+   * and destroys the socket if the peer has not closed within the close timeout.
+   */
+  end(dropQueued: boolean): void {
+    this.eof = true;
+    if (dropQueued) {
+      this.queue = [];
+      this.head = 0;
+    }
+    if (this.ending) return;
+    this.ending = true;
+    if (!this.busy) this.pump();
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.eof = true;
+    this.ending = true;
+    this.queue = [];
+    this.head = 0;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ending) return;
+    this.received += chunk.length;
+    const start = this.streamOffset;
+    this.streamOffset += chunk.length;
+    let frames: Uint8Array[];
+    try {
+      frames = this.framer.push(chunk);
+    } catch (error) {
+      this.framingFailed(chunk, start, error);
+      return;
+    }
+    const n = frames.length;
+    if (n === 0) return;
+    this.requests += n;
+    for (let i = 0; i < n; i++) this.queue.push(frames[i] as Uint8Array);
+    if (!this.readPaused && this.queue.length - this.head >= this.engine.maxPending) {
+      this.readPaused = true;
+      this.socket.pause();
+    }
+    if (!this.busy) this.pump();
+  }
+
+  /** A header announced a frame above the limit: answer 0x65 when its header is at hand, then close. */
+  private framingFailed(chunk: Uint8Array, start: number, error: unknown): void {
+    this.requests++;
+    const lengthAt = error instanceof CipDecodeError ? error.offset - start - 2 : -1;
+    const reply =
+      lengthAt >= 0 && lengthAt + ENCAPSULATION_HEADER_SIZE <= chunk.length
+        ? statusReply(chunk.subarray(lengthAt, lengthAt + ENCAPSULATION_HEADER_SIZE), STATUS.invalidLength)
+        : undefined;
+    this.queue.push(EMPTY);
+    this.framingReply = reply;
+    this.ending = true;
+    this.eof = true;
+    if (!this.busy) this.pump();
+  }
+
+  /** The reply for the frame that broke the framing (an empty frame marks its place in the queue). */
+  private framingReply: Uint8Array | undefined;
+
+  /** Answers queued frames in order; stops while a reply is pending (async) or the socket is not draining. */
+  private pump(): void {
+    if (this.busy) return;
+    this.busy = true;
+    const socket = this.socket;
+    let corked = false;
+    while (this.head < this.queue.length && !this.writeBlocked && !socket.destroyed) {
+      const frame = this.queue[this.head] as Uint8Array;
+      this.queue[this.head++] = EMPTY;
+      let outcome: Outcome | Promise<Outcome>;
+      if (frame.length === 0) outcome = { close: true, reply: this.framingReply };
+      else {
+        try {
+          outcome = this.engine.handleTcp(this, frame);
+        } catch {
+          outcome = CLOSE;
+        }
+      }
+      if (isPromise(outcome)) {
+        if (corked) socket.uncork();
+        outcome
+          .then(
+            (settled) => this.complete(frame, settled),
+            () => this.complete(frame, CLOSE),
+          )
+          .then(() => {
+            this.busy = false;
+            this.pump();
+          });
+        return;
+      }
+      if (!corked && this.head < this.queue.length) {
+        socket.cork();
+        corked = true;
+      }
+      this.complete(frame, outcome);
+    }
+    if (corked) socket.uncork();
+    this.busy = false;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      if (this.ending) this.finish();
+    } else if (this.head > DEFAULT_MAX_PENDING) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (
+      this.readPaused &&
+      !this.writeBlocked &&
+      !this.ending &&
+      this.queue.length - this.head < this.engine.maxPending
+    ) {
+      this.readPaused = false;
+      socket.resume();
+    }
+  }
+
+  private complete(frame: Uint8Array, outcome: Outcome): void {
+    this.processed++;
+    let reply: Uint8Array | undefined;
+    if (outcome instanceof Uint8Array) reply = outcome;
+    else if (outcome !== undefined) {
+      reply = outcome.reply;
+      this.end(true);
+    }
+    const socket = this.socket;
+    if (reply !== undefined && socket.writable && !socket.write(reply)) {
+      this.writeBlocked = true;
+      if (!this.readPaused) {
+        this.readPaused = true;
+        socket.pause();
+      }
+      socket.once("drain", () => {
+        this.writeBlocked = false;
+        this.pump();
+      });
+    }
+    if (requestChannel.hasSubscribers && frame.length >= ENCAPSULATION_HEADER_SIZE) {
+      const event: RequestEvent = {
+        id: this.id,
+        peer: this.context.peer ?? "",
+        command: u16(frame, 0),
+        request: frame,
+        reply,
+      };
+      requestChannel.publish(event);
+    }
+  }
+
+  /** Everything answered: half-close (after the last write drains), and destroy if the peer lingers. */
+  private finish(): void {
+    const socket = this.socket;
+    if (this.finished || socket.destroyed) return;
+    this.finished = true;
+    setTimeout(() => socket.destroy(), this.engine.closeTimeoutMs).unref();
+    // end() queues the FIN behind the writes still buffered, so a blocked socket needs no special case.
+    socket.end();
+  }
+
+  private finished = false;
+
+  private onClose(): void {
+    this.eof = true;
+    this.ending = true;
+    this.queue = [];
+    this.head = 0;
+    this.cipConnections.clear();
+    this.engine.forget(this);
+    this.resolveClosed();
+  }
+}
