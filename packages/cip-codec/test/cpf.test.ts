@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import {
   type CpfItem,
@@ -19,6 +18,7 @@ import { fromHex, toHex } from "../src/hex.js";
 import { Reader } from "../src/reader.js";
 import { Writer } from "../src/writer.js";
 import { mutate, prng } from "./support/mutate.js";
+import { fixturePath } from "./support/vectors.js";
 
 /** One CPF item as `enip-vectors.json` describes it (snake_case facts, see its README). */
 interface VectorItem {
@@ -68,9 +68,7 @@ interface Vector {
   };
 }
 
-const vectors = JSON.parse(
-  readFileSync(join(__dirname, "../fixtures/enip-vectors.json"), "utf8"),
-) as Vector[];
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
 
 const SEND_RR_DATA = 0x6f;
 const SEND_UNIT_DATA = 0x70;

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describeWithTshark, PcapWriter, tsharkVerdict } from "@cpppo/pcap-kit";
 import fc from "fast-check";
 import { type CpfItem, cpfItemDataSize, cpfItemTypeId } from "../src/cpf.js";
@@ -23,6 +22,7 @@ import { fromHex, toHex } from "../src/hex.js";
 import { Reader } from "../src/reader.js";
 import { Writer } from "../src/writer.js";
 import { mutate, prng } from "./support/mutate.js";
+import { fixturePath } from "./support/vectors.js";
 
 interface Vector {
   name: string;
@@ -52,11 +52,10 @@ interface CaptureFrame {
   tshark: Record<string, string | number | string[]>;
 }
 
-const shared = join(__dirname, "../fixtures");
-const vectors = JSON.parse(readFileSync(join(shared, "enip-vectors.json"), "utf8")) as Vector[];
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
 const full = vectors.filter((v) => v.frame === "full" && v.hex !== "");
 const capture = JSON.parse(
-  readFileSync(join(shared, "controllogix-SCADA-read-write.frames.json"), "utf8"),
+  readFileSync(fixturePath("controllogix-SCADA-read-write.frames.json"), "utf8"),
 ) as {
   frames: CaptureFrame[];
 };

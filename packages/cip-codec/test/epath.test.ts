@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import {
   decodePath,
@@ -19,6 +18,7 @@ import { CipDecodeError, CipEncodeError } from "../src/errors.js";
 import { fromHex, toHex } from "../src/hex.js";
 import { Reader } from "../src/reader.js";
 import { Writer } from "../src/writer.js";
+import { fixturePath } from "./support/vectors.js";
 
 interface PathVector {
   name: string;
@@ -34,9 +34,7 @@ interface PathVector {
   checks: { encoder_exact_in_source?: boolean | string };
 }
 
-const vectors = JSON.parse(
-  readFileSync(join(__dirname, "../fixtures/enip-vectors.json"), "utf8"),
-) as PathVector[];
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as PathVector[];
 const epaths = vectors.filter((v) => v.frame === "epath");
 
 /**

@@ -1,23 +1,22 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import { decodeEncapsulation, encodeEncapsulation } from "../src/encapsulation.js";
 import { CipDecodeError, CpppoError } from "../src/errors.js";
 import { EnipFramer } from "../src/framer.js";
 import { fromHex, toHex } from "../src/hex.js";
+import { fixturePath } from "./support/vectors.js";
 
 interface CaptureFrame {
   direction: string;
   tcp_payload_hex: string;
 }
 
-const shared = join(__dirname, "../fixtures");
 const capture = JSON.parse(
-  readFileSync(join(shared, "controllogix-SCADA-read-write.frames.json"), "utf8"),
+  readFileSync(fixturePath("controllogix-SCADA-read-write.frames.json"), "utf8"),
 ) as {
   frames: CaptureFrame[];
 };
-const vectors = JSON.parse(readFileSync(join(shared, "enip-vectors.json"), "utf8")) as {
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as {
   name: string;
   hex: string;
   frame: string;

@@ -4,7 +4,6 @@
  * equals the vector's fields, encode(decode) equals the bytes, decode(encode(x)) equals x.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import fc from "fast-check";
 import { decodeNetworkConnectionParameters } from "../src/connection-manager.js";
 import { CipDecodeError, CipEncodeError } from "../src/errors.js";
@@ -32,6 +31,7 @@ import { Reader } from "../src/reader.js";
 import { serviceName, targetClass } from "../src/services.js";
 import { GeneralStatus } from "../src/status.js";
 import { Writer } from "../src/writer.js";
+import { fixturePath } from "./support/vectors.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: vector JSON is untyped by nature
 type Json = any;
@@ -45,9 +45,7 @@ interface Vector {
   checks: { encoder_exact_in_source?: boolean };
 }
 
-const vectors: Vector[] = JSON.parse(
-  readFileSync(resolve(__dirname, "../fixtures/enip-vectors.json"), "utf8"),
-);
+const vectors: Vector[] = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8"));
 const byName = new Map(vectors.map((v) => [v.name, v]));
 
 /** One CIP payload: where it came from, its bytes and the vector's decoded fields for it. */

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import type { EPath } from "../src/epath.js";
 import { CipDecodeError, CipEncodeError } from "../src/errors.js";
@@ -20,6 +19,7 @@ import {
 } from "../src/objects.js";
 import { Reader } from "../src/reader.js";
 import { Writer } from "../src/writer.js";
+import { fixturePath } from "./support/vectors.js";
 
 interface Vector {
   name: string;
@@ -27,9 +27,7 @@ interface Vector {
   frame: string;
   decoded: Record<string, unknown>;
 }
-const vectors = JSON.parse(
-  readFileSync(join(__dirname, "../fixtures/enip-vectors.json"), "utf8"),
-) as Vector[];
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
 const byName = (name: string) => vectors.find((v) => v.name === name) as Vector;
 
 /** Reply data of a CIP reply with no extended status: after service, reserved, general status and size bytes. */

@@ -1,6 +1,5 @@
 /** Status tables and service tables: coverage, names, and the status description helper. */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import {
   CipService,
   ConnectionManagerService,
@@ -16,6 +15,7 @@ import {
   isSuccessStatus,
   LogixExtendedStatus,
 } from "../src/status.js";
+import { fixturePath } from "./support/vectors.js";
 
 describe("GeneralStatus", () => {
   it("covers every code of CIP Vol 1 Appendix B (0x00..0x2E) and Logix's 0xFF", () => {
@@ -34,7 +34,7 @@ describe("GeneralStatus", () => {
         seen.set(o.general_status, o.status_name);
       for (const v of Object.values(o)) walk(v);
     };
-    walk(JSON.parse(readFileSync(resolve(__dirname, "../fixtures/enip-vectors.json"), "utf8")));
+    walk(JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")));
     expect(seen.size).toBeGreaterThanOrEqual(6);
     for (const [code, name] of seen) expect(GeneralStatus.describe(code)).toBe(name);
   });

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import { CipDecodeError, CipEncodeError } from "../src/errors.js";
 import { fromHex, toHex } from "../src/hex.js";
@@ -21,17 +20,17 @@ import {
 } from "../src/template.js";
 import { decodeValues, encodeValues } from "../src/types.js";
 import { Writer } from "../src/writer.js";
+import { fixturePath } from "./support/vectors.js";
 
-const VECTORS = join(__dirname, "../fixtures");
-const tags = JSON.parse(readFileSync(join(VECTORS, "ExampleSensor-tags.json"), "utf8")) as Record<
+const tags = JSON.parse(readFileSync(fixturePath("ExampleSensor-tags.json"), "utf8")) as Record<
   string,
   { data_type: JsonDataType | string; template_instance_id?: number }
 >;
-const vals = JSON.parse(readFileSync(join(VECTORS, "ExampleSensor-vals.json"), "utf8")) as Record<
+const vals = JSON.parse(readFileSync(fixturePath("ExampleSensor-vals.json"), "utf8")) as Record<
   string,
   unknown
 >[];
-const enip = JSON.parse(readFileSync(join(VECTORS, "enip-vectors.json"), "utf8")) as {
+const enip = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as {
   name: string;
   hex: string;
 }[];
@@ -39,7 +38,7 @@ const enip = JSON.parse(readFileSync(join(VECTORS, "enip-vectors.json"), "utf8")
 /** The hexdump's `offset:  hex bytes  |ascii|` lines, joined into bytes. */
 function loadHexdump(): Uint8Array {
   let hex = "";
-  for (const line of readFileSync(join(VECTORS, "ExampleSensor.hexdump"), "utf8").split("\n")) {
+  for (const line of readFileSync(fixturePath("ExampleSensor.hexdump"), "utf8").split("\n")) {
     if (!line.trim()) continue;
     hex += line.slice(line.indexOf(":") + 1, line.indexOf("|"));
   }

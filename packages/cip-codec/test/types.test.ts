@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import { CipDecodeError, CipEncodeError } from "../src/errors.js";
 import { fromHex, toHex } from "../src/hex.js";
@@ -41,6 +40,7 @@ import {
   WORD,
 } from "../src/types.js";
 import { Writer } from "../src/writer.js";
+import { fixturePath } from "./support/vectors.js";
 
 interface TypeVector {
   name: string;
@@ -60,9 +60,7 @@ interface TypeVector {
   checks: { encoder_exact_in_source?: boolean | string };
 }
 
-const vectors = JSON.parse(
-  readFileSync(join(__dirname, "../fixtures/enip-vectors.json"), "utf8"),
-) as TypeVector[];
+const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as TypeVector[];
 const typeVectors = vectors.filter((v) => v.frame === "type");
 
 /** Values as the vectors write them: 64-bit integers are decimal strings. */
