@@ -1,18 +1,36 @@
 #!/usr/bin/env node
 // After `turbo run build`: every library's published entry points load, in both module systems, with the
 // same exports, and its manifest points at files that exist (ESM, CJS, .d.ts, .d.cts; bins of the apps).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// Each library's public surface (every exported value and type, from its built .d.ts) is compared with the
+// checked-in `packages/<name>/exports.txt`, so a change to the surface shows in review; `--update` rewrites it.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import ts from "typescript";
 
 const root = resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
+const update = process.argv.includes("--update");
 let failures = 0;
 const fail = (message) => {
   failures++;
   console.error(`check-packages: ${message}`);
 };
+
+/** `value Name` / `type Name` lines, sorted, for every export of a declaration file. */
+function surfaceOf(dts) {
+  const program = ts.createProgram([dts], { noEmit: true, skipLibCheck: true });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(dts));
+  return checker
+    .getExportsOfModule(module)
+    .map((symbol) => {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return `${target.flags & ts.SymbolFlags.Value ? "value" : "type"} ${symbol.name}`;
+    })
+    .sort((a, b) => a.slice(a.indexOf(" ")).localeCompare(b.slice(b.indexOf(" "))) || a.localeCompare(b));
+}
 
 for (const dir of readdirSync(join(root, "packages"))) {
   const base = join(root, "packages", dir);
@@ -28,14 +46,37 @@ for (const dir of readdirSync(join(root, "packages"))) {
     exported.require.default,
     exported.require.types,
   ];
-  for (const file of files)
-    if (!existsSync(join(base, file))) fail(`${manifest.name}: ${file} is missing (run the build)`);
-  if (failures) continue;
+  const missing = files.filter((file) => !existsSync(join(base, file)));
+  for (const file of missing) fail(`${manifest.name}: ${file} is missing (run the build)`);
+  if (missing.length) continue;
   const cjs = Object.keys(require(join(base, exported.require.default))).sort();
   const esm = Object.keys(await import(pathToFileURL(join(base, exported.import.default)).href)).sort();
   if (cjs.join() !== esm.join()) fail(`${manifest.name}: CJS and ESM export different names`);
   if (esm.length === 0) fail(`${manifest.name}: exports nothing`);
-  console.log(`${manifest.name}: ${esm.length} exports, ESM and CJS agree`);
+
+  const surface = surfaceOf(join(base, exported.import.types));
+  const values = surface.filter((line) => line.startsWith("value ")).map((line) => line.slice(6));
+  if (values.sort().join() !== esm.join())
+    fail(`${manifest.name}: the .d.ts and the ESM build export different values`);
+  const snapshot = join(base, "exports.txt");
+  const text = `${surface.join("\n")}\n`;
+  if (update) writeFileSync(snapshot, text);
+  else if (!existsSync(snapshot))
+    fail(`${manifest.name}: no exports.txt (run node scripts/check-packages.mjs --update)`);
+  else {
+    const before = new Set(readFileSync(snapshot, "utf8").split("\n").filter(Boolean));
+    const after = new Set(surface);
+    const added = surface.filter((line) => !before.has(line));
+    const removed = [...before].filter((line) => !after.has(line));
+    if (added.length || removed.length)
+      fail(
+        `${manifest.name}: the public surface differs from exports.txt (review, then --update):\n` +
+          [...added.map((l) => `  + ${l}`), ...removed.map((l) => `  - ${l}`)].join("\n"),
+      );
+  }
+  console.log(
+    `${manifest.name}: ${values.length} values and ${surface.length - values.length} types exported, ESM and CJS agree`,
+  );
 }
 
 for (const dir of readdirSync(join(root, "apps"))) {
