@@ -1,10 +1,14 @@
 const brandOf = (code: string): symbol => Symbol.for(`cpppo.error.${code}`);
 
 /**
- * Base class of every error @cpppo/automata throws. Match on `err.code`; `instanceof` also works
- * across duplicate installs because each class checks a `Symbol.for` brand.
+ * Base class of every error a @cpppo package throws; each package re-exports it. Match on `err.code`
+ * (a stable `ERR_…` string); `instanceof` also works across duplicate installs of a package, because
+ * instances carry a `Symbol.for("cpppo.error.<code>")` brand and each class checks the brand of its own
+ * `code` (the base checks a common one). The underlying error, when there is one, rides in `cause`.
  */
 export class CpppoError extends Error {
+  /** The code a subclass's instances carry; undefined on the base, whose `instanceof` matches any code. */
+  static readonly code: string | undefined = undefined;
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -14,32 +18,48 @@ export class CpppoError extends Error {
     Object.defineProperty(this, brandOf("base"), { value: true });
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("base") in value;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, a subclass included.
+    return typeof value === "object" && value !== null && brandOf(this.code ?? "base") in value;
   }
 }
 
-/** Thrown for a caller mistake: a bad builder argument or an ill-formed machine (code `ERR_INVALID_ARG`). */
-export class InvalidArgumentError extends CpppoError {
-  constructor(message: string) {
-    super("ERR_INVALID_ARG", message);
-    this.name = "InvalidArgumentError";
-  }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("ERR_INVALID_ARG") in value;
-  }
+/** The class `defineError` returns: `new (message, { cause })`, with the code as a literal type. */
+export interface DefinedError<C extends string> {
+  new (message: string, options?: { cause?: unknown }): CpppoError & { readonly code: C };
+  readonly code: C;
+  readonly prototype: CpppoError;
 }
+
+/**
+ * A subclass of `CpppoError` with a fixed `code` and `name`, for the errors that need nothing but a
+ * message (and maybe a `cause`): `export class ConfigError extends defineError("ERR_CONFIG", "ConfigError") {}`.
+ * Errors with fields of their own extend `CpppoError` and declare `static override readonly code`.
+ */
+export function defineError<const C extends string>(code: C, name: string): DefinedError<C> {
+  const defined = class extends CpppoError {
+    static override readonly code: C = code;
+    declare readonly code: C;
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(defined, "name", { value: name });
+  return defined;
+}
+
+/** A caller mistake: a bad option or argument (code `ERR_INVALID_ARG`); the message names the field and the fix. */
+export class InvalidArgumentError extends defineError("ERR_INVALID_ARG", "InvalidArgumentError") {}
 
 /** Thrown when a regular expression cannot be parsed or has no DFA (backreferences, lookarounds); code `ERR_AUTOMATA_REGEX`. */
 export class RegexError extends CpppoError {
+  static override readonly code = "ERR_AUTOMATA_REGEX";
   /** The pattern source that failed. */
   readonly pattern: string;
   constructor(pattern: string, detail: string, cause?: unknown) {
     super("ERR_AUTOMATA_REGEX", `cannot compile /${pattern}/ to a DFA: ${detail}`, { cause });
     this.name = "RegexError";
     this.pattern = pattern;
-  }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("ERR_AUTOMATA_REGEX") in value;
   }
 }
 
@@ -61,6 +81,7 @@ export interface ParseLocation {
  * chunking throws the same error.
  */
 export class NonTerminalError extends CpppoError implements ParseLocation {
+  static override readonly code = "ERR_AUTOMATA_NON_TERMINAL";
   readonly offset: number;
   readonly symbol: number;
   readonly excerpt: string;
@@ -77,9 +98,6 @@ export class NonTerminalError extends CpppoError implements ParseLocation {
     this.excerpt = where.excerpt;
     this.statePath = where.statePath;
   }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("ERR_AUTOMATA_NON_TERMINAL") in value;
-  }
 }
 
 /**
@@ -87,6 +105,7 @@ export class NonTerminalError extends CpppoError implements ParseLocation {
  * the configured ceiling (code `ERR_AUTOMATA_LIMIT`): a length from the wire is never trusted.
  */
 export class LimitError extends CpppoError implements ParseLocation {
+  static override readonly code = "ERR_AUTOMATA_LIMIT";
   readonly offset: number;
   readonly symbol: number;
   readonly excerpt: string;
@@ -105,18 +124,7 @@ export class LimitError extends CpppoError implements ParseLocation {
     this.excerpt = where.excerpt;
     this.statePath = where.statePath;
   }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("ERR_AUTOMATA_LIMIT") in value;
-  }
 }
 
 /** Thrown when a parser is used out of order, e.g. fed after it finished or failed (code `ERR_AUTOMATA_STATE`). */
-export class ParserStateError extends CpppoError {
-  constructor(message: string) {
-    super("ERR_AUTOMATA_STATE", message);
-    this.name = "ParserStateError";
-  }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("ERR_AUTOMATA_STATE") in value;
-  }
-}
+export class ParserStateError extends defineError("ERR_AUTOMATA_STATE", "ParserStateError") {}

@@ -30,6 +30,8 @@ export {
 export { type Alphabet, type CompileOptions, compile, Program, resolvePath } from "./compile.js";
 export {
   CpppoError,
+  type DefinedError,
+  defineError,
   InvalidArgumentError,
   LimitError,
   NonTerminalError,

@@ -1,5 +1,5 @@
 import { ENCAPSULATION_HEADER_SIZE, MAX_ENCAPSULATION_LENGTH } from "./encapsulation.js";
-import { CipDecodeError, CpppoError } from "./errors.js";
+import { CipDecodeError, InvalidArgumentError } from "./errors.js";
 import { hexExcerpt } from "./hex.js";
 
 /** Options of an `EnipFramer`. */
@@ -53,8 +53,7 @@ export class EnipFramer {
   constructor(options: EnipFramerOptions = {}) {
     const max = options.maxFrameSize ?? MAX_ENCAPSULATION_LENGTH + ENCAPSULATION_HEADER_SIZE;
     if (!Number.isInteger(max) || max < ENCAPSULATION_HEADER_SIZE)
-      throw new CpppoError(
-        "ERR_INVALID_ARG",
+      throw new InvalidArgumentError(
         `"maxFrameSize" must be an integer of at least ${ENCAPSULATION_HEADER_SIZE}, got ${max}`,
       );
     this.maxFrameSize = max;

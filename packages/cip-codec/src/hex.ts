@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from "./errors.js";
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** Lowercase hex of `bytes`, no separators. */
@@ -7,11 +9,11 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** Bytes of a hex string; whitespace is ignored. Throws a TypeError on odd length or a non-hex digit. */
+/** Bytes of a hex string; whitespace is ignored. Throws an `InvalidArgumentError` on odd length or a non-hex digit. */
 export function fromHex(hex: string): Uint8Array {
   const clean = hex.replace(/\s+/g, "");
   if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean))
-    throw new TypeError(`not a hex string: "${hex}"`);
+    throw new InvalidArgumentError(`not a hex string: "${hex}"`);
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
   return out;

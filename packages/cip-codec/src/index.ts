@@ -121,7 +121,16 @@ export {
   sizeOfSegment,
 } from "./epath.js";
 export type { DecodeFailure, FieldPath } from "./errors.js";
-export { CipDecodeError, CipEncodeError, CpppoError, formatPath } from "./errors.js";
+export {
+  CipDecodeError,
+  CipEncodeError,
+  CodeTableError,
+  CpppoError,
+  type DefinedError,
+  defineError,
+  formatPath,
+  InvalidArgumentError,
+} from "./errors.js";
 export type {
   CipMessage,
   EnipDecodeOptions,

@@ -1,3 +1,5 @@
+import { CodeTableError } from "./errors.js";
+
 /**
  * A protocol registry: an `as const` map of name → numeric code, its derived reverse map, and a
  * description per entry. Encoders and decoders share one table per registry.
@@ -23,7 +25,7 @@ export function codeTable<const T extends Record<string, number>>(
   const texts = new Map<number, string>();
   for (const name of Object.keys(codes) as (keyof T & string)[]) {
     const code = codes[name] as number;
-    if (names.has(code)) throw new Error(`duplicate code 0x${code.toString(16)} in table (${name})`);
+    if (names.has(code)) throw new CodeTableError(`duplicate code 0x${code.toString(16)} in table (${name})`);
     names.set(code, name);
     texts.set(code, descriptions[name]);
   }

@@ -1,41 +1,22 @@
-const brandOf = (code: string): symbol => Symbol.for(`cpppo.error.${code}`);
-
 /**
- * Base class of every error @cpppo/enip-server throws. Match on `err.code`; `instanceof` also works
- * across duplicate installs because each class checks a `Symbol.for` brand. Protocol errors are CIP
- * replies, never exceptions: these are for caller mistakes and transport failures.
+ * The errors @cpppo/enip-server throws, all `CpppoError`s (one base for every @cpppo package; match on `err.code`).
+ * Protocol errors are CIP replies, never exceptions: these are for caller mistakes and transport failures.
  */
-export class CpppoError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CpppoError";
-    this.code = code;
-    Object.defineProperty(this, brandOf(code), { value: true });
-    Object.defineProperty(this, brandOf("base"), { value: true });
-  }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && brandOf("base") in value;
-  }
-}
+import { defineError } from "@cpppo/cip-codec";
 
-function branded<C extends string>(code: C, name: string) {
-  return class extends CpppoError {
-    constructor(message: string, options?: { cause?: unknown }) {
-      super(code, message, options);
-      this.name = name;
-    }
-    static override [Symbol.hasInstance](value: unknown): boolean {
-      return typeof value === "object" && value !== null && brandOf(code) in value;
-    }
-  };
-}
-
-/** A bad option or argument (code `ERR_INVALID_ARG`); the message names the field and the fix. */
-export class InvalidArgumentError extends branded("ERR_INVALID_ARG", "InvalidArgumentError") {}
+export { CpppoError, InvalidArgumentError } from "@cpppo/cip-codec";
 
 /** A tag definition that does not follow the grammar or conflicts with another (code `ERR_INVALID_TAG`). */
-export class InvalidTagError extends branded("ERR_INVALID_TAG", "InvalidTagError") {}
+export class InvalidTagError extends defineError("ERR_INVALID_TAG", "InvalidTagError") {}
 
 /** A configuration file or section that cannot be used (code `ERR_CONFIG`). */
-export class ConfigError extends branded("ERR_CONFIG", "ConfigError") {}
+export class ConfigError extends defineError("ERR_CONFIG", "ConfigError") {}
+
+/** A routed request's forwarder could not reach its target or got a bad answer (code `ERR_ENIP_FORWARD`). */
+export class ForwardError extends defineError("ERR_ENIP_FORWARD", "ForwardError") {}
+
+/** A routed request's target did not connect or answer before the deadline (code `ERR_ENIP_TIMEOUT`). */
+export class ForwardTimeoutError extends defineError("ERR_ENIP_TIMEOUT", "ForwardTimeoutError") {}
+
+/** The forwarder, or its connection to the target, closed with the request pending (code `ERR_ENIP_SESSION_CLOSED`). */
+export class ForwardClosedError extends defineError("ERR_ENIP_SESSION_CLOSED", "ForwardClosedError") {}

@@ -15,7 +15,7 @@ import {
   type GenericReply,
   Reader,
 } from "@cpppo/cip-codec";
-import { CpppoError, InvalidArgumentError } from "./errors.js";
+import { ForwardClosedError, ForwardError, ForwardTimeoutError, InvalidArgumentError } from "./errors.js";
 
 /** One route: requests whose first route segment is `port`/`link` go to `host`:`tcpPort`. */
 export interface Route {
@@ -153,11 +153,11 @@ class TargetLink {
 
   close(): void {
     this.closed = true;
-    this.drop(new CpppoError("ERR_ENIP_SESSION_CLOSED", "the route forwarder was closed"));
+    this.drop(new ForwardClosedError("the route forwarder was closed"));
   }
 
   private async exchange(message: CipRequest, timeoutMs: number): Promise<GenericReply> {
-    if (this.closed) throw new CpppoError("ERR_ENIP_SESSION_CLOSED", "the route forwarder was closed");
+    if (this.closed) throw new ForwardClosedError("the route forwarder was closed");
     const deadline = Date.now() + timeoutMs;
     if (this.socket === undefined) await this.open(deadline);
     const frame = encodeSendRRData({
@@ -167,8 +167,7 @@ class TargetLink {
     });
     const reply = decodeEncapsulation(await this.roundTrip(frame, deadline));
     if (reply.header.status !== 0)
-      throw new CpppoError(
-        "ERR_ENIP_FORWARD",
+      throw new ForwardError(
         `${this.host}:${this.tcpPort} answered with encapsulation status 0x${reply.header.status.toString(16)}`,
       );
     if (reply.body.command === "sendRRData")
@@ -177,7 +176,7 @@ class TargetLink {
           const m = decodeMessageReply(new Reader(item.data));
           return { kind: "generic", ...m };
         }
-    throw new CpppoError("ERR_ENIP_FORWARD", `${this.host}:${this.tcpPort} sent a reply without CIP data`);
+    throw new ForwardError(`${this.host}:${this.tcpPort} sent a reply without CIP data`);
   }
 
   private async open(deadline: number): Promise<void> {
@@ -193,14 +192,11 @@ class TargetLink {
     });
     socket.on("close", () => {
       if (this.socket === socket)
-        this.drop(
-          new CpppoError("ERR_ENIP_SESSION_CLOSED", `${this.host}:${this.tcpPort} closed the connection`),
-        );
+        this.drop(new ForwardClosedError(`${this.host}:${this.tcpPort} closed the connection`));
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () =>
-          reject(new CpppoError("ERR_ENIP_TIMEOUT", `connecting to ${this.host}:${this.tcpPort} timed out`)),
+        () => reject(new ForwardTimeoutError(`connecting to ${this.host}:${this.tcpPort} timed out`)),
         Math.max(0, deadline - Date.now()),
       );
       const settle = (error?: Error): void => {
@@ -211,8 +207,7 @@ class TargetLink {
         else resolve();
       };
       const onConnect = (): void => settle();
-      const onClose = (): void =>
-        settle(new CpppoError("ERR_ENIP_FORWARD", `cannot connect to ${this.host}:${this.tcpPort}`));
+      const onClose = (): void => settle(new ForwardError(`cannot connect to ${this.host}:${this.tcpPort}`));
       socket.once("connect", onConnect);
       socket.once("close", onClose);
     }).catch((error: Error) => {
@@ -225,10 +220,7 @@ class TargetLink {
     });
     const reply = decodeEncapsulation(await this.roundTrip(register, deadline));
     if (reply.header.status !== 0 || reply.header.command !== EncapsulationCommand.codes.registerSession) {
-      const error = new CpppoError(
-        "ERR_ENIP_FORWARD",
-        `${this.host}:${this.tcpPort} refused RegisterSession`,
-      );
+      const error = new ForwardError(`${this.host}:${this.tcpPort} refused RegisterSession`);
       this.drop(error);
       throw error;
     }
@@ -238,15 +230,12 @@ class TargetLink {
   private roundTrip(frame: Uint8Array, deadline: number): Promise<Uint8Array> {
     const socket = this.socket;
     if (socket === undefined || socket.destroyed)
-      return Promise.reject(new CpppoError("ERR_ENIP_SESSION_CLOSED", "the forwarding connection is closed"));
+      return Promise.reject(new ForwardClosedError("the forwarding connection is closed"));
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(
         () => {
           // The reply may still arrive and would then answer the next request: the stream is abandoned.
-          const error = new CpppoError(
-            "ERR_ENIP_TIMEOUT",
-            `${this.host}:${this.tcpPort} did not answer in time`,
-          );
+          const error = new ForwardTimeoutError(`${this.host}:${this.tcpPort} did not answer in time`);
           this.drop(error);
         },
         Math.max(0, deadline - Date.now()),
@@ -278,9 +267,7 @@ class TargetLink {
       this.waiter = undefined;
       // A frame nobody waits for (e.g. after a timeout) breaks the request/reply pairing: start over.
       if (waiter === undefined) {
-        this.drop(
-          new CpppoError("ERR_ENIP_FORWARD", `${this.host}:${this.tcpPort} sent an unexpected frame`),
-        );
+        this.drop(new ForwardError(`${this.host}:${this.tcpPort} sent an unexpected frame`));
         return;
       }
       waiter.resolve(frame);
@@ -313,8 +300,9 @@ export class RouteForwarder {
 
   /**
    * Sends `message` to `host`:`tcpPort` in a SendRRData and resolves with the reply of its data item.
-   * Rejects with a `CpppoError` (`ERR_ENIP_TIMEOUT` after `timeoutMs`, `ERR_ENIP_FORWARD` or
-   * `ERR_ENIP_SESSION_CLOSED`) when the target cannot be reached or answers badly.
+   * Rejects with a `ForwardTimeoutError` (`ERR_ENIP_TIMEOUT`) after `timeoutMs`, a `ForwardError`
+   * (`ERR_ENIP_FORWARD`) when the target cannot be reached or answers badly, or a `ForwardClosedError`
+   * (`ERR_ENIP_SESSION_CLOSED`) when the forwarder or its connection closes first.
    */
   forward(host: string, tcpPort: number, message: CipRequest, timeoutMs: number): Promise<GenericReply> {
     const key = `${host}:${tcpPort}`;

@@ -19,7 +19,15 @@ export {
 export type { ControllerOptions, RequestContext } from "./controller.js";
 export { Controller, DEFAULT_MAX_REPLY_DATA, DEFAULT_MAX_SERVICES, DEFAULT_NAME } from "./controller.js";
 export type { RequestEvent, SessionEvent } from "./diagnostics.js";
-export { ConfigError, CpppoError, InvalidArgumentError, InvalidTagError } from "./errors.js";
+export {
+  ConfigError,
+  CpppoError,
+  ForwardClosedError,
+  ForwardError,
+  ForwardTimeoutError,
+  InvalidArgumentError,
+  InvalidTagError,
+} from "./errors.js";
 export type { Route, RouteTable } from "./forward.js";
 export { parseRouteTable } from "./forward.js";
 export type { TagAccess, TagHooks } from "./hooks.js";
