@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// Fails on an import cycle among a package's own source modules, or between workspace packages (STYLE.md
-// rule 4: dependencies point one way). Reads relative `import … from "./x.js"` edges of every src/**/*.ts.
+// Fails on an import cycle among a package's own source modules, or between workspace packages through
+// their dependencies or devDependencies, as turbo's build graph follows both (STYLE.md rule 4: dependencies
+// point one way); and on an import against a package's layer order (LAYERS below: a module may import
+// from its own folder and the folders listed before it). Reads the `import … from "./x.js"` edges of
+// every src/**/*.ts.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
+/** Each layered package's src/ folders, lowest first (see the package README). */
+const LAYERS = {
+  "@cpppo/cip-codec": ["core", "types", "encapsulation", "cip", "bodies", "message", "frame"],
+};
 // Type-only imports are erased by the compiler, so they cannot form a cycle at run time.
 const IMPORT = /(?:import|export)\s+(?!type\s)([^;]*?)from\s+"([^"]+)"/g;
 const onlyTypes = (clause) =>
@@ -59,14 +66,30 @@ for (const group of ["packages", "apps", "tools"])
     const manifest = JSON.parse(readFileSync(join(base, "package.json"), "utf8"));
     packages.set(
       manifest.name,
-      Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith("@cpppo/")),
+      Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) =>
+        d.startsWith("@cpppo/"),
+      ),
     );
+    const layers = LAYERS[manifest.name];
+    const layerOf = (file) => {
+      const folder = relative(join(base, "src"), file).split(sep)[0];
+      const layer = layers.indexOf(folder);
+      return layer < 0 ? layers.length : layer; // src/index.ts sits above every layer
+    };
     const graph = new Map();
     for (const file of sources(join(base, "src"))) {
       const edges = [];
       for (const [, clause, spec] of readFileSync(file, "utf8").matchAll(IMPORT))
-        if (spec.startsWith(".") && !onlyTypes(clause))
-          edges.push(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+        if (spec.startsWith(".")) {
+          const target = resolve(dirname(file), spec.replace(/\.js$/, ".ts"));
+          if (!onlyTypes(clause)) edges.push(target);
+          if (layers && layerOf(target) > layerOf(file)) {
+            failed = true;
+            console.error(
+              `check-cycles: ${manifest.name}: ${relative(base, file)} imports ${relative(base, target)}, a higher layer`,
+            );
+          }
+        }
       graph.set(file, edges);
     }
     const cycle = findCycle(graph);

@@ -14,14 +14,14 @@ export type {
   SetAttributeListReply,
   SetAttributeListRequest,
   SetAttributeSingleRequest,
-} from "./attributes.js";
+} from "./bodies/attributes.js";
 export {
   DEFAULT_MAX_ATTRIBUTES,
   getAttributeListRequest,
   getAttributeSingleRequest,
   getAttributesAllRequest,
   setAttributeSingleRequest,
-} from "./attributes.js";
+} from "./bodies/attributes.js";
 export type {
   ForwardCloseFailure,
   ForwardCloseReply,
@@ -35,7 +35,7 @@ export type {
   UnconnectedSendOptions,
   UnconnectedSendReply,
   UnconnectedSendRequest,
-} from "./connection-manager.js";
+} from "./bodies/connection-manager.js";
 export {
   ConnectionPriority,
   ConnectionType,
@@ -46,108 +46,7 @@ export {
   forwardOpenRequest,
   MAX_STANDARD_CONNECTION_SIZE,
   unconnectedSend,
-} from "./connection-manager.js";
-export type {
-  ConnectedAddressItem,
-  ConnectedDataItem,
-  CpfItem,
-  CpfLimits,
-  LegacyReplyItem,
-  ListIdentityItem,
-  ListServicesItem,
-  NullAddressItem,
-  RawCpfItem,
-  SequencedAddressItem,
-  SockaddrInfoItem,
-  UnconnectedDataItem,
-} from "./cpf.js";
-export {
-  CPF_ITEM_HEADER_SIZE,
-  CpfItemType,
-  cpfItemDataSize,
-  cpfItemTypeId,
-  DEFAULT_MAX_CPF_ITEMS,
-  decodeCpf,
-  decodeCpfBytes,
-  decodeCpfItem,
-  encodeCpf,
-  encodeCpfBytes,
-  encodeCpfItem,
-  ListServicesCapability,
-  sizeOfCpf,
-  sizeOfCpfItem,
-} from "./cpf.js";
-export type {
-  EncapsulationBody,
-  EncapsulationFrame,
-  EncapsulationFrameInit,
-  EncapsulationHeader,
-  EncapsulationHeaderInit,
-  EncapsulationLimits,
-  ListBody,
-  NopBody,
-  RawBody,
-  RegisterSessionBody,
-  SendDataBody,
-  UnRegisterSessionBody,
-} from "./encapsulation.js";
-export {
-  decodeEncapsulation,
-  decodeHeader,
-  ENCAPSULATION_HEADER_SIZE,
-  EncapsulationCommand,
-  EncapsulationStatus,
-  encodeEncapsulation,
-  encodeHeader,
-  MAX_ENCAPSULATION_LENGTH,
-  SENDER_CONTEXT_SIZE,
-  sizeOfEncapsulation,
-  sizeOfEncapsulationBody,
-  writeEncapsulation,
-} from "./encapsulation.js";
-export type { ElectronicKey, EPath, PathLimits, PathSizeOptions, Segment } from "./epath.js";
-export {
-  decodePath,
-  decodePathWithSize,
-  EPathSegment,
-  encodePath,
-  encodePathBytes,
-  encodePathWithSize,
-  encodeSegment,
-  formatEPath,
-  parseEPath,
-  sizeOfPath,
-  sizeOfPathWithSize,
-  sizeOfSegment,
-} from "./epath.js";
-export type { DecodeFailure, FieldPath } from "./errors.js";
-export {
-  CipDecodeError,
-  CipEncodeError,
-  CodeTableError,
-  CpppoError,
-  type DefinedError,
-  defineError,
-  formatPath,
-  InvalidArgumentError,
-} from "./errors.js";
-export type {
-  CipMessage,
-  EnipDecodeOptions,
-  EnipMessage,
-  SendRRDataInit,
-  SendUnitDataInit,
-} from "./frame.js";
-export {
-  decodeEnipMessage,
-  encodeSendRRData,
-  encodeSendUnitData,
-  sizeOfSendRRData,
-  sizeOfSendUnitData,
-} from "./frame.js";
-export type { EnipFramerOptions } from "./framer.js";
-export { EnipFramer } from "./framer.js";
-export { fromHex, hexExcerpt, toHex } from "./hex.js";
+} from "./bodies/connection-manager.js";
 export type {
   GetInstanceAttributeListReply,
   GetInstanceAttributeListRequest,
@@ -164,7 +63,7 @@ export type {
   WriteTagFragmentedRequest,
   WriteTagReply,
   WriteTagRequest,
-} from "./logix.js";
+} from "./bodies/logix.js";
 export {
   DEFAULT_MAX_SYMBOL_INSTANCES,
   DEFAULT_MAX_SYMBOL_NAME,
@@ -176,45 +75,15 @@ export {
   SymbolAttributeId,
   writeTagFragmentedRequest,
   writeTagRequest,
-} from "./logix.js";
-export type {
-  CipReply,
-  CipRequest,
-  GenericReply,
-  GenericRequest,
-  MessageDecodeOptions,
-  MessageLimits,
-  MessageReply,
-  MessageRequest,
-  ReplyHint,
-} from "./message.js";
-export {
-  DEFAULT_MAX_MESSAGE_DEPTH,
-  decodeMessageReply,
-  decodeMessageRequest,
-  decodeReply,
-  decodeReplyBytes,
-  decodeRequest,
-  decodeRequestBytes,
-  encodeMessageReply,
-  encodeMessageRequest,
-  encodeReply,
-  encodeReplyBytes,
-  encodeRequest,
-  encodeRequestBytes,
-  sizeOfMessageReply,
-  sizeOfMessageRequest,
-  sizeOfReply,
-  sizeOfRequest,
-} from "./message.js";
-export type { MultipleServiceReply, MultipleServiceRequest } from "./msp.js";
-export { DEFAULT_MAX_SERVICES, multipleServicePacket, multipleServiceReply } from "./msp.js";
+} from "./bodies/logix.js";
+export type { MultipleServiceReply, MultipleServiceRequest } from "./bodies/msp.js";
+export { DEFAULT_MAX_SERVICES, multipleServicePacket, multipleServiceReply } from "./bodies/msp.js";
 export type {
   Identity,
   InterfaceConfiguration,
   Revision,
   TcpIpInterface,
-} from "./objects.js";
+} from "./bodies/objects.js";
 export {
   decodeIdentity,
   decodeIdentityBytes,
@@ -233,8 +102,22 @@ export {
   sizeOfTcpIpInterface,
   TCPIP_CLASS,
   TcpIpAttribute,
-} from "./objects.js";
-export { Reader } from "./reader.js";
+} from "./bodies/objects.js";
+export type { ElectronicKey, EPath, PathLimits, PathSizeOptions, Segment } from "./cip/epath.js";
+export {
+  decodePath,
+  decodePathWithSize,
+  EPathSegment,
+  encodePath,
+  encodePathBytes,
+  encodePathWithSize,
+  encodeSegment,
+  formatEPath,
+  parseEPath,
+  sizeOfPath,
+  sizeOfPathWithSize,
+  sizeOfSegment,
+} from "./cip/epath.js";
 export {
   CipService,
   CONNECTION_MANAGER_CLASS,
@@ -246,8 +129,136 @@ export {
   serviceName,
   targetClass,
   targetInstance,
-} from "./services.js";
-export type { SocketAddress } from "./sockaddr.js";
+} from "./cip/services.js";
+export type { ReplyStatus } from "./cip/status.js";
+export {
+  ConnectionManagerExtendedStatus,
+  describeStatus,
+  GeneralStatus,
+  isSuccessStatus,
+  LogixExtendedStatus,
+} from "./cip/status.js";
+export type { DecodeFailure, FieldPath } from "./core/errors.js";
+export {
+  CipDecodeError,
+  CipEncodeError,
+  CodeTableError,
+  CpppoError,
+  type DefinedError,
+  defineError,
+  formatPath,
+  InvalidArgumentError,
+} from "./core/errors.js";
+export { fromHex, hexExcerpt, toHex } from "./core/hex.js";
+export { Reader } from "./core/reader.js";
+export type { CodeTable } from "./core/table.js";
+export { codeTable } from "./core/table.js";
+export { checkRange, Writer } from "./core/writer.js";
+export type {
+  ConnectedAddressItem,
+  ConnectedDataItem,
+  CpfItem,
+  CpfLimits,
+  LegacyReplyItem,
+  ListIdentityItem,
+  ListServicesItem,
+  NullAddressItem,
+  RawCpfItem,
+  SequencedAddressItem,
+  SockaddrInfoItem,
+  UnconnectedDataItem,
+} from "./encapsulation/cpf.js";
+export {
+  CPF_ITEM_HEADER_SIZE,
+  CpfItemType,
+  cpfItemDataSize,
+  cpfItemTypeId,
+  DEFAULT_MAX_CPF_ITEMS,
+  decodeCpf,
+  decodeCpfBytes,
+  decodeCpfItem,
+  encodeCpf,
+  encodeCpfBytes,
+  encodeCpfItem,
+  ListServicesCapability,
+  sizeOfCpf,
+  sizeOfCpfItem,
+} from "./encapsulation/cpf.js";
+export type {
+  EncapsulationBody,
+  EncapsulationFrame,
+  EncapsulationFrameInit,
+  EncapsulationHeader,
+  EncapsulationHeaderInit,
+  EncapsulationLimits,
+  ListBody,
+  NopBody,
+  RawBody,
+  RegisterSessionBody,
+  SendDataBody,
+  UnRegisterSessionBody,
+} from "./encapsulation/encapsulation.js";
+export {
+  decodeEncapsulation,
+  decodeHeader,
+  ENCAPSULATION_HEADER_SIZE,
+  EncapsulationCommand,
+  EncapsulationStatus,
+  encodeEncapsulation,
+  encodeHeader,
+  MAX_ENCAPSULATION_LENGTH,
+  SENDER_CONTEXT_SIZE,
+  sizeOfEncapsulation,
+  sizeOfEncapsulationBody,
+  writeEncapsulation,
+} from "./encapsulation/encapsulation.js";
+export type { EnipFramerOptions } from "./encapsulation/framer.js";
+export { EnipFramer } from "./encapsulation/framer.js";
+export type {
+  CipMessage,
+  EnipDecodeOptions,
+  EnipMessage,
+  SendRRDataInit,
+  SendUnitDataInit,
+} from "./frame/frame.js";
+export {
+  decodeEnipMessage,
+  encodeSendRRData,
+  encodeSendUnitData,
+  sizeOfSendRRData,
+  sizeOfSendUnitData,
+} from "./frame/frame.js";
+export type {
+  CipReply,
+  CipRequest,
+  GenericReply,
+  GenericRequest,
+  MessageDecodeOptions,
+  MessageLimits,
+  MessageReply,
+  MessageRequest,
+  ReplyHint,
+} from "./message/message.js";
+export {
+  DEFAULT_MAX_MESSAGE_DEPTH,
+  decodeMessageReply,
+  decodeMessageRequest,
+  decodeReply,
+  decodeReplyBytes,
+  decodeRequest,
+  decodeRequestBytes,
+  encodeMessageReply,
+  encodeMessageRequest,
+  encodeReply,
+  encodeReplyBytes,
+  encodeRequest,
+  encodeRequestBytes,
+  sizeOfMessageReply,
+  sizeOfMessageRequest,
+  sizeOfReply,
+  sizeOfRequest,
+} from "./message/message.js";
+export type { SocketAddress } from "./types/sockaddr.js";
 export {
   AF_INET,
   decodeSocketAddress,
@@ -255,17 +266,7 @@ export {
   formatIpv4,
   parseIpv4,
   SOCKET_ADDRESS_SIZE,
-} from "./sockaddr.js";
-export type { ReplyStatus } from "./status.js";
-export {
-  ConnectionManagerExtendedStatus,
-  describeStatus,
-  GeneralStatus,
-  isSuccessStatus,
-  LogixExtendedStatus,
-} from "./status.js";
-export type { CodeTable } from "./table.js";
-export { codeTable } from "./table.js";
+} from "./types/sockaddr.js";
 export type {
   JsonDataType,
   JsonMember,
@@ -276,7 +277,7 @@ export type {
   TemplateLimits,
   TemplateMember,
   TemplateResolver,
-} from "./template.js";
+} from "./types/template.js";
 export {
   decodeTemplateAttributes,
   decodeTemplateDefinition,
@@ -290,8 +291,8 @@ export {
   TEMPLATE_CLASS,
   TemplateAttribute,
   templateFromJson,
-} from "./template.js";
-export type { AnyCipType, CipType, TagType, ValuesLimits } from "./types.js";
+} from "./types/template.js";
+export type { AnyCipType, CipType, TagType, ValuesLimits } from "./types/types.js";
 export {
   BOOL,
   BYTE,
@@ -330,5 +331,4 @@ export {
   WORD,
   writeLatin1,
   writeValues,
-} from "./types.js";
-export { checkRange, Writer } from "./writer.js";
+} from "./types/types.js";

@@ -7,9 +7,9 @@ import {
   getAttributeSingleRequest,
   getAttributesAllRequest,
   setAttributeSingleRequest,
-} from "../src/attributes.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
+} from "../src/bodies/attributes.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
 import {
   type CipReply,
   type CipRequest,
@@ -19,7 +19,7 @@ import {
   encodeRequestBytes,
   type MessageDecodeOptions,
   type ReplyHint,
-} from "../src/message.js";
+} from "../src/message/message.js";
 
 function requestThreeWays(hex: string, req: CipRequest, options?: MessageDecodeOptions): void {
   const bytes = fromHex(hex);

@@ -10,18 +10,18 @@ import {
   forwardCloseRequest,
   forwardOpenRequest,
   unconnectedSend,
-} from "../src/connection-manager.js";
-import type { EPath } from "../src/epath.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { readTagRequest } from "../src/logix.js";
+} from "../src/bodies/connection-manager.js";
+import { readTagRequest } from "../src/bodies/logix.js";
+import type { EPath } from "../src/cip/epath.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
 import {
   type CipReply,
   decodeReplyBytes,
   decodeRequestBytes,
   encodeReplyBytes,
   encodeRequestBytes,
-} from "../src/message.js";
+} from "../src/message/message.js";
 
 /** Forward Open from cpppo's fwd_o01_request (Message Router target through backplane slot 0). */
 const FWD_O01 = [

@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import {
   type CpfItem,
   CpfItemType,
@@ -12,11 +16,7 @@ import {
   ListServicesCapability,
   sizeOfCpf,
   sizeOfCpfItem,
-} from "../src/cpf.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { Reader } from "../src/reader.js";
-import { Writer } from "../src/writer.js";
+} from "../src/encapsulation/cpf.js";
 import { mutate, prng } from "./support/mutate.js";
 import { fixturePath } from "./support/vectors.js";
 

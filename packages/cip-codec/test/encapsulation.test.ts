@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describeWithTshark, PcapWriter, tsharkVerdict } from "@cpppo/pcap-kit";
 import fc from "fast-check";
-import { type CpfItem, cpfItemDataSize, cpfItemTypeId } from "../src/cpf.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
+import { type CpfItem, cpfItemDataSize, cpfItemTypeId } from "../src/encapsulation/cpf.js";
 import {
   decodeEncapsulation,
   decodeHeader,
@@ -16,11 +20,7 @@ import {
   encodeHeader,
   sizeOfEncapsulation,
   writeEncapsulation,
-} from "../src/encapsulation.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { Reader } from "../src/reader.js";
-import { Writer } from "../src/writer.js";
+} from "../src/encapsulation/encapsulation.js";
 import { mutate, prng } from "./support/mutate.js";
 import { fixturePath } from "./support/vectors.js";
 

@@ -13,11 +13,11 @@ import {
   type Segment,
   sizeOfPath,
   sizeOfPathWithSize,
-} from "../src/epath.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { Reader } from "../src/reader.js";
-import { Writer } from "../src/writer.js";
+} from "../src/cip/epath.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import { fixturePath } from "./support/vectors.js";
 
 interface PathVector {

@@ -4,8 +4,10 @@
  * re-encode byte for byte through `encodeSendRRData`/`encodeSendUnitData`.
  */
 import fc from "fast-check";
-import { unconnectedSend } from "../src/connection-manager.js";
-import { CipDecodeError } from "../src/errors.js";
+import { unconnectedSend } from "../src/bodies/connection-manager.js";
+import { readTagRequest } from "../src/bodies/logix.js";
+import { CipDecodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
 import {
   type CipMessage,
   decodeEnipMessage,
@@ -13,10 +15,8 @@ import {
   encodeSendUnitData,
   sizeOfSendRRData,
   sizeOfSendUnitData,
-} from "../src/frame.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { readTagRequest } from "../src/logix.js";
-import type { CipRequest } from "../src/message.js";
+} from "../src/frame/frame.js";
+import type { CipRequest } from "../src/message/message.js";
 import { loadCaptureFrames, loadVectors } from "./support/vectors.js";
 
 const vectors = loadVectors();

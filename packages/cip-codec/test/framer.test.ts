@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { decodeEncapsulation, encodeEncapsulation } from "../src/encapsulation.js";
-import { CipDecodeError, CpppoError } from "../src/errors.js";
-import { EnipFramer } from "../src/framer.js";
-import { fromHex, toHex } from "../src/hex.js";
+import { CipDecodeError, CpppoError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { decodeEncapsulation, encodeEncapsulation } from "../src/encapsulation/encapsulation.js";
+import { EnipFramer } from "../src/encapsulation/framer.js";
 import { fixturePath } from "./support/vectors.js";
 
 interface CaptureFrame {

@@ -1,7 +1,5 @@
 /** Logix tag, symbol and template services: request builders, replies, and their wire forms. */
 import fc from "fast-check";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
 import {
   type GetInstanceAttributeListReply,
   getInstanceAttributeListRequest,
@@ -12,7 +10,9 @@ import {
   SymbolAttributeId,
   writeTagFragmentedRequest,
   writeTagRequest,
-} from "../src/logix.js";
+} from "../src/bodies/logix.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
 import {
   type CipReply,
   type CipRequest,
@@ -21,7 +21,7 @@ import {
   encodeReplyBytes,
   encodeRequestBytes,
   type ReplyHint,
-} from "../src/message.js";
+} from "../src/message/message.js";
 
 const SCADA = { symbolic: "SCADA" } as const;
 

@@ -5,9 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { decodeNetworkConnectionParameters } from "../src/connection-manager.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
+import { decodeNetworkConnectionParameters } from "../src/bodies/connection-manager.js";
+import { serviceName, targetClass } from "../src/cip/services.js";
+import { GeneralStatus } from "../src/cip/status.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import {
   type CipReply,
   type CipRequest,
@@ -26,11 +30,7 @@ import {
   sizeOfMessageRequest,
   sizeOfReply,
   sizeOfRequest,
-} from "../src/message.js";
-import { Reader } from "../src/reader.js";
-import { serviceName, targetClass } from "../src/services.js";
-import { GeneralStatus } from "../src/status.js";
-import { Writer } from "../src/writer.js";
+} from "../src/message/message.js";
 import { fixturePath } from "./support/vectors.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: vector JSON is untyped by nature

@@ -1,9 +1,11 @@
 /** Multiple Service Packet 0x0A: layout, offset checks, status 0x1E, and properties over random packets. */
 import fc from "fast-check";
-import { getAttributeSingleRequest } from "../src/attributes.js";
-import { CipDecodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { readTagFragmentedRequest, readTagRequest, writeTagRequest } from "../src/logix.js";
+import { getAttributeSingleRequest } from "../src/bodies/attributes.js";
+import { readTagFragmentedRequest, readTagRequest, writeTagRequest } from "../src/bodies/logix.js";
+import { decodeServiceTable, multipleServicePacket, multipleServiceReply } from "../src/bodies/msp.js";
+import { CipDecodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
 import {
   type CipReply,
   type CipRequest,
@@ -11,9 +13,7 @@ import {
   decodeRequestBytes,
   encodeReplyBytes,
   encodeRequestBytes,
-} from "../src/message.js";
-import { decodeServiceTable, multipleServicePacket, multipleServiceReply } from "../src/msp.js";
-import { Reader } from "../src/reader.js";
+} from "../src/message/message.js";
 
 /** logix_test test_logix_multiple req_1 (msp_5_request), annotated. */
 const MSP_5 = [

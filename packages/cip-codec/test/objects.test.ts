@@ -1,8 +1,5 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import type { EPath } from "../src/epath.js";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
 import {
   decodeIdentityBytes,
   decodeInterfaceConfiguration,
@@ -16,9 +13,12 @@ import {
   sizeOfInterfaceConfiguration,
   sizeOfTcpIpInterface,
   type TcpIpInterface,
-} from "../src/objects.js";
-import { Reader } from "../src/reader.js";
-import { Writer } from "../src/writer.js";
+} from "../src/bodies/objects.js";
+import type { EPath } from "../src/cip/epath.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import { fixturePath } from "./support/vectors.js";
 
 interface Vector {

@@ -7,14 +7,14 @@ import {
   serviceName,
   targetClass,
   targetInstance,
-} from "../src/services.js";
+} from "../src/cip/services.js";
 import {
   ConnectionManagerExtendedStatus,
   describeStatus,
   GeneralStatus,
   isSuccessStatus,
   LogixExtendedStatus,
-} from "../src/status.js";
+} from "../src/cip/status.js";
 import { fixturePath } from "./support/vectors.js";
 
 describe("GeneralStatus", () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { Reader } from "../src/reader.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import {
   decodeTemplateAttributes,
   decodeTemplateDefinition,
@@ -17,9 +18,8 @@ import {
   structType,
   type TemplateAttributes,
   templateFromJson,
-} from "../src/template.js";
-import { decodeValues, encodeValues } from "../src/types.js";
-import { Writer } from "../src/writer.js";
+} from "../src/types/template.js";
+import { decodeValues, encodeValues } from "../src/types/types.js";
 import { fixturePath } from "./support/vectors.js";
 
 const tags = JSON.parse(readFileSync(fixturePath("ExampleSensor-tags.json"), "utf8")) as Record<

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { CipDecodeError, CipEncodeError } from "../src/errors.js";
-import { fromHex, toHex } from "../src/hex.js";
-import { Reader } from "../src/reader.js";
+import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Reader } from "../src/core/reader.js";
+import { Writer } from "../src/core/writer.js";
 import {
   type AnyCipType,
   BOOL,
@@ -38,8 +39,7 @@ import {
   USINT,
   VARIABLE_SIZE,
   WORD,
-} from "../src/types.js";
-import { Writer } from "../src/writer.js";
+} from "../src/types/types.js";
 import { fixturePath } from "./support/vectors.js";
 
 interface TypeVector {

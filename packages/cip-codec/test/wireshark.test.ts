@@ -17,19 +17,14 @@ import {
   getAttributeSingleRequest,
   getAttributesAllRequest,
   setAttributeSingleRequest,
-} from "../src/attributes.js";
+} from "../src/bodies/attributes.js";
 import {
   type ForwardOpenReply,
   type ForwardOpenRequest,
   forwardCloseRequest,
   forwardOpenRequest,
   unconnectedSend,
-} from "../src/connection-manager.js";
-import type { CpfItem } from "../src/cpf.js";
-import { type EncapsulationFrameInit, encodeEncapsulation } from "../src/encapsulation.js";
-import type { EPath } from "../src/epath.js";
-import { encodeSendRRData, encodeSendUnitData } from "../src/frame.js";
-import { fromHex, toHex } from "../src/hex.js";
+} from "../src/bodies/connection-manager.js";
 import {
   getInstanceAttributeListRequest,
   readModifyWriteTagRequest,
@@ -39,15 +34,21 @@ import {
   SymbolAttributeId,
   writeTagFragmentedRequest,
   writeTagRequest,
-} from "../src/logix.js";
-import { type CipReply, type CipRequest, encodeReplyBytes } from "../src/message.js";
-import { multipleServicePacket, multipleServiceReply } from "../src/msp.js";
+} from "../src/bodies/logix.js";
+import { multipleServicePacket, multipleServiceReply } from "../src/bodies/msp.js";
 import {
   encodeIdentityBytes,
   encodeTcpIpInterfaceBytes,
   IDENTITY_CLASS,
   TCPIP_CLASS,
-} from "../src/objects.js";
+} from "../src/bodies/objects.js";
+import type { EPath } from "../src/cip/epath.js";
+import { fromHex, toHex } from "../src/core/hex.js";
+import { Writer } from "../src/core/writer.js";
+import type { CpfItem } from "../src/encapsulation/cpf.js";
+import { type EncapsulationFrameInit, encodeEncapsulation } from "../src/encapsulation/encapsulation.js";
+import { encodeSendRRData, encodeSendUnitData } from "../src/frame/frame.js";
+import { type CipReply, type CipRequest, encodeReplyBytes } from "../src/message/message.js";
 import {
   encodeTemplateAttributes,
   encodeTemplateDefinition,
@@ -56,9 +57,8 @@ import {
   sizeOfTemplateDefinition,
   TEMPLATE_CLASS,
   type TemplateAttributes,
-} from "../src/template.js";
-import { CipTypeCode } from "../src/types.js";
-import { Writer } from "../src/writer.js";
+} from "../src/types/template.js";
+import { CipTypeCode } from "../src/types/types.js";
 
 const SESSION = 0x1a2b3c4d;
 const VENDOR = 0x1337;

@@ -5,16 +5,16 @@
  * takes too long, is a failure reported with its bytes.
  */
 
-import { decodePath } from "../../src/epath.js";
-import { CipDecodeError } from "../../src/errors.js";
-import { decodeEnipMessage } from "../../src/frame.js";
-import { EnipFramer } from "../../src/framer.js";
-import { fromHex, toHex } from "../../src/hex.js";
-import { decodeReplyBytes, decodeRequestBytes } from "../../src/message.js";
-import { decodeIdentityBytes, decodeTcpIpInterfaceBytes } from "../../src/objects.js";
-import { Reader } from "../../src/reader.js";
-import { decodeTemplateAttributes, decodeTemplateDefinition } from "../../src/template.js";
-import { decodeTagType, decodeValues, typeByCode } from "../../src/types.js";
+import { decodeIdentityBytes, decodeTcpIpInterfaceBytes } from "../../src/bodies/objects.js";
+import { decodePath } from "../../src/cip/epath.js";
+import { CipDecodeError } from "../../src/core/errors.js";
+import { fromHex, toHex } from "../../src/core/hex.js";
+import { Reader } from "../../src/core/reader.js";
+import { EnipFramer } from "../../src/encapsulation/framer.js";
+import { decodeEnipMessage } from "../../src/frame/frame.js";
+import { decodeReplyBytes, decodeRequestBytes } from "../../src/message/message.js";
+import { decodeTemplateAttributes, decodeTemplateDefinition } from "../../src/types/template.js";
+import { decodeTagType, decodeValues, typeByCode } from "../../src/types/types.js";
 import { mutate, prng } from "./mutate.js";
 import { loadCaptureFrames, loadVectors } from "./vectors.js";
 

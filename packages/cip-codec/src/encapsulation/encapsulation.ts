@@ -1,8 +1,8 @@
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, Writer } from "../core/writer.js";
 import { type CpfItem, type CpfLimits, decodeCpf, encodeCpf, sizeOfCpf } from "./cpf.js";
-import { CipEncodeError } from "./errors.js";
-import { Reader } from "./reader.js";
-import { codeTable } from "./table.js";
-import { checkRange, Writer } from "./writer.js";
 
 /**
  * Encapsulation commands (CIP Vol 2 §2-3.2 Table 2-3.2). 0x0001 is an undocumented legacy command

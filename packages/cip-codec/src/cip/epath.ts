@@ -1,8 +1,8 @@
-import { CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import { codeTable } from "./table.js";
-import { checkLatin1, latin1, readLatin1, writeLatin1 } from "./types.js";
-import { checkRange, Writer } from "./writer.js";
+import { CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, Writer } from "../core/writer.js";
+import { checkLatin1, latin1, readLatin1, writeLatin1 } from "../types/types.js";
 
 /**
  * Segment type bytes of a padded EPATH (CIP Vol 1 Appendix C-1.4: port C-1.4.1, logical C-1.4.2, data C-1.4.5).

@@ -1,6 +1,7 @@
-import { CipDecodeError, CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import { codeTable } from "./table.js";
+import { CipDecodeError, CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, type Writer } from "../core/writer.js";
 import {
   type AnyCipType,
   type CipType,
@@ -11,7 +12,6 @@ import {
   typeByCode,
   writeLatin1,
 } from "./types.js";
-import { checkRange, type Writer } from "./writer.js";
 
 /** Class code of the Logix Template object, which describes a structure (UDT) type (1756-PM020, "Template object"). */
 export const TEMPLATE_CLASS = 0x6c;

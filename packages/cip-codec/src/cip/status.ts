@@ -1,4 +1,4 @@
-import { codeTable } from "./table.js";
+import { codeTable } from "../core/table.js";
 
 /**
  * CIP general status codes, CIP Vol 1 Appendix B (Table B-1.1), plus 0xFF which Logix controllers

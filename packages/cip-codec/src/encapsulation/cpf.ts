@@ -1,13 +1,13 @@
-import { CipEncodeError } from "./errors.js";
-import { Reader } from "./reader.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, Writer } from "../core/writer.js";
 import {
   decodeSocketAddress,
   encodeSocketAddress,
   SOCKET_ADDRESS_SIZE,
   type SocketAddress,
-} from "./sockaddr.js";
-import { codeTable } from "./table.js";
-import { checkRange, Writer } from "./writer.js";
+} from "../types/sockaddr.js";
 
 /**
  * Common Packet Format item type ids (CIP Vol 2 §2-6 Table 2-6.3, §2-4.3.2 ListIdentity, §2-4.6.3

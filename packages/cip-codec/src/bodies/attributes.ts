@@ -3,11 +3,11 @@
  * 0x01, Get Attribute List 0x03, Set Attribute List 0x04, Get Attribute Single 0x0E and Set Attribute
  * Single 0x10. The message router header (service, path, status) is in message.ts.
  */
-import type { EPath } from "./epath.js";
-import { CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import type { ReplyStatus } from "./status.js";
-import { checkRange, type Writer } from "./writer.js";
+import type { EPath } from "../cip/epath.js";
+import type { ReplyStatus } from "../cip/status.js";
+import { CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { checkRange, type Writer } from "../core/writer.js";
 
 /**
  * Size in bytes of attribute `attribute` of the object at `path`, or undefined when unknown. Get/Set

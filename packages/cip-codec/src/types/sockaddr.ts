@@ -1,6 +1,6 @@
-import { CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import { checkRange, type Writer } from "./writer.js";
+import { CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { checkRange, type Writer } from "../core/writer.js";
 
 /**
  * The 16-byte BSD `sockaddr_in` that EtherNet/IP embeds in ListIdentity replies, the legacy 0x0001

@@ -10,13 +10,13 @@ import {
   encodePathWithSize,
   type PathLimits,
   sizeOfPathWithSize,
-} from "./epath.js";
-import { CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import { CONNECTION_MANAGER_CLASS, MESSAGE_ROUTER_CLASS } from "./services.js";
-import type { ReplyStatus } from "./status.js";
-import { codeTable } from "./table.js";
-import { checkRange, type Writer } from "./writer.js";
+} from "../cip/epath.js";
+import { CONNECTION_MANAGER_CLASS, MESSAGE_ROUTER_CLASS } from "../cip/services.js";
+import type { ReplyStatus } from "../cip/status.js";
+import { CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, type Writer } from "../core/writer.js";
 
 /** A new path to the Connection Manager object `@6/1`, the usual target of Unconnected Send and Forward Open/Close. */
 export function connectionManagerPath(): EPath {

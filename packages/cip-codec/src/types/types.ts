@@ -1,8 +1,8 @@
-import { CipEncodeError } from "./errors.js";
-import { Reader } from "./reader.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, Writer } from "../core/writer.js";
 import { formatIpv4, parseIpv4 } from "./sockaddr.js";
-import { codeTable } from "./table.js";
-import { checkRange, Writer } from "./writer.js";
 
 /**
  * CIP data type codes (CIP Vol 1 Appendix C-6.1, elementary data types), plus the Logix structure marker 0x02A0

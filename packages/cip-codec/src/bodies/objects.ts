@@ -1,9 +1,9 @@
-import { decodePath, type EPath, encodePath, type PathLimits, sizeOfPath } from "./epath.js";
-import { CipEncodeError } from "./errors.js";
-import { Reader } from "./reader.js";
-import { codeTable } from "./table.js";
-import { IPADDR, PADDED_STRING, SSTRING } from "./types.js";
-import { checkRange, Writer } from "./writer.js";
+import { decodePath, type EPath, encodePath, type PathLimits, sizeOfPath } from "../cip/epath.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { codeTable } from "../core/table.js";
+import { checkRange, Writer } from "../core/writer.js";
+import { IPADDR, PADDED_STRING, SSTRING } from "../types/types.js";
 
 /** Class code of the Identity object (CIP Vol 1 §5A-2). */
 export const IDENTITY_CLASS = 0x01;

@@ -29,7 +29,7 @@ import {
   sizeOfGetAttributeListReplyBody,
   sizeOfSetAttributeListBody,
   sizeOfSetAttributeListReplyBody,
-} from "./attributes.js";
+} from "../bodies/attributes.js";
 import {
   decodeConnectionFailureBody,
   decodeForwardCloseBody,
@@ -61,9 +61,7 @@ import {
   sizeOfUnconnectedSendReplyBody,
   type UnconnectedSendReply,
   type UnconnectedSendRequest,
-} from "./connection-manager.js";
-import { decodePath, type EPath, encodePath, type PathLimits, sizeOfPath } from "./epath.js";
-import { CipEncodeError } from "./errors.js";
+} from "../bodies/connection-manager.js";
 import {
   decodeReadModifyWriteBody,
   decodeReadTagReplyBody,
@@ -89,7 +87,7 @@ import {
   type WriteTagFragmentedRequest,
   type WriteTagReply,
   type WriteTagRequest,
-} from "./logix.js";
+} from "../bodies/logix.js";
 import {
   DEFAULT_MAX_SERVICES,
   decodeServiceTable,
@@ -97,18 +95,20 @@ import {
   type MultipleServiceReply,
   type MultipleServiceRequest,
   serviceReader,
-} from "./msp.js";
-import { Reader } from "./reader.js";
+} from "../bodies/msp.js";
+import { decodePath, type EPath, encodePath, type PathLimits, sizeOfPath } from "../cip/epath.js";
 import {
   CONNECTION_MANAGER_CLASS,
   MESSAGE_ROUTER_CLASS,
   REPLY_BIT,
   SYMBOL_CLASS,
   targetClass,
-} from "./services.js";
-import { isSuccessStatus, type ReplyStatus } from "./status.js";
-import { TEMPLATE_CLASS } from "./template.js";
-import { checkRange, Writer } from "./writer.js";
+} from "../cip/services.js";
+import { isSuccessStatus, type ReplyStatus } from "../cip/status.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { checkRange, Writer } from "../core/writer.js";
+import { TEMPLATE_CLASS } from "../types/template.js";
 
 /** A message router request with its service data left as bytes. */
 export interface MessageRequest {

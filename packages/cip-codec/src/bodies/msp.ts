@@ -3,12 +3,12 @@
  * start of the count field) and the embedded requests or replies back to back. This module reads and
  * writes the count/offset table and hands out a reader per embedded message; message.ts decodes them.
  */
-import type { EPath } from "./epath.js";
-import { CipEncodeError } from "./errors.js";
-import { Reader } from "./reader.js";
-import { MESSAGE_ROUTER_CLASS } from "./services.js";
-import { isSuccessStatus, type ReplyStatus } from "./status.js";
-import { checkRange, type Writer } from "./writer.js";
+import type { EPath } from "../cip/epath.js";
+import { MESSAGE_ROUTER_CLASS } from "../cip/services.js";
+import { isSuccessStatus, type ReplyStatus } from "../cip/status.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { checkRange, type Writer } from "../core/writer.js";
 
 /** Most embedded services accepted in one Multiple Service Packet by default. */
 export const DEFAULT_MAX_SERVICES = 200;

@@ -2,7 +2,12 @@
  * Whole EtherNet/IP frames: the encapsulation layer composed with the CIP message of its data item,
  * decoded in one call and encoded into one exactly sized buffer (the client's and server's hot path).
  */
-import type { CpfItem } from "./cpf.js";
+
+import { REPLY_BIT } from "../cip/services.js";
+import { CipEncodeError } from "../core/errors.js";
+import { Reader } from "../core/reader.js";
+import { checkRange, Writer } from "../core/writer.js";
+import type { CpfItem } from "../encapsulation/cpf.js";
 import {
   decodeEncapsulation,
   ENCAPSULATION_HEADER_SIZE,
@@ -11,8 +16,7 @@ import {
   type EncapsulationLimits,
   encodeHeader,
   MAX_ENCAPSULATION_LENGTH,
-} from "./encapsulation.js";
-import { CipEncodeError } from "./errors.js";
+} from "../encapsulation/encapsulation.js";
 import {
   type CipReply,
   type CipRequest,
@@ -24,10 +28,7 @@ import {
   type ReplyHint,
   sizeOfReply,
   sizeOfRequest,
-} from "./message.js";
-import { Reader } from "./reader.js";
-import { REPLY_BIT } from "./services.js";
-import { checkRange, Writer } from "./writer.js";
+} from "../message/message.js";
 
 /** A CIP request or reply. Replies are the ones with a `generalStatus`. */
 export type CipMessage = CipRequest | CipReply;

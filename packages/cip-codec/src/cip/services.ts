@@ -1,6 +1,6 @@
+import { codeTable } from "../core/table.js";
+import { TEMPLATE_CLASS } from "../types/template.js";
 import type { EPath } from "./epath.js";
-import { codeTable } from "./table.js";
-import { TEMPLATE_CLASS } from "./template.js";
 
 /** Bit set in a reply's service code: reply service = request service | 0x80 (CIP Vol 1 §2-4.2). */
 export const REPLY_BIT = 0x80;

@@ -4,14 +4,14 @@
  * Get Instance Attribute List 0x55 on the Symbol class 0x6B, and Read Template 0x4C on class 0x6C.
  * Element data stays raw bytes here; typed values are the data-type codecs' job.
  */
-import { type EPath, latin1 } from "./epath.js";
-import { CipEncodeError } from "./errors.js";
-import type { Reader } from "./reader.js";
-import { SYMBOL_CLASS } from "./services.js";
-import type { ReplyStatus } from "./status.js";
-import { TEMPLATE_CLASS } from "./template.js";
-import { decodeTagType, encodeTagType, sizeOfTagType, type TagType } from "./types.js";
-import { checkRange, type Writer } from "./writer.js";
+import { type EPath, latin1 } from "../cip/epath.js";
+import { SYMBOL_CLASS } from "../cip/services.js";
+import type { ReplyStatus } from "../cip/status.js";
+import { CipEncodeError } from "../core/errors.js";
+import type { Reader } from "../core/reader.js";
+import { checkRange, type Writer } from "../core/writer.js";
+import { TEMPLATE_CLASS } from "../types/template.js";
+import { decodeTagType, encodeTagType, sizeOfTagType, type TagType } from "../types/types.js";
 
 /** Read Tag 0x4C request: UINT element count. */
 export interface ReadTagRequest {

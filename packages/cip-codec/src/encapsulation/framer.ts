@@ -1,6 +1,6 @@
+import { CipDecodeError, InvalidArgumentError } from "../core/errors.js";
+import { hexExcerpt } from "../core/hex.js";
 import { ENCAPSULATION_HEADER_SIZE, MAX_ENCAPSULATION_LENGTH } from "./encapsulation.js";
-import { CipDecodeError, InvalidArgumentError } from "./errors.js";
-import { hexExcerpt } from "./hex.js";
 
 /** Options of an `EnipFramer`. */
 export interface EnipFramerOptions {
