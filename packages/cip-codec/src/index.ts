@@ -122,8 +122,11 @@ export {
   CipService,
   CONNECTION_MANAGER_CLASS,
   ConnectionManagerService,
+  isLogixClass,
+  isLogixTarget,
   LogixService,
   MESSAGE_ROUTER_CLASS,
+  MESSAGE_ROUTER_PATH,
   REPLY_BIT,
   SYMBOL_CLASS,
   serviceName,
@@ -267,6 +270,7 @@ export {
   parseIpv4,
   SOCKET_ADDRESS_SIZE,
 } from "./types/sockaddr.js";
+export { SymbolTypeBits } from "./types/symbol-type.js";
 export type {
   JsonDataType,
   JsonMember,

@@ -11,7 +11,7 @@ import {
   type PathLimits,
   sizeOfPathWithSize,
 } from "../cip/epath.js";
-import { CONNECTION_MANAGER_CLASS, MESSAGE_ROUTER_CLASS } from "../cip/services.js";
+import { CONNECTION_MANAGER_CLASS, MESSAGE_ROUTER_PATH } from "../cip/services.js";
 import type { ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import type { Reader } from "../core/reader.js";
@@ -25,7 +25,7 @@ export function connectionManagerPath(): EPath {
 
 /** A new default connection path: backplane port 1, slot 0, then the Message Router `@2/1` (`1/0/@2/1`). */
 function defaultConnectionPath(): EPath {
-  return [{ port: 1, link: 0 }, { class: MESSAGE_ROUTER_CLASS }, { instance: 1 }];
+  return [{ port: 1, link: 0 }, ...MESSAGE_ROUTER_PATH];
 }
 
 const PADDED = { padded: true } as const;

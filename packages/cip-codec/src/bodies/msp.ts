@@ -4,7 +4,7 @@
  * writes the count/offset table and hands out a reader per embedded message; message.ts decodes them.
  */
 import type { EPath } from "../cip/epath.js";
-import { MESSAGE_ROUTER_CLASS } from "../cip/services.js";
+import { MESSAGE_ROUTER_PATH } from "../cip/services.js";
 import { isSuccessStatus, type ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import { Reader } from "../core/reader.js";
@@ -96,7 +96,7 @@ export function multipleServicePacket<R>(requests: R[], path?: EPath): MultipleS
   return {
     kind: "multipleServicePacket",
     service: 0x0a,
-    path: path ?? [{ class: MESSAGE_ROUTER_CLASS }, { instance: 1 }],
+    path: path ?? MESSAGE_ROUTER_PATH,
     requests,
   };
 }

@@ -12,6 +12,26 @@ export const CONNECTION_MANAGER_CLASS = 0x06;
 /** Class of the Logix Symbol object (1756-PM020), browsed with Get Instance Attribute List. */
 export const SYMBOL_CLASS = 0x6b;
 
+/** The Message Router instance 1 (`@2/1`): where a Multiple Service Packet goes, and where a connection path ends. */
+export const MESSAGE_ROUTER_PATH: EPath = Object.freeze([
+  Object.freeze({ class: MESSAGE_ROUTER_CLASS }),
+  Object.freeze({ instance: 1 }),
+]) as EPath;
+
+/**
+ * True when a Logix tag service code (0x4C..0x55) sent to class `cls` means the Logix service: a symbolic
+ * path (no class), the Symbol class or the Message Router. On another class the same code is that
+ * object's own service (e.g. 0x4E and 0x52 on the Connection Manager).
+ */
+export function isLogixClass(cls: number | undefined): boolean {
+  return cls === undefined || cls === SYMBOL_CLASS || cls === MESSAGE_ROUTER_CLASS;
+}
+
+/** `isLogixClass` of the first class segment of `path`. */
+export function isLogixTarget(path: EPath): boolean {
+  return isLogixClass(targetClass(path));
+}
+
 /** Common services, the same on every object class (CIP Vol 1 Appendix A, Table A-3.1). */
 export const CipService = codeTable(
   {

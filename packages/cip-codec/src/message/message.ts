@@ -97,13 +97,7 @@ import {
   serviceReader,
 } from "../bodies/msp.js";
 import { decodePath, type EPath, encodePath, type PathLimits, sizeOfPath } from "../cip/epath.js";
-import {
-  CONNECTION_MANAGER_CLASS,
-  MESSAGE_ROUTER_CLASS,
-  REPLY_BIT,
-  SYMBOL_CLASS,
-  targetClass,
-} from "../cip/services.js";
+import { CONNECTION_MANAGER_CLASS, isLogixClass, REPLY_BIT, targetClass } from "../cip/services.js";
 import { isSuccessStatus, type ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import { Reader } from "../core/reader.js";
@@ -305,11 +299,6 @@ export function decodeMessageReply(r: Reader): MessageReply {
 // ---------------------------------------------------------------------------------------------------
 // Typed requests.
 
-/** True when a Logix tag service on `cls` means the Logix service (symbolic path, Symbol class, or Message Router). */
-function isLogixTarget(cls: number | undefined): boolean {
-  return cls === undefined || cls === SYMBOL_CLASS || cls === MESSAGE_ROUTER_CLASS;
-}
-
 function noTrailing(r: Reader): void {
   if (r.remaining > 0)
     throw r.fail("invalid", `${r.remaining} unexpected byte(s) after the service data`, "data");
@@ -369,27 +358,27 @@ function decodeRequestAt(r: Reader, o: MessageDecodeOptions, depth: number): Cip
       if (cls === TEMPLATE_CLASS) {
         const offset = r.u32("offset");
         req = { kind: "readTemplate", service, path, offset, bytes: r.u16("bytes") };
-      } else if (isLogixTarget(cls)) req = { kind: "readTag", service, path, elements: r.u16("elements") };
+      } else if (isLogixClass(cls)) req = { kind: "readTag", service, path, elements: r.u16("elements") };
       else return { kind: "generic", service, path, data: r.rest() };
       break;
     case 0x4d:
-      if (!isLogixTarget(cls)) return { kind: "generic", service, path, data: r.rest() };
+      if (!isLogixClass(cls)) return { kind: "generic", service, path, data: r.rest() };
       return decodeWriteTagBody(r, path);
     case 0x4e:
       if (cm) req = decodeForwardCloseBody(r, path, limits?.path);
-      else if (isLogixTarget(cls)) req = decodeReadModifyWriteBody(r, path);
+      else if (isLogixClass(cls)) req = decodeReadModifyWriteBody(r, path);
       else return { kind: "generic", service, path, data: r.rest() };
       break;
     case 0x52:
       if (cm) return decodeUnconnectedSendRequest(r, path, o, depth);
-      if (!isLogixTarget(cls)) return { kind: "generic", service, path, data: r.rest() };
+      if (!isLogixClass(cls)) return { kind: "generic", service, path, data: r.rest() };
       {
         const elements = r.u16("elements");
         req = { kind: "readTagFragmented", service, path, elements, offset: r.u32("offset") };
       }
       break;
     case 0x53:
-      if (!isLogixTarget(cls)) return { kind: "generic", service, path, data: r.rest() };
+      if (!isLogixClass(cls)) return { kind: "generic", service, path, data: r.rest() };
       return decodeWriteTagFragmentedBody(r, path);
     case 0x54:
     case 0x5b:
@@ -402,7 +391,7 @@ function decodeRequestAt(r: Reader, o: MessageDecodeOptions, depth: number): Cip
       };
       break;
     case 0x55:
-      if (!isLogixTarget(cls)) return { kind: "generic", service, path, data: r.rest() };
+      if (!isLogixClass(cls)) return { kind: "generic", service, path, data: r.rest() };
       req = {
         kind: "getInstanceAttributeList",
         service,
@@ -661,7 +650,7 @@ function decodeReplyAt(r: Reader, hint: ReplyHint, o: MessageDecodeOptions, dept
   const known = hintService !== undefined || hintPath !== undefined;
   const cls = hintPath ? targetClass(hintPath) : undefined;
   const cm = known && cls === CONNECTION_MANAGER_CLASS;
-  const logix = !known || isLogixTarget(cls);
+  const logix = !known || isLogixClass(cls);
   const body = r.remaining > 0;
   const status = { generalStatus: h.generalStatus, extStatus: h.extStatus };
   let reply: CipReply;

@@ -2,6 +2,7 @@ import { CipDecodeError, CipEncodeError } from "../core/errors.js";
 import type { Reader } from "../core/reader.js";
 import { codeTable } from "../core/table.js";
 import { checkRange, type Writer } from "../core/writer.js";
+import { SymbolTypeBits } from "./symbol-type.js";
 import {
   type AnyCipType,
   type CipType,
@@ -142,11 +143,13 @@ export interface StructTemplate {
   members: TemplateMember[];
 }
 
-const TYPE_STRUCT_FLAG = 0x8000;
-const TYPE_ARRAY_DIMS_MASK = 0x6000;
-const TYPE_ARRAY_ONE_DIM = 0x2000;
-const TYPE_TEMPLATE_ID_MASK = 0x0fff;
-const TYPE_ATOMIC_MASK = 0x00ff;
+const {
+  STRUCT: TYPE_STRUCT_FLAG,
+  DIMENSIONS_MASK: TYPE_ARRAY_DIMS_MASK,
+  ONE_DIMENSION: TYPE_ARRAY_ONE_DIM,
+  TEMPLATE_ID_MASK: TYPE_TEMPLATE_ID_MASK,
+  ATOMIC_MASK: TYPE_ATOMIC_MASK,
+} = SymbolTypeBits;
 const MEMBER_INFO_BYTES = 8;
 const HIDDEN_HOST_PREFIX = "ZZZZZZZZZZ";
 const HIDDEN_PREFIX = "__";
