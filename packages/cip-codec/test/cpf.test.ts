@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
 import { fromHex, toHex } from "../src/core/hex.js";
@@ -18,7 +17,7 @@ import {
   sizeOfCpfItem,
 } from "../src/encapsulation/cpf.js";
 import { mutate, prng } from "./support/mutate.js";
-import { fixturePath } from "./support/vectors.js";
+import { loadVectors, type Vector as SharedVector } from "./support/vectors.js";
 
 /** One CPF item as `enip-vectors.json` describes it (snake_case facts, see its README). */
 interface VectorItem {
@@ -51,24 +50,20 @@ interface VectorItem {
   ip_string?: string;
 }
 
-interface Vector {
-  name: string;
-  hex: string;
-  frame: string;
-  malformed?: boolean;
-  decoded: {
-    command?: number;
-    length?: number;
-    count?: number;
-    items?: VectorItem[];
-    cpf?: { count: number; items: VectorItem[] };
-    version?: number;
-    capability_flags?: number;
-    service_name?: string;
-  };
+/** What this suite reads of a vector's decoded facts. */
+interface CpfFacts {
+  command?: number;
+  length?: number;
+  count?: number;
+  items?: VectorItem[];
+  cpf?: { count: number; items: VectorItem[] };
+  version?: number;
+  capability_flags?: number;
+  service_name?: string;
 }
+type Vector = SharedVector<CpfFacts>;
 
-const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
+const vectors = loadVectors<CpfFacts>();
 
 const SEND_RR_DATA = 0x6f;
 const SEND_UNIT_DATA = 0x70;

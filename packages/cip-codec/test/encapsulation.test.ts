@@ -22,28 +22,23 @@ import {
   writeEncapsulation,
 } from "../src/encapsulation/encapsulation.js";
 import { mutate, prng } from "./support/mutate.js";
-import { fixturePath } from "./support/vectors.js";
+import { fixturePath, loadVectors, type Vector as SharedVector } from "./support/vectors.js";
 
-interface Vector {
-  name: string;
-  hex: string;
-  frame: string;
-  direction: string;
-  malformed?: boolean;
-  decoded: {
-    command: number;
-    length: number;
-    session: number;
-    status: number;
-    sender_context: string;
-    options: number;
-    protocol_version?: number;
-    option_flags?: number;
-    interface?: number;
-    timeout?: number;
-    cpf?: { count: number; items: { type_id: number; length: number }[] };
-  };
+/** What this suite reads of a vector's decoded facts. */
+interface FrameFacts {
+  command: number;
+  length: number;
+  session: number;
+  status: number;
+  sender_context: string;
+  options: number;
+  protocol_version?: number;
+  option_flags?: number;
+  interface?: number;
+  timeout?: number;
+  cpf?: { count: number; items: { type_id: number; length: number }[] };
 }
+type Vector = SharedVector<FrameFacts>;
 
 interface CaptureFrame {
   frame: number;
@@ -52,7 +47,7 @@ interface CaptureFrame {
   tshark: Record<string, string | number | string[]>;
 }
 
-const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
+const vectors = loadVectors<FrameFacts>();
 const full = vectors.filter((v) => v.frame === "full" && v.hex !== "");
 const capture = JSON.parse(
   readFileSync(fixturePath("controllogix-SCADA-read-write.frames.json"), "utf8"),

@@ -1,9 +1,3 @@
-/**
- * Message router codecs against every CIP payload in enip-vectors.json: the `cip` vectors and the
- * 0xB2/0xB1 item payloads sliced out of `full` and `cpf` frames. Each is tested three ways: decode
- * equals the vector's fields, encode(decode) equals the bytes, decode(encode(x)) equals x.
- */
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { decodeNetworkConnectionParameters } from "../src/bodies/connection-manager.js";
 import { serviceName, targetClass } from "../src/cip/services.js";
@@ -31,21 +25,9 @@ import {
   sizeOfReply,
   sizeOfRequest,
 } from "../src/message/message.js";
-import { fixturePath } from "./support/vectors.js";
+import { type Json, loadVectors, type Vector } from "./support/vectors.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: vector JSON is untyped by nature
-type Json = any;
-interface Vector {
-  name: string;
-  direction: "request" | "reply";
-  hex: string;
-  frame: string;
-  decoded: Json;
-  notes?: string;
-  checks: { encoder_exact_in_source?: boolean };
-}
-
-const vectors: Vector[] = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8"));
+const vectors = loadVectors();
 const byName = new Map(vectors.map((v) => [v.name, v]));
 
 /** One CIP payload: where it came from, its bytes and the vector's decoded fields for it. */

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
   decodeIdentityBytes,
@@ -19,15 +18,10 @@ import { CipDecodeError, CipEncodeError } from "../src/core/errors.js";
 import { fromHex, toHex } from "../src/core/hex.js";
 import { Reader } from "../src/core/reader.js";
 import { Writer } from "../src/core/writer.js";
-import { fixturePath } from "./support/vectors.js";
+import { loadVectors, type Vector as SharedVector } from "./support/vectors.js";
 
-interface Vector {
-  name: string;
-  hex: string;
-  frame: string;
-  decoded: Record<string, unknown>;
-}
-const vectors = JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8")) as Vector[];
+type Vector = SharedVector<Record<string, unknown>>;
+const vectors = loadVectors<Record<string, unknown>>();
 const byName = (name: string) => vectors.find((v) => v.name === name) as Vector;
 
 /** Reply data of a CIP reply with no extended status: after service, reserved, general status and size bytes. */

@@ -6,14 +6,14 @@ import { fileURLToPath } from "node:url";
 // biome-ignore lint/suspicious/noExplicitAny: decoded facts in the vector JSON are untyped by nature
 export type Json = any;
 
-/** One entry of enip-vectors.json (fields described in fixtures/VECTORS.md). */
-export interface Vector {
+/** One entry of enip-vectors.json (fields described in fixtures/VECTORS.md); `D` narrows its decoded facts. */
+export interface Vector<D = Json> {
   name: string;
   direction?: "request" | "reply";
   hex: string;
   frame: "full" | "cpf" | "cip" | "epath" | "type";
   summary: string;
-  decoded: Json;
+  decoded: D;
   malformed?: boolean;
   notes?: string;
   capture_frame?: number;
@@ -37,8 +37,8 @@ export function fixturePath(name: string): string {
   return join(here, "..", "..", "fixtures", name);
 }
 
-/** Every vector of enip-vectors.json. */
-export function loadVectors(): Vector[] {
+/** Every vector of enip-vectors.json, its decoded facts typed as the suite expects them. */
+export function loadVectors<D = Json>(): Vector<D>[] {
   return JSON.parse(readFileSync(fixturePath("enip-vectors.json"), "utf8"));
 }
 
