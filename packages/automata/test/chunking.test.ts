@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { collect, compile, count, drop, machine, type Program, regex, state, u8 } from "../src/index.js";
-import { everyUnit, parseChunked, utf8 } from "./helpers.js";
+import { everyUnit, parseChunked, utf8 } from "./support/parse.js";
 
 function csvProgram(alphabet: "text" | "bytes"): Program {
   const E = state("E");

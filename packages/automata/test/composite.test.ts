@@ -16,7 +16,7 @@ import {
   u8,
   u16le,
 } from "../src/index.js";
-import { everyUnit, parseChunked } from "./helpers.js";
+import { everyUnit, parseChunked } from "./support/parse.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 

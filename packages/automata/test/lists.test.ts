@@ -24,7 +24,7 @@ import {
   u16le,
   u32le,
 } from "../src/index.js";
-import { everyUnit, parseChunked } from "./helpers.js";
+import { everyUnit, parseChunked } from "./support/parse.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));

@@ -10,7 +10,7 @@ import {
   state,
   u16le,
 } from "../src/index.js";
-import { everyUnit, parseChunked } from "./helpers.js";
+import { everyUnit, parseChunked } from "./support/parse.js";
 
 // cpppo's README: E --a--> A --b--> (B) --b--> (B); the ab+ machine.
 function abPlus() {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { compile, Parser, RegexError, RegexMatcher, regex, utf8Sequences } from "../src/index.js";
-import { parseChunked, utf8 } from "./helpers.js";
+import { parseChunked, utf8 } from "./support/parse.js";
 
 // Patterns over a small alphabet so random strings often match; plus Unicode classes and astral symbols.
 const PATTERNS = [

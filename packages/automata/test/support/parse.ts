@@ -1,4 +1,4 @@
-import { type DataTree, Parser, type Program } from "../src/index.js";
+import { type DataTree, Parser, type Program } from "../../src/index.js";
 
 /** What one parse produced, in a shape tests can compare across chunkings. */
 export interface Outcome {
