@@ -300,9 +300,9 @@ export class RouteForwarder {
 
   /**
    * Sends `message` to `host`:`tcpPort` in a SendRRData and resolves with the reply of its data item.
-   * Rejects with a `ForwardTimeoutError` (`ERR_ENIP_TIMEOUT`) after `timeoutMs`, a `ForwardError`
+   * Rejects with a `ForwardTimeoutError` (`ERR_ENIP_FORWARD_TIMEOUT`) after `timeoutMs`, a `ForwardError`
    * (`ERR_ENIP_FORWARD`) when the target cannot be reached or answers badly, or a `ForwardClosedError`
-   * (`ERR_ENIP_SESSION_CLOSED`) when the forwarder or its connection closes first.
+   * (`ERR_ENIP_FORWARD_CLOSED`) when the forwarder or its connection closes first.
    */
   forward(host: string, tcpPort: number, message: CipRequest, timeoutMs: number): Promise<GenericReply> {
     const key = `${host}:${tcpPort}`;

@@ -22,9 +22,6 @@ export type { RequestEvent, SessionEvent } from "./diagnostics.js";
 export {
   ConfigError,
   CpppoError,
-  ForwardClosedError,
-  ForwardError,
-  ForwardTimeoutError,
   InvalidArgumentError,
   InvalidTagError,
 } from "./errors.js";
