@@ -12,6 +12,7 @@ import ts from "typescript";
 const root = resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
 const update = process.argv.includes("--update");
+const errorTable = readFileSync(join(root, "docs", "errors.md"), "utf8");
 let failures = 0;
 const fail = (message) => {
   failures++;
@@ -53,6 +54,13 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const esm = Object.keys(await import(pathToFileURL(join(base, exported.import.default)).href)).sort();
   if (cjs.join() !== esm.join()) fail(`${manifest.name}: CJS and ESM export different names`);
   if (esm.length === 0) fail(`${manifest.name}: exports nothing`);
+
+  // Every exported error class (a CpppoError subclass with a static code) has its row in docs/errors.md.
+  const module = await import(pathToFileURL(join(base, exported.import.default)).href);
+  for (const [name, value] of Object.entries(module))
+    if (typeof value === "function" && value.prototype instanceof Error && typeof value.code === "string")
+      if (!errorTable.includes(`| \`${value.code}\` | \`${name}\` |`))
+        fail(`${manifest.name}: ${name} (${value.code}) has no row in docs/errors.md`);
 
   const surface = surfaceOf(join(base, exported.import.types));
   const values = surface.filter((line) => line.startsWith("value ")).map((line) => line.slice(6));
