@@ -33,6 +33,7 @@ import {
   setAttributeSingleRequest,
   unconnectedSend,
 } from "@cpppo/cip-codec";
+import { type AbortDisposer, addAbortListener } from "./core/abort.js";
 import {
   AbortError,
   InvalidArgumentError,
@@ -125,7 +126,8 @@ interface Pending {
   deadline: number;
   timeout: number;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Removes the abort listener of `signal` (set once the request is tracked). */
+  disposeAbort: AbortDisposer | undefined;
 }
 
 interface Connection {
@@ -263,6 +265,8 @@ export class EnipClient {
   private readonly factory: TransportFactory;
   private readonly signal: AbortSignal | undefined;
   private readonly maxFrameSize: number | undefined;
+  /** Removes the listener on the client's own `signal`: closing leaves nothing behind on a signal that outlives it. */
+  private readonly disposeAbort: AbortDisposer;
 
   private constructor(options: EnipClientOptions) {
     if (typeof options.host !== "string" || options.host === "")
@@ -290,7 +294,7 @@ export class EnipClient {
     this.factory = options.transport ?? connectTcp;
     this.maxFrameSize = options.maxFrameSize;
     this.signal = options.signal;
-    this.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    this.disposeAbort = addAbortListener(this.signal, () => void this.close());
   }
 
   /** Connects, registers a session and (with `connected`) opens a class 3 connection; rejects with coded errors. */
@@ -418,7 +422,7 @@ export class EnipClient {
   }
 
   private settle(p: Pending): void {
-    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    p.disposeAbort?.();
   }
 
   private nextContextKey(): number {
@@ -444,12 +448,11 @@ export class EnipClient {
         p.reject(new AbortError("request aborted", { cause: p.signal.reason }));
         return;
       }
-      p.onAbort = () => {
+      p.disposeAbort = addAbortListener(p.signal, () => {
         if (this.pending.get(key) !== p) return;
         this.pending.delete(key);
         p.reject(new AbortError("request aborted", { cause: p.signal?.reason }));
-      };
-      p.signal.addEventListener("abort", p.onAbort, { once: true });
+      });
     }
     this.pending.set(key, p);
     if (p.deadline < this.timerAt) this.arm(p.deadline);
@@ -540,7 +543,7 @@ export class EnipClient {
         deadline: performance.now() + timeout,
         timeout,
         signal,
-        onAbort: undefined,
+        disposeAbort: undefined,
       });
     });
   }
@@ -664,7 +667,7 @@ export class EnipClient {
         deadline: performance.now() + timeout,
         timeout,
         signal: options.signal,
-        onAbort: undefined,
+        disposeAbort: undefined,
       });
     });
   }
@@ -925,6 +928,7 @@ export class EnipClient {
   /** Closes: Forward Close (if connected), UnRegisterSession, end of the stream; pending requests fail. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.disposeAbort();
     this.closing = (async () => {
       const wasReady = this.stateValue === "ready";
       this.stateValue = "closed";
@@ -965,15 +969,16 @@ function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(new AbortError("aborted", { cause: signal.reason }));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError("aborted", { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
+    const dispose = addAbortListener(signal, () =>
+      reject(new AbortError("aborted", { cause: signal.reason })),
+    );
     promise.then(
       (v) => {
-        signal.removeEventListener("abort", onAbort);
+        dispose();
         resolve(v);
       },
       (e) => {
-        signal.removeEventListener("abort", onAbort);
+        dispose();
         reject(e);
       },
     );

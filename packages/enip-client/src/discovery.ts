@@ -10,6 +10,7 @@ import {
   type ListIdentityItem,
   type ListServicesItem,
 } from "@cpppo/cip-codec";
+import { addAbortListener } from "./core/abort.js";
 import { AbortError, InvalidArgumentError } from "./errors.js";
 import { clientChannel } from "./transport.js";
 
@@ -73,14 +74,13 @@ export function discover(options: DiscoverOptions = {}): Promise<DiscoveredDevic
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      disposeAbort();
       socket.close();
       if (error) reject(error);
       else resolve(found);
     };
-    const onAbort = (): void => finish();
     const timer = setTimeout(() => finish(), timeout);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const disposeAbort = addAbortListener(signal, () => finish());
     socket.on("error", (error) => finish(error));
     socket.on("message", (message, rinfo) => {
       try {

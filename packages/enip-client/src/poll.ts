@@ -4,6 +4,7 @@
  * the next poll. It runs until its AbortSignal fires. Time and sleeping are injectable for tests.
  */
 import { EnipClient, type EnipClientOptions } from "./client.js";
+import { addAbortListener } from "./core/abort.js";
 import { InvalidArgumentError } from "./errors.js";
 import { type AttributeParameter, AttributeProxy, type ParameterResult } from "./proxy.js";
 
@@ -40,11 +41,11 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return resolve();
     const done = (): void => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      disposeAbort();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    const disposeAbort = addAbortListener(signal, done);
   });
 }
 

@@ -5,6 +5,7 @@
 import { channel } from "node:diagnostics_channel";
 import { connect as netConnect, type Socket } from "node:net";
 import { EnipFramer } from "@cpppo/cip-codec";
+import { addAbortListener } from "./core/abort.js";
 import {
   AbortError,
   ConnectTimeoutError,
@@ -150,7 +151,7 @@ export const connectTcp: TransportFactory = (options, handlers) => {
     const socket = netConnect({ host: options.host, port, noDelay: true });
     const settle = (error?: Error): void => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      disposeAbort();
       socket.off("error", onError);
       socket.off("connect", onConnect);
       if (error) {
@@ -166,7 +167,6 @@ export const connectTcp: TransportFactory = (options, handlers) => {
           cause: error,
         }),
       );
-    const onAbort = (): void => settle(new AbortError("connect aborted", { cause: signal?.reason }));
     const onConnect = (): void => {
       settle();
       socket.setNoDelay(true);
@@ -179,6 +179,8 @@ export const connectTcp: TransportFactory = (options, handlers) => {
     );
     socket.once("connect", onConnect);
     socket.once("error", onError);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const disposeAbort = addAbortListener(signal, () =>
+      settle(new AbortError("connect aborted", { cause: signal?.reason })),
+    );
   });
 };

@@ -1,21 +1,18 @@
 // Typed attribute reads by name (cpppo's get_attribute proxy) against the real simulator's Identity and TCP/IP objects.
 import { INT, REAL, SSTRING, UINT } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import { EnipClient } from "../src/client.js";
 import { InvalidArgumentError } from "../src/errors.js";
 import { AttributeProxy, PARAMETERS, parameterName } from "../src/proxy.js";
+import { startSimulator } from "./support/simulator.js";
 
 let server: EnipServer;
 let client: EnipClient;
 
 beforeAll(async () => {
-  server = await EnipServer.start({
-    controller: new Controller({ tags: ["Output_Current@0x93/7/10=REAL"] }),
-    host: "127.0.0.1",
-    port: 0,
-    udp: false,
-  });
-  client = await EnipClient.connect({ host: "127.0.0.1", port: server.tcpAddress?.port as number });
+  const sim = await startSimulator(["Output_Current@0x93/7/10=REAL"]);
+  server = sim.server;
+  client = await EnipClient.connect({ host: "127.0.0.1", port: sim.port });
 });
 
 afterAll(async () => {

@@ -10,10 +10,11 @@ import {
   REAL,
   SSTRING,
 } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { InvalidArgumentError } from "../src/errors.js";
-import { connectTcp, type TransportFactory } from "../src/transport.js";
+import { startSimulator } from "./support/simulator.js";
+import { counting } from "./support/transports.js";
 
 let server: EnipServer;
 let port: number;
@@ -32,32 +33,12 @@ const TAGS = [
 ];
 
 beforeAll(async () => {
-  const controller = new Controller({ tags: TAGS });
-  server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-  port = server.tcpAddress?.port as number;
+  ({ server, port } = await startSimulator(TAGS));
 });
 
 afterAll(async () => {
   await server.close();
 });
-
-/** A transport that counts the frames the client sends, to see continuation and packing happen. */
-function counting(): { factory: TransportFactory; sent: () => number } {
-  let sent = 0;
-  const factory: TransportFactory = async (options, handlers) => {
-    const t = await connectTcp(options, handlers);
-    return {
-      peer: t.peer,
-      write: (frame) => {
-        sent++;
-        t.write(frame);
-      },
-      end: () => t.end(),
-      destroy: (e) => t.destroy(e),
-    };
-  };
-  return { factory, sent: () => sent };
-}
 
 const MODES: [string, Partial<EnipClientOptions>, number | undefined][] = [
   ["unconnected, routed 1/0", {}, undefined],

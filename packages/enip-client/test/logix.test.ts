@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromHex, type JsonDataType, LOGIX_STRING_HANDLE } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import { Controller, type EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient } from "../src/client.js";
 import { InvalidArgumentError } from "../src/errors.js";
@@ -17,6 +17,7 @@ import {
   templateCache,
   writeString,
 } from "../src/logix.js";
+import { startSimulator } from "./support/simulator.js";
 
 const FIXTURES = join(__dirname, "../../cip-codec/fixtures");
 const tagsJson = JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-tags.json"), "utf8")) as Record<
@@ -58,8 +59,9 @@ beforeAll(async () => {
     ],
   });
   controller.tags.require("Input_MSG_ExampleSensor").bytes.set(hexdump());
-  server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-  client = await EnipClient.connect({ host: "127.0.0.1", port: server.tcpAddress?.port as number });
+  const sim = await startSimulator(controller);
+  server = sim.server;
+  client = await EnipClient.connect({ host: "127.0.0.1", port: sim.port });
 });
 
 afterAll(async () => {

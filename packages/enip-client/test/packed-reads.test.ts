@@ -4,12 +4,13 @@
 // every reply it declines must come out exactly as before.
 
 import { encodeRequestBytes, multipleServicePacket, readTagRequest } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { ProtocolError } from "../src/errors.js";
 import type { OperationResult, PipelineOperation } from "../src/pipeline.js";
-import { connectTcp, type TransportFactory } from "../src/transport.js";
+import { startSimulator } from "./support/simulator.js";
+import { tapped } from "./support/transports.js";
 
 let server: EnipServer;
 let port: number;
@@ -27,9 +28,7 @@ const ARRAYS = [
 ] as const;
 
 beforeAll(async () => {
-  const controller = new Controller({ tags: ARRAYS.map(([name, n, type]) => `${name}=${type}[${n}]`) });
-  server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-  port = server.tcpAddress?.port as number;
+  ({ server, port } = await startSimulator(ARRAYS.map(([name, n, type]) => `${name}=${type}[${n}]`)));
   const setup = await EnipClient.connect({ host: "127.0.0.1", port });
   for (let i = 0; i < 100; i++) {
     await setup.write(`S[${i}]`, [i - 50]);
@@ -44,32 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** A transport that counts the frames written and lets a test rewrite the reply frames received. */
-function tapped(): {
-  factory: TransportFactory;
-  sent: () => number;
-  rewrite: (f: ((frame: Uint8Array) => Uint8Array) | undefined) => void;
-} {
-  let sent = 0;
-  let rewrite: ((frame: Uint8Array) => Uint8Array) | undefined;
-  const factory: TransportFactory = async (options, handlers) => {
-    const t = await connectTcp(options, {
-      frame: (frame) => handlers.frame(rewrite ? rewrite(frame) : frame),
-      close: (error) => handlers.close(error),
-    });
-    return {
-      peer: t.peer,
-      write: (frame) => {
-        sent++;
-        t.write(frame);
-      },
-      end: () => t.end(),
-      destroy: (e) => t.destroy(e),
-    };
-  };
-  return { factory, sent: () => sent, rewrite: (f) => (rewrite = f) };
-}
 
 async function collect(iterable: AsyncIterable<OperationResult>): Promise<OperationResult[]> {
   const out: OperationResult[] = [];

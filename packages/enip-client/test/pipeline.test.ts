@@ -1,45 +1,29 @@
 // Pipelining against the real simulator: depths 1–20, with and without Multiple Service Packet packing,
 // connected and unconnected; values must be right and results must come in operation order.
 import { encodeValues, REAL, SSTRING } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { InvalidArgumentError } from "../src/errors.js";
 import { parseOperations } from "../src/operations.js";
 import type { OperationResult, PipelineOperation } from "../src/pipeline.js";
-import { connectTcp, type TransportFactory } from "../src/transport.js";
+import { startSimulator } from "./support/simulator.js";
+import { counting } from "./support/transports.js";
 
 let server: EnipServer;
 let port: number;
 
 beforeAll(async () => {
-  const controller = new Controller({
-    tags: ["SCADA=INT[1000]", "BIG=DINT[10000]", "Motor_Velocity@0x93/3/10=REAL"],
-  });
-  server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-  port = server.tcpAddress?.port as number;
+  ({ server, port } = await startSimulator([
+    "SCADA=INT[1000]",
+    "BIG=DINT[10000]",
+    "Motor_Velocity@0x93/3/10=REAL",
+  ]));
 });
 
 afterAll(async () => {
   await server.close();
 });
-
-function counting(): { factory: TransportFactory; sent: () => number } {
-  let sent = 0;
-  const factory: TransportFactory = async (options, handlers) => {
-    const t = await connectTcp(options, handlers);
-    return {
-      peer: t.peer,
-      write: (frame) => {
-        sent++;
-        t.write(frame);
-      },
-      end: () => t.end(),
-      destroy: (e) => t.destroy(e),
-    };
-  };
-  return { factory, sent: () => sent };
-}
 
 const write = (i: number, v: number): PipelineOperation => ({
   method: "write",

@@ -1,23 +1,18 @@
 // The cyclic poller against the real simulator: cadence, failure reporting, exponential back-off (with an injected
 // sleep so no test waits for real back-off), reconnection after the server drops the session, and stopping.
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient } from "../src/client.js";
 import { InvalidArgumentError, SessionClosedError } from "../src/errors.js";
 import { backoffDelay, poll } from "../src/poll.js";
 import type { ParameterResult } from "../src/proxy.js";
+import { startSimulator } from "./support/simulator.js";
 
 let server: EnipServer;
 let port: number;
 
 beforeAll(async () => {
-  server = await EnipServer.start({
-    controller: new Controller({ tags: ["Motor_Velocity@0x93/3/10=REAL"] }),
-    host: "127.0.0.1",
-    port: 0,
-    udp: false,
-  });
-  port = server.tcpAddress?.port as number;
+  ({ server, port } = await startSimulator(["Motor_Velocity@0x93/3/10=REAL"]));
 });
 
 afterAll(async () => {
@@ -78,14 +73,9 @@ test("polls on its cycle, hands every result to process, and stops when aborted"
 });
 
 test("failures are reported and retried with exponential back-off until the device answers", async () => {
-  const probe = await EnipServer.start({
-    controller: new Controller(),
-    host: "127.0.0.1",
-    port: 0,
-    udp: false,
-  });
-  const deadPort = probe.tcpAddress?.port as number;
-  await probe.close();
+  const probe = await startSimulator();
+  const deadPort = probe.port;
+  await probe.server.close();
   const controller = new AbortController();
   const delays: number[] = [];
   const failures: unknown[] = [];

@@ -5,11 +5,12 @@
  * expert errors in the capture, and see the CIP services we meant to send.
  */
 import { EnipFramer, type JsonDataType, parseEPath } from "@cpppo/cip-codec";
-import { Controller, EnipServer } from "@cpppo/enip-server";
+import type { EnipServer } from "@cpppo/enip-server";
 import { describeWithTshark, RecordingProxy, tsharkFields, tsharkVerdict } from "@cpppo/pcap-kit";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { listTags, readTemplate } from "../src/logix.js";
 import { parseOperation } from "../src/operations.js";
+import { startSimulator } from "./support/simulator.js";
 
 const UDT: JsonDataType = {
   name: "Pair",
@@ -43,9 +44,9 @@ describeWithTshark("the client's traffic is clean under tshark", () => {
   const templates: string[] = [];
 
   beforeAll(async () => {
-    const controller = new Controller({ tags: [...TAGS, "P=Pair[2]"], udts: [UDT] });
-    server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
-    proxy = await RecordingProxy.start(server.tcpAddress?.port as number, () => new EnipFramer());
+    const sim = await startSimulator({ tags: [...TAGS, "P=Pair[2]"], udts: [UDT] });
+    server = sim.server;
+    proxy = await RecordingProxy.start(sim.port, () => new EnipFramer());
     for (const [, mode] of MODES) {
       const client = await EnipClient.connect({
         host: "127.0.0.1",
