@@ -119,6 +119,14 @@ export {
   sizeOfSegment,
 } from "./cip/epath.js";
 export {
+  parseConnectionPath,
+  parseLogicalPath,
+  parseRoutePath,
+  parseSegmentJson,
+  parseSendPath,
+  parseUnsignedText,
+} from "./cip/route-path.js";
+export {
   CipService,
   CONNECTION_MANAGER_CLASS,
   ConnectionManagerService,
@@ -151,6 +159,7 @@ export {
   defineError,
   formatPath,
   InvalidArgumentError,
+  RoutePathError,
 } from "./core/errors.js";
 export { fromHex, hexExcerpt, toHex } from "./core/hex.js";
 export { Reader } from "./core/reader.js";

@@ -35,6 +35,30 @@ export class CipEncodeError extends defineError("ERR_CIP_ENCODE", "CipEncodeErro
 /** A code table declares one code twice: a programming error in a registry (code `ERR_CIP_TABLE`). */
 export class CodeTableError extends defineError("ERR_CIP_TABLE", "CodeTableError") {}
 
+/**
+ * A route, send or connection path written in cpppo's notation cannot be read (code `ERR_CIP_ROUTE_PATH`). The
+ * message reads `<kind> <value> <reason>; e.g. <examples>`; callers rethrow it as their own error with this as `cause`.
+ */
+export class RoutePathError extends CpppoError {
+  static override readonly code = "ERR_CIP_ROUTE_PATH";
+  /** What was being read: "route path", "send path", "connection path", "object path" or "segment". */
+  readonly kind: string;
+  /** The value as given (text or parsed JSON). */
+  readonly value: unknown;
+  /** What is wrong, as a predicate of the value, e.g. `has port "0", not 1..65535`. */
+  readonly reason: string;
+  constructor(kind: string, value: unknown, reason: string, example: string) {
+    super(
+      "ERR_CIP_ROUTE_PATH",
+      `${kind} ${JSON.stringify(value) ?? String(value)} ${reason}; e.g. ${example}`,
+    );
+    this.name = "RoutePathError";
+    this.kind = kind;
+    this.value = value;
+    this.reason = reason;
+  }
+}
+
 /** `['cpf', 1, 'data']` → `cpf[1].data` */
 export function formatPath(path: FieldPath): string {
   let out = "";
