@@ -12,6 +12,8 @@ import {
   type Identity,
   type InterfaceConfiguration,
   parseEPath,
+  parseRoutePath as parseRoutePathText,
+  RoutePathError,
   type TcpIpInterface,
 } from "@cpppo/cip-codec";
 import { z } from "zod";
@@ -495,66 +497,20 @@ function issueText(error: z.ZodError): string {
 }
 
 /**
- * cpppo's route path notations: "1/0" (port/link pairs, several allowed, links may be IPv4 addresses), a JSON list of
- * `{"port", "link"}` objects and/or "p/l" strings, a single JSON object; "false", "0", "null" and "[]" mean "no route
- * path" (false); "" and "none" mean "any" (undefined). Throws ConfigError on anything else.
+ * cpppo's route path notations (the @cpppo/cip-codec grammar): "1/0" (port/link pairs, several allowed, links may be
+ * IPv4/IPv6 addresses, kept as written), a JSON list of `{"port", "link"}` objects and/or "p/l" strings, a single JSON
+ * object; "false", "0", "null" and "[]" mean "no route path" (false); "" and "none" mean "any" (undefined). Throws
+ * ConfigError on anything else.
  */
 export function parseRoutePath(text: string): EPath | false | undefined {
   const trimmed = text.trim();
-  const lower = trimmed.toLowerCase();
-  if (trimmed === "" || lower === "none") return undefined;
-  if (lower === "false" || lower === "0" || lower === "null" || lower === "[]") return false;
-  const fail = (why: string): never => {
-    throw new ConfigError(
-      `route path "${text}" ${why}; write "1/0", '[{"port": 1, "link": 0}]', or "false" for un-routed requests only`,
-    );
-  };
-  const fromPair = (pair: string): EPath => {
-    const parts = pair.split("/").map((p) => p.trim());
-    if (parts.length % 2 !== 0 || parts.some((p) => p === ""))
-      fail(`has an odd or empty port/link in "${pair}"`);
-    const path: EPath = [];
-    for (let i = 0; i < parts.length; i += 2) {
-      const port = parseInteger(parts[i] as string);
-      if (port === undefined || port < 1 || port > 0xffff) fail(`has port "${parts[i]}", not 1..65535`);
-      const linkText = parts[i + 1] as string;
-      const link = parseInteger(linkText);
-      if (link === undefined && !isIpAddressText(linkText))
-        fail(`has link "${linkText}", not a number or IP address`);
-      path.push({ port: port as number, link: link ?? linkText });
-    }
-    return path;
-  };
-  if (trimmed.startsWith("[") || trimmed.startsWith("{")) {
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch {
-      return fail("is not valid JSON");
-    }
-    const items = Array.isArray(json) ? json : [json];
-    const path: EPath = [];
-    for (const item of items) {
-      if (typeof item === "string") path.push(...fromPair(item));
-      else {
-        const parsed = z
-          .object({
-            port: z.number().int().min(1).max(0xffff),
-            link: z.union([z.number().int().min(0), z.string().refine(isIpAddressText)]),
-          })
-          .strict()
-          .safeParse(item);
-        if (!parsed.success) fail(`has ${JSON.stringify(item)}, not {"port": N, "link": N or "ip"}`);
-        else path.push(parsed.data);
-      }
-    }
-    return path;
+  if (trimmed === "" || trimmed.toLowerCase() === "none") return undefined;
+  try {
+    return parseRoutePathText(text);
+  } catch (err) {
+    if (err instanceof RoutePathError) throw new ConfigError(err.message, { cause: err });
+    throw err;
   }
-  return fromPair(trimmed);
-}
-
-function isIpAddressText(text: string): boolean {
-  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(text) || (/^[0-9a-fA-F:]+$/.test(text) && text.includes(":"));
 }
 
 /** Splits "v1, v2, …" at commas outside double quotes and reads each value: numbers, true/false, "quoted" or bare text. */
