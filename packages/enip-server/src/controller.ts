@@ -8,6 +8,8 @@ import {
   type AttributeSizeResolver,
   type CipReply,
   type CipRequest,
+  CipService,
+  CONNECTION_MANAGER_CLASS,
   checkLatin1,
   decodeRequestBytes,
   type EPath,
@@ -18,7 +20,9 @@ import {
   type GenericReply,
   type Identity,
   type JsonDataType,
+  LogixService,
   MESSAGE_ROUTER_CLASS,
+  MESSAGE_ROUTER_PATH,
   type MultipleServiceRequest,
   multipleServiceReply,
   type ReadModifyWriteTagRequest,
@@ -37,7 +41,6 @@ import type { TagHooks } from "./hooks.js";
 import { type CipAttribute, CipInstance, NOT_SETTABLE, ObjectModel } from "./objects/model.js";
 import {
   addStandardObjects,
-  CONNECTION_MANAGER,
   DEFAULT_ETHERNET_LINK,
   DEFAULT_IDENTITY,
   DEFAULT_TCPIP,
@@ -47,6 +50,7 @@ import {
 } from "./objects/standard.js";
 import { listSymbols, SymbolClass } from "./objects/symbol.js";
 import { TemplateClass, TemplateInstance } from "./objects/template.js";
+import { ReplyService, replyServiceOf } from "./reply-service.js";
 import type { TagAddress, TagDefinition } from "./tags/grammar.js";
 import {
   attributeBytes,
@@ -110,12 +114,24 @@ const MAX_ATTRIBUTE_REPLY = 0xffff - 64;
 const NO_CONTEXT: RequestContext = Object.freeze({});
 const EMPTY = new Uint8Array(0);
 /** Services every object answers (CIP Vol 1 Appendix A). */
-const COMMON_SERVICES: ReadonlySet<number> = new Set([0x01, 0x03, 0x04, 0x0e, 0x10]);
+const COMMON_SERVICES: ReadonlySet<number> = new Set([
+  CipService.codes.getAttributesAll,
+  CipService.codes.getAttributeList,
+  CipService.codes.setAttributeList,
+  CipService.codes.getAttributeSingle,
+  CipService.codes.setAttributeSingle,
+]);
 /** Services that mean Logix tag access on a numeric path (cpppo style `@class/instance/attribute`). */
-const TAG_SERVICES: ReadonlySet<number> = new Set([0x4c, 0x4d, 0x4e, 0x52, 0x53]);
-const MR_PATH: EPath = [{ class: MESSAGE_ROUTER_CLASS }, { instance: 1 }];
+const TAG_SERVICES: ReadonlySet<number> = new Set([
+  LogixService.codes.readTag,
+  LogixService.codes.writeTag,
+  LogixService.codes.readModifyWriteTag,
+  LogixService.codes.readTagFragmented,
+  LogixService.codes.writeTagFragmented,
+]);
 
 const S = GeneralStatus.codes;
+const C = CipService.codes;
 /** Bytes of a Message Router reply header (service, reserved, status, extended status size). */
 const REPLY_HEADER = 4;
 /** A Multiple Service Packet reply before its offsets: the reply header and the service count. */
@@ -127,7 +143,7 @@ function generic(
   ext: number[] = NO_EXT,
   data: Uint8Array = EMPTY,
 ): GenericReply {
-  return { kind: "generic", service: (service | 0x80) & 0xff, generalStatus: status, extStatus: ext, data };
+  return { kind: "generic", service: replyServiceOf(service), generalStatus: status, extStatus: ext, data };
 }
 
 /** The class, instance and attribute a numeric path names (undefined where a segment is absent). */
@@ -283,7 +299,7 @@ export class Controller implements DeviceState {
     if (
       address.class === SYMBOL_CLASS ||
       address.class === TEMPLATE_CLASS ||
-      address.class === CONNECTION_MANAGER
+      address.class === CONNECTION_MANAGER_CLASS
     )
       return `is in the ${this.objects.get(address.class)?.name} class, which holds no tags`;
     return undefined;
@@ -349,7 +365,7 @@ export class Controller implements DeviceState {
         if (!(instance instanceof TemplateInstance) || t.attribute !== undefined || t.other)
           return {
             kind: "readTemplate",
-            service: 0xcc,
+            service: ReplyService.readTag,
             generalStatus: S.pathDestinationUnknown,
             extStatus: [0],
             data: EMPTY,
@@ -391,7 +407,7 @@ export class Controller implements DeviceState {
   }
 
   #write(req: WriteTagRequest | WriteTagFragmentedRequest, context: RequestContext): CipReply {
-    const service = req.kind === "writeTag" ? 0xcd : 0xd3;
+    const service = req.kind === "writeTag" ? ReplyService.writeTag : ReplyService.writeTagFragmented;
     const view = resolveTagPath(this.tags, req.path);
     if (isFailure(view)) return writeReply(service, view.status, view.ext.slice());
     return writeTag(view, req, this.hooks, context.peer);
@@ -399,7 +415,7 @@ export class Controller implements DeviceState {
 
   #readModifyWrite(req: ReadModifyWriteTagRequest, context: RequestContext): CipReply {
     const view = resolveTagPath(this.tags, req.path);
-    if (isFailure(view)) return writeReply(0xce, view.status, view.ext.slice());
+    if (isFailure(view)) return writeReply(ReplyService.readModifyWriteTag, view.status, view.ext.slice());
     return readModifyWrite(view, req, this.hooks, context.peer);
   }
 
@@ -409,7 +425,12 @@ export class Controller implements DeviceState {
       return this.#unsupported(req.service, req.path);
     const n = req.requests.length;
     if (n > this.maxServices)
-      return { kind: "multipleServicePacket", service: 0x8a, generalStatus: S.tooMuchData, extStatus: [] };
+      return {
+        kind: "multipleServicePacket",
+        service: ReplyService.multipleServicePacket,
+        generalStatus: S.tooMuchData,
+        extStatus: [],
+      };
     const replies = new Array<CipReply>(n);
     // A read answered with a view of storage must not see a write later in the same packet (nor what an onRead
     // hook may change): replies before the last request that is not a plain read get copies. A packet of plain
@@ -458,13 +479,15 @@ export class Controller implements DeviceState {
     if (
       TAG_SERVICES.has(service) &&
       t.cls !== undefined &&
-      t.cls !== CONNECTION_MANAGER &&
+      t.cls !== CONNECTION_MANAGER_CLASS &&
       t.attribute !== undefined
     ) {
       let decoded: CipRequest;
       try {
         // The codec decodes tag services by target class; re-read the body as addressed to the Message Router.
-        decoded = decodeRequestBytes(encodeRequestBytes({ kind: "generic", service, path: MR_PATH, data }));
+        decoded = decodeRequestBytes(
+          encodeRequestBytes({ kind: "generic", service, path: MESSAGE_ROUTER_PATH, data }),
+        );
       } catch {
         return generic(service, S.notEnoughData);
       }
@@ -513,7 +536,8 @@ export class Controller implements DeviceState {
       hooks: this.hooks,
       peer: context.peer,
     });
-    if (reply.generalStatus === 0x06) return { status: S.replyDataTooLarge, ext: NO_EXT, data: EMPTY };
+    if (reply.generalStatus === S.partialTransfer)
+      return { status: S.replyDataTooLarge, ext: NO_EXT, data: EMPTY };
     if (reply.generalStatus !== 0) return { status: reply.generalStatus, ext: reply.extStatus, data: EMPTY };
     return { status: tag.error, ext: NO_EXT, data: reply.data };
   }
@@ -549,7 +573,14 @@ export class Controller implements DeviceState {
       }
       const reply = writeTag(
         view,
-        { kind: "writeTag", service: 0x4d, path, type: view.type.code, elements: view.available, data },
+        {
+          kind: "writeTag",
+          service: LogixService.codes.writeTag,
+          path,
+          type: view.type.code,
+          elements: view.available,
+          data,
+        },
         this.hooks,
         context.peer,
       );
@@ -574,8 +605,8 @@ export class Controller implements DeviceState {
 
   #getList(path: EPath, ids: number[]): CipReply {
     const t = target(path);
-    if (t.attribute !== undefined) return generic(0x03, S.pathSegmentError, [0]);
-    const instance = this.#instance(0x03, t);
+    if (t.attribute !== undefined) return generic(C.getAttributeList, S.pathSegmentError, [0]);
+    const instance = this.#instance(C.getAttributeList, t);
     if (!(instance instanceof CipInstance)) return instance;
     const attributes = new Array<AttributeResult>(ids.length);
     let failed = false;
@@ -597,10 +628,10 @@ export class Controller implements DeviceState {
       size += value.length;
       attributes[i] = { id, status: 0, value };
     }
-    if (size > MAX_ATTRIBUTE_REPLY) return generic(0x03, S.replyDataTooLarge);
+    if (size > MAX_ATTRIBUTE_REPLY) return generic(C.getAttributeList, S.replyDataTooLarge);
     return {
       kind: "getAttributeList",
-      service: 0x83,
+      service: ReplyService.getAttributeList,
       generalStatus: failed ? S.attributeListError : 0,
       extStatus: NO_EXT,
       attributes,
@@ -609,8 +640,8 @@ export class Controller implements DeviceState {
 
   #setList(path: EPath, values: { id: number; value: Uint8Array }[], context: RequestContext): CipReply {
     const t = target(path);
-    if (t.attribute !== undefined) return generic(0x04, S.pathSegmentError, [0]);
-    const instance = this.#instance(0x04, t);
+    if (t.attribute !== undefined) return generic(C.setAttributeList, S.pathSegmentError, [0]);
+    const instance = this.#instance(C.setAttributeList, t);
     if (!(instance instanceof CipInstance)) return instance;
     let failed = false;
     const attributes = values.map(({ id, value }) => {
@@ -622,7 +653,7 @@ export class Controller implements DeviceState {
     });
     return {
       kind: "setAttributeList",
-      service: 0x84,
+      service: ReplyService.setAttributeList,
       generalStatus: failed ? S.attributeListError : 0,
       extStatus: NO_EXT,
       attributes,

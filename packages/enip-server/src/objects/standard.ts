@@ -4,6 +4,7 @@
  * 0xAC "tag database changed" counters Logix clients probe, TCP/IP Interface 0xF5 and Ethernet Link 0xF6.
  */
 import {
+  CONNECTION_MANAGER_CLASS,
   DINT,
   DWORD,
   decodeInterfaceConfiguration,
@@ -41,8 +42,6 @@ import {
   valueAttribute,
 } from "./model.js";
 
-/** Class of the Connection Manager. */
-export const CONNECTION_MANAGER = 0x06;
 /** Class of the object Logix controllers answer at 0x66 (cpppo's "Unknown_Object", seen on real controllers). */
 export const LOGIX_0x66_CLASS = 0x66;
 /** Class of the Logix logical segment counters 0xAC ("tag database changed" values clients poll). */
@@ -266,7 +265,7 @@ function logixAcObject(): CipInstance {
 
 /** Connection Manager counters (CIP Vol 1 §3-5.4.2, attributes 1..8): open/close requests and rejects, timeouts. */
 function connectionManagerObject(): CipInstance {
-  const i = new CipInstance(CONNECTION_MANAGER, 1);
+  const i = new CipInstance(CONNECTION_MANAGER_CLASS, 1);
   for (let id = 1; id <= 8; id++) i.add(constantAttribute(id, encodeValues(UINT, [0])));
   return i;
 }
@@ -280,7 +279,7 @@ function programNameObject(state: DeviceState): CipInstance {
 export function addStandardObjects(model: ObjectModel, state: DeviceState): void {
   model.ensure(IDENTITY_CLASS, "Identity").add(identityObject(state));
   model.ensure(MESSAGE_ROUTER_CLASS, "Message Router").add(new CipInstance(MESSAGE_ROUTER_CLASS, 1));
-  model.ensure(CONNECTION_MANAGER, "Connection Manager").add(connectionManagerObject());
+  model.ensure(CONNECTION_MANAGER_CLASS, "Connection Manager").add(connectionManagerObject());
   model.ensure(PROGRAM_NAME_CLASS, "Program Name").add(programNameObject(state));
   model.ensure(LOGIX_0x66_CLASS, "Logix 0x66").add(logix66Object());
   model.ensure(LOGIX_0xAC_CLASS, "Logix logical segments").add(logixAcObject());

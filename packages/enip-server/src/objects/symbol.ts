@@ -9,26 +9,25 @@ import {
   GeneralStatus,
   type GetInstanceAttributeListReply,
   type GetInstanceAttributeListRequest,
+  LogixService,
   STRING,
   SYMBOL_CLASS,
   type SymbolAttribute,
   SymbolAttributeId,
   type SymbolInstance,
+  SymbolTypeBits,
   UDINT,
   UINT,
 } from "@cpppo/cip-codec";
+import { ReplyService } from "../reply-service.js";
 import type { SymbolEntry, TagTable } from "../tags/table.js";
 import type { Tag } from "../tags/tag.js";
 import { CipClass, CipInstance, valueAttribute } from "./model.js";
 
-/** Symbol type word bit: the symbol is a structure and the low 12 bits are its Template instance id. */
-export const SYMBOL_STRUCT = 0x8000;
-/** Symbol type word bits 13..14: number of array dimensions; one dimension here. */
-export const SYMBOL_ONE_DIMENSION = 0x2000;
-/** Symbol type word of a program entry ("Program:Main"), as Logix lists programs (system bit 0x1000 set). */
-export const SYMBOL_PROGRAM = 0x1068;
-const TEMPLATE_ID_MASK = 0x0fff;
-const ATOMIC_MASK = 0x00ff;
+/** Low byte of the symbol type word Logix lists a program entry ("Program:Main") with. */
+const PROGRAM_TYPE = 0x68;
+/** Symbol type word of a program entry, as Logix lists programs: the system bit and the program type (0x1068). */
+const PROGRAM_SYMBOL_TYPE = SymbolTypeBits.SYSTEM | PROGRAM_TYPE;
 /** Base of the made-up symbol object addresses (attribute 5); real controllers space them 40 bytes apart too. */
 const OBJECT_ADDRESS_BASE = 0x00ff4600;
 const OBJECT_ADDRESS_STRIDE = 40;
@@ -37,13 +36,16 @@ const DATA_ADDRESS_BASE = 0x00001000;
 /** Software control (attribute 6) with external access Read/Write, as real controllers report user tags. */
 const SOFTWARE_CONTROL_BASE = 0x04010000;
 const S = GeneralStatus.codes;
+const L = LogixService.codes;
 
 /** The symbol type word (attribute 2) of a tag: elementary code or struct bit + template id, plus array dimensions. */
 export function symbolType(tag: Tag): number {
   const t = tag.type;
   const word =
-    t.templateId !== undefined ? SYMBOL_STRUCT | (t.templateId & TEMPLATE_ID_MASK) : t.code & ATOMIC_MASK;
-  return tag.isArray ? word | SYMBOL_ONE_DIMENSION : word;
+    t.templateId !== undefined
+      ? SymbolTypeBits.STRUCT | (t.templateId & SymbolTypeBits.TEMPLATE_ID_MASK)
+      : t.code & SymbolTypeBits.ATOMIC_MASK;
+  return tag.isArray ? word | SymbolTypeBits.ONE_DIMENSION : word;
 }
 
 function attributeValue(entry: SymbolEntry, id: number): SymbolAttribute["value"] | undefined {
@@ -52,7 +54,7 @@ function attributeValue(entry: SymbolEntry, id: number): SymbolAttribute["value"
     case SymbolAttributeId.name:
       return entry.name;
     case SymbolAttributeId.symbolType:
-      return tag ? symbolType(tag) : SYMBOL_PROGRAM;
+      return tag ? symbolType(tag) : PROGRAM_SYMBOL_TYPE;
     case SymbolAttributeId.address:
       return (DATA_ADDRESS_BASE + entry.instance * 0x100) >>> 0;
     case SymbolAttributeId.objectAddress:
@@ -85,7 +87,7 @@ function parseListPath(
   const first = path[0];
   if (first && "symbolic" in first) {
     const program = tags.program(first.symbolic);
-    if (!program) return { status: S.pathSegmentError, ext: [0x0000] };
+    if (!program) return { status: S.pathSegmentError, ext: [0] };
     scope = program.name.toLowerCase();
     i = 1;
   }
@@ -94,7 +96,7 @@ function parseListPath(
     return { status: S.serviceNotSupported, ext: [] };
   const inst = path[i + 1];
   const start = inst && "instance" in inst ? inst.instance : 0;
-  if (path.length > i + 2) return { status: S.pathSegmentError, ext: [0x0000] };
+  if (path.length > i + 2) return { status: S.pathSegmentError, ext: [0] };
   return { scope, start };
 }
 
@@ -108,7 +110,7 @@ export function listSymbols(
   if ("status" in where)
     return {
       kind: "getInstanceAttributeList",
-      service: 0xd5,
+      service: ReplyService.getInstanceAttributeList,
       generalStatus: where.status,
       extStatus: where.ext,
     };
@@ -116,7 +118,7 @@ export function listSymbols(
     if (attributeValue({ instance: 0, name: "" }, id) === undefined)
       return {
         kind: "getInstanceAttributeList",
-        service: 0xd5,
+        service: ReplyService.getInstanceAttributeList,
         generalStatus: S.attributeNotSupported,
         extStatus: [],
       };
@@ -151,7 +153,7 @@ export function listSymbols(
   }
   return {
     kind: "getInstanceAttributeList",
-    service: 0xd5,
+    service: ReplyService.getInstanceAttributeList,
     generalStatus: more ? S.partialTransfer : 0,
     extStatus: [],
     instances,
@@ -167,7 +169,14 @@ export class SymbolClass extends CipClass {
 
   /** The Symbol class over `tags`. */
   constructor(tags: TagTable) {
-    super(SYMBOL_CLASS, "Symbol", 3, [0x55, 0x4c, 0x4d, 0x4e, 0x52, 0x53]);
+    super(SYMBOL_CLASS, "Symbol", 3, [
+      L.getInstanceAttributeList,
+      L.readTag,
+      L.writeTag,
+      L.readModifyWriteTag,
+      L.readTagFragmented,
+      L.writeTagFragmented,
+    ]);
     this.#tags = tags;
   }
 

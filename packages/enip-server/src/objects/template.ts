@@ -7,6 +7,7 @@ import {
   encodeTemplateDefinition,
   GeneralStatus,
   LogixExtendedStatus,
+  LogixService,
   type ReadTemplateReply,
   type ReadTemplateRequest,
   sizeOfTemplateDefinition,
@@ -15,6 +16,7 @@ import {
   UINT,
   Writer,
 } from "@cpppo/cip-codec";
+import { ReplyService } from "../reply-service.js";
 import type { TagDataType, TypeRegistry } from "../tags/types.js";
 import { CipClass, CipInstance, valueAttribute } from "./model.js";
 
@@ -55,7 +57,7 @@ export class TemplateClass extends CipClass {
 
   /** The class over the structures `types` holds now or later. */
   constructor(types: TypeRegistry) {
-    super(TEMPLATE_CLASS, "Template", 1, [0x4c]);
+    super(TEMPLATE_CLASS, "Template", 1, [LogixService.codes.readTag]);
     this.#types = types;
   }
 
@@ -85,7 +87,7 @@ export class TemplateClass extends CipClass {
     if (req.offset > def.length || (req.offset === def.length && def.length > 0))
       return {
         kind: "readTemplate",
-        service: 0xcc,
+        service: ReplyService.readTag,
         generalStatus: GeneralStatus.codes.generalError,
         extStatus: [LogixExtendedStatus.codes.beyondEndOfObject],
         data: new Uint8Array(0),
@@ -94,7 +96,7 @@ export class TemplateClass extends CipClass {
     const sent = Math.min(wanted, limit);
     return {
       kind: "readTemplate",
-      service: 0xcc,
+      service: ReplyService.readTag,
       generalStatus: sent < wanted ? GeneralStatus.codes.partialTransfer : 0,
       extStatus: [],
       data: def.subarray(req.offset, req.offset + sent),

@@ -19,6 +19,7 @@ import {
   type WriteTagRequest,
 } from "@cpppo/cip-codec";
 import { LazyTagAccess, type TagHooks } from "../hooks.js";
+import { ReplyService } from "../reply-service.js";
 import type { TagView } from "./resolve.js";
 import {
   elementaryByCode,
@@ -54,12 +55,17 @@ export const TOO_MUCH_DATA = GeneralStatus.codes.tooMuchData;
 /** 0x03: a parameter (here a fragment offset inside a variable-length element) is not usable. */
 export const INVALID_PARAMETER = GeneralStatus.codes.invalidParameterValue;
 
-type ReadService = 0xcc | 0xd2;
-type WriteService = 0xcd | 0xd3 | 0xce;
+type ReadService = ReadTagReply["service"];
+type WriteService = WriteTagReply["service"];
+const READ_TAG = ReplyService.readTag;
+const READ_TAG_FRAGMENTED = ReplyService.readTagFragmented;
+const WRITE_TAG = ReplyService.writeTag;
+const WRITE_TAG_FRAGMENTED = ReplyService.writeTagFragmented;
+const READ_MODIFY_WRITE_TAG = ReplyService.readModifyWriteTag;
 
 function readError(service: ReadService, status: number, ext: number[]): ReadTagReply {
   return {
-    kind: service === 0xcc ? "readTag" : "readTagFragmented",
+    kind: service === READ_TAG ? "readTag" : "readTagFragmented",
     service,
     generalStatus: status,
     extStatus: ext,
@@ -67,15 +73,24 @@ function readError(service: ReadService, status: number, ext: number[]): ReadTag
   };
 }
 
-/** A status-only reply to a write service (0xCD, 0xD3, 0xCE). */
+/** A status-only reply to a write service (Write Tag, Write Tag Fragmented, Read Modify Write Tag). */
 export function writeReply(service: WriteService, status: number, ext: number[] = NO_EXT): WriteTagReply {
-  const kind = service === 0xcd ? "writeTag" : service === 0xd3 ? "writeTagFragmented" : "readModifyWriteTag";
+  const kind =
+    service === WRITE_TAG
+      ? "writeTag"
+      : service === WRITE_TAG_FRAGMENTED
+        ? "writeTagFragmented"
+        : "readModifyWriteTag";
   return { kind, service, generalStatus: status, extStatus: ext };
 }
 
 /** A Read Tag / Read Tag Fragmented error reply (no body). */
 export function readFailure(fragmented: boolean, status: number, ext: readonly number[]): ReadTagReply {
-  return readError(fragmented ? 0xd2 : 0xcc, status, ext.length === 0 ? NO_EXT : ext.slice());
+  return readError(
+    fragmented ? READ_TAG_FRAGMENTED : READ_TAG,
+    status,
+    ext.length === 0 ? NO_EXT : ext.slice(),
+  );
 }
 
 /** Options of a read: the reply data limit and who asks (for hooks). */
@@ -168,7 +183,7 @@ export function readTag(
   o: ReadOptions,
 ): ReadTagReply {
   const fragmented = offset !== undefined;
-  const service: ReadService = fragmented ? 0xd2 : 0xcc;
+  const service: ReadService = fragmented ? READ_TAG_FRAGMENTED : READ_TAG;
   const tag = view.tag;
   if (tag.error !== 0) return readError(service, tag.error, NO_EXT);
   const count = elements === 0 ? 1 : elements;
@@ -296,7 +311,7 @@ export function writeTag(
   hooks: TagHooks | undefined,
   peer: string | undefined,
 ): WriteTagReply {
-  const service: WriteService = req.kind === "writeTag" ? 0xcd : 0xd3;
+  const service: WriteService = req.kind === "writeTag" ? WRITE_TAG : WRITE_TAG_FRAGMENTED;
   const tag = view.tag;
   if (tag.error !== 0) return writeReply(service, tag.error);
   const to = view.type;
@@ -390,18 +405,18 @@ export function readModifyWrite(
   peer: string | undefined,
 ): WriteTagReply {
   const tag = view.tag;
-  if (tag.error !== 0) return writeReply(0xce, tag.error);
+  if (tag.error !== 0) return writeReply(READ_MODIFY_WRITE_TAG, tag.error);
   const type = view.type;
   const n = req.orMask.length;
   if (!type.integer || view.bit !== 0 || n === 0 || n > type.size)
-    return writeReply(0xce, GENERAL_ERROR, [TYPE_MISMATCH]);
+    return writeReply(READ_MODIFY_WRITE_TAG, GENERAL_ERROR, [TYPE_MISMATCH]);
   const next = tag.bytes.slice(view.offset, view.offset + type.size);
   for (let i = 0; i < n; i++)
     next[i] = ((next[i] as number) | (req.orMask[i] as number)) & (req.andMask[i] as number);
   const refused = hookWrite(hooks, view, 1, view.offset, next, peer);
-  if (refused !== 0) return writeReply(0xce, refused);
+  if (refused !== 0) return writeReply(READ_MODIFY_WRITE_TAG, refused);
   tag.bytes.set(next, view.offset);
-  return writeReply(0xce, 0);
+  return writeReply(READ_MODIFY_WRITE_TAG, 0);
 }
 
 /** Bytes of the whole tag as a Get Attribute Single answers them (SSTRING elements in wire form). */

@@ -4,6 +4,7 @@
  * Addressing (`@0x6B/<instance>` then elements and members, as pycomm3 uses on Logix v21+).
  */
 import {
+  CipTypeCode,
   type EPath,
   GeneralStatus,
   LogixExtendedStatus,
@@ -40,12 +41,12 @@ export interface PathFailure {
 /** Unknown tag or member: 0x04 with extended status 0x0000, as Logix answers. */
 export const UNKNOWN_TAG: PathFailure = Object.freeze({
   status: GeneralStatus.codes.pathSegmentError,
-  ext: Object.freeze([0x0000]),
+  ext: Object.freeze([0]),
 });
 /** Numeric path to nothing: 0x05 path destination unknown, with extended status 0x0000. */
 export const UNKNOWN_DESTINATION: PathFailure = Object.freeze({
   status: GeneralStatus.codes.pathDestinationUnknown,
-  ext: Object.freeze([0x0000]),
+  ext: Object.freeze([0]),
 });
 /** An index beyond the end of an array: 0xFF with extended status 0x2105. */
 export const INDEX_BEYOND_END: PathFailure = Object.freeze({
@@ -53,7 +54,7 @@ export const INDEX_BEYOND_END: PathFailure = Object.freeze({
   ext: Object.freeze([LogixExtendedStatus.codes.beyondEndOfObject]),
 });
 
-const STRUCT = 0x02a0;
+const STRUCT = CipTypeCode.codes.STRUCT;
 const MAX_JOINED_SYMBOLS = 8;
 
 function isSymbolic(s: Segment | undefined): s is { symbolic: string } {

@@ -3,6 +3,7 @@ import {
   type CipReply,
   type CipRequest,
   ConnectionManagerExtendedStatus,
+  ConnectionManagerService,
   type CpfItem,
   decodeNetworkConnectionParameters,
   decodeRequestBytes,
@@ -14,6 +15,7 @@ import {
   MESSAGE_ROUTER_CLASS,
 } from "@cpppo/cip-codec";
 import type { RequestContext } from "../controller.js";
+import { ReplyService } from "../reply-service.js";
 import type { Engine } from "./engine.js";
 import type { TcpConnection } from "./tcp-connection.js";
 import {
@@ -118,10 +120,10 @@ function encodeUnit(
 }
 
 export function forwardOpen(connection: TcpConnection, request: ForwardOpenRequest): CipReply {
-  const large = request.service === 0x5b;
+  const large = request.service === ConnectionManagerService.codes.largeForwardOpen;
   const fail = (extended: number): CipReply => ({
     kind: "forwardOpenFailure",
-    service: large ? 0xdb : 0xd4,
+    service: large ? ReplyService.largeForwardOpen : ReplyService.forwardOpen,
     generalStatus: GS.connectionFailure,
     extStatus: [extended],
     connectionSerial: request.connectionSerial,
@@ -194,7 +196,10 @@ export function forwardOpen(connection: TcpConnection, request: ForwardOpenReque
 function forwardOpenReply(request: ForwardOpenRequest, cip: CipConnection): CipReply {
   return {
     kind: "forwardOpen",
-    service: request.service === 0x5b ? 0xdb : 0xd4,
+    service:
+      request.service === ConnectionManagerService.codes.largeForwardOpen
+        ? ReplyService.largeForwardOpen
+        : ReplyService.forwardOpen,
     generalStatus: 0,
     extStatus: [],
     otConnectionId: cip.otId,
@@ -234,7 +239,7 @@ export function forwardClose(connection: TcpConnection, request: ForwardCloseReq
   if (cip === undefined)
     return {
       kind: "forwardCloseFailure",
-      service: 0xce,
+      service: ReplyService.forwardClose,
       generalStatus: GS.connectionFailure,
       extStatus: [CM.connectionNotFound],
       connectionSerial: request.connectionSerial,
@@ -245,7 +250,7 @@ export function forwardClose(connection: TcpConnection, request: ForwardCloseReq
   connection.cipConnections.delete(cip.otId);
   return {
     kind: "forwardClose",
-    service: 0xce,
+    service: ReplyService.forwardClose,
     generalStatus: 0,
     extStatus: [],
     connectionSerial: request.connectionSerial,

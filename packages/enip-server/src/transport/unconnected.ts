@@ -14,6 +14,7 @@ import {
 } from "@cpppo/cip-codec";
 import type { RequestContext } from "../controller.js";
 import { findRoute, sameRouteSegment } from "../forward.js";
+import { ReplyService } from "../reply-service.js";
 import type { Engine } from "./engine.js";
 import type { TcpConnection } from "./tcp-connection.js";
 import {
@@ -28,12 +29,14 @@ import {
 } from "./wire.js";
 
 const CM = ConnectionManagerExtendedStatus.codes;
+/** The time tick of an Unconnected Send's priority/time_tick byte: its low 4 bits (CIP Vol 1 §3-5.5.1.1). */
+const TIME_TICK_MASK = 0x0f;
 
-/** The Unconnected Send's own error reply (0xD2 from the Connection Manager), e.g. a refused route. */
+/** The Unconnected Send's own error reply (from the Connection Manager), e.g. a refused route. */
 function routeError(request: UnconnectedSendRequest<CipRequest>, extended: number): CipReply {
   return {
     kind: "unconnectedSend",
-    service: 0xd2,
+    service: ReplyService.unconnectedSend,
     generalStatus: GS.connectionFailure,
     extStatus: [extended],
     remainingPathWords: sizeOfPath(request.routePath) >> 1,
@@ -96,7 +99,7 @@ export function unconnectedSend(
           timeoutTicks: request.timeoutTicks,
         })
       : request.message;
-  const timeoutMs = Math.max(1, 2 ** (request.priorityTimeTick & 0x0f) * request.timeoutTicks);
+  const timeoutMs = Math.max(1, 2 ** (request.priorityTimeTick & TIME_TICK_MASK) * request.timeoutTicks);
   return engine.forwarder.forward(route.host, route.tcpPort, message, timeoutMs).then(
     (reply): CipReply => reply,
     (): CipReply => routeError(request, CM.unconnectedRequestTimedOut),

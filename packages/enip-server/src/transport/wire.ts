@@ -6,9 +6,9 @@ import {
   EncapsulationStatus,
   encodeEncapsulation,
   GeneralStatus,
-  REPLY_BIT,
   SENDER_CONTEXT_SIZE,
 } from "@cpppo/cip-codec";
+import { replyServiceOf } from "../reply-service.js";
 
 export const ENCAPSULATION_VERSION = 1;
 export const EMPTY = new Uint8Array(0);
@@ -76,5 +76,5 @@ export function encodeFailureStatus(error: unknown): number {
 }
 
 export function errorReply(service: number, generalStatus: number, extStatus: number[] = []): CipReply {
-  return { kind: "generic", service: (service | REPLY_BIT) & 0xff, generalStatus, extStatus, data: EMPTY };
+  return { kind: "generic", service: replyServiceOf(service), generalStatus, extStatus, data: EMPTY };
 }
