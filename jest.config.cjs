@@ -1,1 +1,3 @@
-module.exports = { projects: ["<rootDir>/packages/*", "<rootDir>/apps/*"] };
+module.exports = {
+  projects: ["<rootDir>/packages/*", "<rootDir>/apps/*", "<rootDir>/tools/*/jest.config.cjs"],
+};

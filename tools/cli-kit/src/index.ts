@@ -1,0 +1,35 @@
+/** @cpppo/cli-kit: what the CLIs in apps/ share (source-only, bundled into each app's dist by tsup). */
+export type { AddressText } from "./address.js";
+export { splitAddress } from "./address.js";
+export type { LogLevel, LogLineFormat, LogOptions } from "./log.js";
+export { LOG_LEVELS, Log, timestampedLine } from "./log.js";
+export type { PyQuote } from "./repr.js";
+export { ctime, jsonLine, pyRepr, timestamp } from "./repr.js";
+export type {
+  CliOutput,
+  CommandInfo,
+  CommandSpec,
+  OptionTable,
+  ParsedCommandLine,
+  TextSink,
+} from "./usage.js";
+export {
+  answerHelpOrVersion,
+  COMMON_OPTIONS,
+  describeError,
+  ENIP_PORT,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  flag,
+  isCoded,
+  nonNegativeInt,
+  oneLine,
+  parseCommandLine,
+  positiveInt,
+  runCommand,
+  seconds,
+  UsageError,
+  withUsage,
+} from "./usage.js";
+export { packageVersion } from "./version.js";

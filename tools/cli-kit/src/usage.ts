@@ -1,0 +1,191 @@
+/**
+ * The command line's contract with its caller: exit statuses, the one-line usage error, strict flag parsing, the
+ * flags every CLI has, zod checks that name the flag, and `--help`/`--version`.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { z } from "zod";
+
+/** Exit status when every operation succeeded. */
+export const EXIT_OK = 0;
+/** Exit status when any operation (or the connection, or the server) failed. */
+export const EXIT_FAILED = 1;
+/** Exit status for bad arguments; one line on stderr says which and why. */
+export const EXIT_USAGE = 2;
+
+/** The EtherNet/IP TCP and UDP port, the default of every `-a` address. */
+export const ENIP_PORT = 44818;
+
+/** Something text can be written to (process.stdout, a test buffer). */
+export interface TextSink {
+  write(text: string): unknown;
+  /** True when it is a terminal (live progress lines are drawn only then); default false. */
+  isTTY?: boolean;
+}
+
+/** The two streams every CLI's `main` writes to; injected so tests run it in-process. */
+export interface CliOutput {
+  stdout: TextSink;
+  stderr: TextSink;
+}
+
+/** A bad command line: the CLI prints `<command>: <message>` on one line of stderr and exits with status 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** `-a/--address`, `-v/--verbose` (repeatable), `-l/--log FILE`, `-h/--help` and `--version`: every CLI's flags. */
+export const COMMON_OPTIONS = {
+  address: { type: "string", short: "a" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  log: { type: "string", short: "l" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** A parseArgs option table. */
+export type OptionTable = NonNullable<ParseArgsConfig["options"]>;
+
+/** What `parseCommandLine` returns: the flags' values, the positionals and parseArgs' tokens (for last-one-wins flags). */
+export type ParsedCommandLine<T extends OptionTable> = ReturnType<
+  typeof parseArgs<{ options: T; allowPositionals: true; strict: true; tokens: true; args: string[] }>
+>;
+
+/** `message` on one line: each line break and the blanks around it become one space. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ");
+}
+
+/**
+ * Parses `argv` with node's parseArgs (strict, positionals allowed, with tokens), turning its complaint into a
+ * UsageError whose message is `explain(complaint)`; `explain` defaults to `oneLine`.
+ */
+export function parseCommandLine<T extends OptionTable>(
+  argv: string[],
+  options: T,
+  explain: (message: string) => string = oneLine,
+): ParsedCommandLine<T> {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (error) {
+    throw new UsageError(explain((error as Error).message));
+  }
+}
+
+/** Validates one flag's text with a zod schema, naming the flag in the UsageError: `"--depth" must be 0 or more, got "-1"`. */
+export function flag<S extends z.ZodType>(name: string, schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new UsageError(`"${name}" ${issue ? issue.message : "is invalid"}, got ${JSON.stringify(raw)}`);
+}
+
+/** Seconds as a positive decimal number (the `-t` timeouts and `-c` cycles). */
+export const seconds = z.coerce
+  .number({ error: "must be a number of seconds" })
+  .positive("must be more than 0 seconds");
+/** A count of at least 1. */
+export const positiveInt = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(1, "must be at least 1");
+/** A count of 0 or more. */
+export const nonNegativeInt = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must be 0 or more");
+
+/** What `--help` and `--version` print for a command. */
+export interface CommandInfo {
+  /** The command's name: the prefix of its error lines and the first word of its `--version` line. */
+  name: string;
+  /** The `--help` text, printed as it is (end it with a newline). */
+  usage: string;
+  /** The version `--version` prints, asked only then; pass `() => packageVersion(import.meta.url)`. */
+  version: () => string;
+}
+
+/**
+ * Answers `--help` (the usage text) or else `--version` (`<name> <version>`) on stdout; returns EXIT_OK when it
+ * printed one, or undefined when neither flag was given.
+ */
+export function answerHelpOrVersion(
+  command: CommandInfo,
+  values: { help?: boolean | undefined; version?: boolean | undefined },
+  io: CliOutput,
+): number | undefined {
+  if (values.help) {
+    io.stdout.write(command.usage);
+    return EXIT_OK;
+  }
+  if (values.version) {
+    io.stdout.write(`${command.name} ${command.version()}\n`);
+    return EXIT_OK;
+  }
+  return undefined;
+}
+
+/** True when `error` carries the stable `code`. */
+export function isCoded(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** `message (code)` of a coded error, else its message. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? `${error.message} (${code})` : error.message;
+}
+
+/**
+ * Runs `body` for `command`: a UsageError, or an error whose code is one of `usageCodes` (a caller's mistake; default
+ * `ERR_INVALID_ARG`), prints `<command>: <message>` on one line and gives EXIT_USAGE; any other error prints
+ * `<command>: <message> (<code>)` and gives EXIT_FAILED.
+ */
+export async function withUsage(
+  command: string,
+  io: CliOutput,
+  body: () => Promise<number>,
+  usageCodes: readonly string[] = ["ERR_INVALID_ARG"],
+): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError || usageCodes.some((code) => isCoded(error, code))) {
+      io.stderr.write(`${command}: ${oneLine((error as Error).message)}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`${command}: ${describeError(error)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+/** A command `runCommand` runs: its help and version, its flags, and which error codes are the caller's mistakes. */
+export interface CommandSpec<T extends OptionTable> extends CommandInfo {
+  /** The flag table, `COMMON_OPTIONS` spread in (it must hold `help` and `version`). */
+  options: T;
+  /** Codes of errors that exit 2 like a UsageError; default `["ERR_INVALID_ARG"]`. */
+  usageCodes?: readonly string[];
+}
+
+/**
+ * Parses `argv` against `spec.options`, answers `--help` and `--version`, and otherwise runs `body` with the parsed
+ * command line, all under `withUsage`; resolves with the exit status.
+ */
+export function runCommand<T extends OptionTable>(
+  spec: CommandSpec<T>,
+  argv: string[],
+  io: CliOutput,
+  body: (parsed: ParsedCommandLine<T>) => Promise<number>,
+): Promise<number> {
+  return withUsage(
+    spec.name,
+    io,
+    async () => {
+      const parsed = parseCommandLine(argv, spec.options);
+      return (
+        answerHelpOrVersion(spec, parsed.values as { help?: boolean; version?: boolean }, io) ?? body(parsed)
+      );
+    },
+    spec.usageCodes,
+  );
+}
