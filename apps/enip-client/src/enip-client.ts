@@ -5,6 +5,20 @@
  */
 import { formatEPath } from "@cpppo/cip-codec";
 import {
+  describeError,
+  EXIT_FAILED,
+  EXIT_OK,
+  flag,
+  jsonLine,
+  Log,
+  nonNegativeInt,
+  positiveInt,
+  pyRepr,
+  runCommand,
+  seconds,
+  UsageError,
+} from "@cpppo/cli-kit";
+import {
   type DiscoveredDevice,
   discover,
   EnipClient,
@@ -14,35 +28,25 @@ import {
 } from "@cpppo/enip-client";
 import { z } from "zod";
 import {
+  CLIENT_OPTIONS,
   type CliIo,
-  describeError,
-  EXIT_FAILED,
-  EXIT_OK,
-  flag,
-  jsonLine,
-  Log,
-  nonNegativeInt,
+  clientCommand,
   operationLines,
   parseAddress,
-  parseCommandLine,
-  positiveInt,
-  pyRepr,
+  ROUTING_OPTIONS,
   routingOptions,
-  seconds,
-  UsageError,
-  withUsage,
 } from "./cli.js";
 import { legacyCommand } from "./legacy.js";
 
 const USAGE = `usage: enip-client [-a HOST[:PORT]] [-t SECS] [-r N] [-p|--no-print] [-m] [-d N] [-f] [-c] [-S] [-u] [-b]
                    [-i] [-s] [-I] [-L CMD] [--route-path RP] [--send-path SP] [--priority-time-tick N]
-                   [--timeout-ticks N] [--json] [-v] [-l FILE] [operation ...] [-]
+                   [--timeout-ticks N] [--json] [-v] [-l FILE] [--version] [operation ...] [-]
 operations: TAG[<first>[-<last>]][*<count>][+<offset>][=[(TYPE)]v1,v2,...], e.g. SCADA[1]=99 SCADA[0-10]
 `;
 
 const OPTIONS = {
-  address: { type: "string", short: "a" },
-  timeout: { type: "string", short: "t" },
+  ...CLIENT_OPTIONS,
+  ...ROUTING_OPTIONS,
   repeat: { type: "string", short: "r" },
   print: { type: "boolean", short: "p" },
   "no-print": { type: "boolean" },
@@ -50,22 +54,18 @@ const OPTIONS = {
   depth: { type: "string", short: "d" },
   fragment: { type: "boolean", short: "f" },
   connected: { type: "boolean", short: "c" },
-  simple: { type: "boolean", short: "S" },
   udp: { type: "boolean", short: "u" },
   broadcast: { type: "boolean", short: "b" },
   "list-identity": { type: "boolean", short: "i" },
   "list-services": { type: "boolean", short: "s" },
   "list-interfaces": { type: "boolean", short: "I" },
   legacy: { type: "string", short: "L" },
-  "route-path": { type: "string" },
-  "send-path": { type: "string" },
   "priority-time-tick": { type: "string" },
   "timeout-ticks": { type: "string" },
   json: { type: "boolean" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  log: { type: "string", short: "l" },
-  help: { type: "boolean", short: "h" },
 } as const;
+
+const COMMAND = clientCommand("enip-client", USAGE, OPTIONS);
 
 /** Where an operation's tag and elements print in cpppo's per-operation line. */
 function operationLine(op: Operation | undefined, result: OperationResult): string {
@@ -107,12 +107,7 @@ function listLine(name: string, index: number, host: string, port: number, items
 
 /** Runs `enip-client` with `argv` (without the program name); resolves with the exit status. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return withUsage("enip-client", io, async () => {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (v.help) {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+  return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
     const { host, port } = parseAddress(v.address, v.broadcast ? "255.255.255.255" : "localhost");
     const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
     const repeat = flag("--repeat", positiveInt, v.repeat ?? "1");
@@ -141,7 +136,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           );
     const routing = routingOptions(v);
     const print = Boolean(v.print) && !v["no-print"];
-    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
     const udp = Boolean(v.udp || v.broadcast);
 
     // Operations on the command line are checked before connecting: a bad one is a usage error.
@@ -258,12 +253,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             })}\n`,
           );
         if (print) io.stdout.write(`${operationLine(op, result)}\n`);
-        log.at(2, `${result.description}: ${result.statusText}`);
+        log.write("DETAIL", `${result.description}: ${result.statusText}`);
       }
       const elapsed = (performance.now() - began) / 1000;
       if (count > 0)
-        log.at(
-          1,
+        log.write(
+          "NORMAL",
           `Client ${host}:${port}: ${count} operations in ${elapsed.toFixed(3)}s at pipeline depth ${depth}; ${(count / Math.max(elapsed, 1e-9)).toFixed(1)} TPS`,
         );
       return failures + badLines > 0 ? EXIT_FAILED : EXIT_OK;

@@ -4,9 +4,7 @@
  * `@c/i/a=(TYPE)v,…` Set Attribute Single with the values' bytes. Prints `<ctime>: <index>: <operation> == <value>`.
  */
 import type { EPath } from "@cpppo/cip-codec";
-import { EnipClient, type Operation, parseAttributeOperation } from "@cpppo/enip-client";
 import {
-  type CliIo,
   ctime,
   describeError,
   EXIT_FAILED,
@@ -14,35 +12,37 @@ import {
   flag,
   Log,
   nonNegativeInt,
-  operationLines,
-  parseAddress,
-  parseCommandLine,
   pyRepr,
-  routingOptions,
+  runCommand,
   seconds,
   UsageError,
-  withUsage,
+} from "@cpppo/cli-kit";
+import { EnipClient, type Operation, parseAttributeOperation } from "@cpppo/enip-client";
+import {
+  CLIENT_OPTIONS,
+  type CliIo,
+  clientCommand,
+  operationLines,
+  parseAddress,
+  ROUTING_OPTIONS,
+  routingOptions,
 } from "./cli.js";
 
 const USAGE = `usage: enip-get-attribute [-a HOST[:PORT]] [-t SECS] [-p|--no-print] [-m] [-d N] [-S] [--route-path RP]
-                          [--send-path SP] [-v] [-l FILE] operation ... [-]
+                          [--send-path SP] [-v] [-l FILE] [--version] operation ... [-]
 operations: @class/instance (Get Attributes All), @class/instance/attribute[=(TYPE)v,...] (Get/Set Attribute Single)
 `;
 
 const OPTIONS = {
-  address: { type: "string", short: "a" },
-  timeout: { type: "string", short: "t" },
+  ...CLIENT_OPTIONS,
+  ...ROUTING_OPTIONS,
   print: { type: "boolean", short: "p" },
   "no-print": { type: "boolean" },
   multiple: { type: "boolean", short: "m" },
   depth: { type: "string", short: "d" },
-  simple: { type: "boolean", short: "S" },
-  "route-path": { type: "string" },
-  "send-path": { type: "string" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  log: { type: "string", short: "l" },
-  help: { type: "boolean", short: "h" },
 } as const;
+
+const COMMAND = clientCommand("enip-get-attribute", USAGE, OPTIONS);
 
 const KINDS: Record<string, string> = {
   getAttributeSingle: "G_A_S",
@@ -74,19 +74,14 @@ export function attributeDescription(op: Operation): string {
 
 /** Runs `enip-get-attribute` with `argv`; resolves with the exit status. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return withUsage("enip-get-attribute", io, async () => {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (v.help) {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+  return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
     const { host, port } = parseAddress(v.address, "localhost");
     const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
     // cpppo's depth 0 is "one at a time", which is our depth 1.
     const depth = Math.max(1, flag("--depth", nonNegativeInt, v.depth ?? "0"));
     const routing = routingOptions(v);
     const print = !v["no-print"];
-    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
     if (positionals.length === 0)
       throw new UsageError("give at least one operation (e.g. @1/1/7), or - for stdin");
     const fromArgs = positionals.map((text) => (text === "-" ? "-" : parseAttributeOperation(text)));
@@ -140,7 +135,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           io.stdout.write(
             `${ctime()}: ${String(result.index).padStart(3)}: ${attributeDescription(op)} == ${pyRepr(value)}\n`,
           );
-        log.at(2, `${result.description}: ${result.statusText}`);
+        log.write("DETAIL", `${result.description}: ${result.statusText}`);
       }
     } catch (error) {
       io.stderr.write(`enip-get-attribute: ${describeError(error)}\n`);

@@ -3,56 +3,48 @@
  * 255.255.255.255 by default (or a device's address), and prints every reply received before the timeout:
  * `List Identity  N from ('ip', port): {...}`, or with `--json` one JSON object per device.
  */
-import { discover } from "@cpppo/enip-client";
+
 import {
-  type CliIo,
   EXIT_FAILED,
   EXIT_OK,
   flag,
   jsonLine,
   Log,
-  parseAddress,
-  parseCommandLine,
   positiveInt,
   pyRepr,
+  runCommand,
   seconds,
   UsageError,
-  withUsage,
-} from "./cli.js";
+} from "@cpppo/cli-kit";
+import { discover } from "@cpppo/enip-client";
+import { CLIENT_OPTIONS, type CliIo, clientCommand, parseAddress } from "./cli.js";
 
-const USAGE = `usage: enip-list-identity [-a HOST[:PORT]] [-t SECS] [-s ADDRESS] [-n COUNT] [--list-services] [--json] [-v] [-l FILE] [HOST]
+const USAGE = `usage: enip-list-identity [-a HOST[:PORT]] [-t SECS] [-s ADDRESS] [-n COUNT] [--list-services] [--json] [-v] [-l FILE] [--version] [HOST]
 Sends ListIdentity by UDP (default to the broadcast address 255.255.255.255) and prints every reply within -t seconds.
 `;
 
 const OPTIONS = {
-  address: { type: "string", short: "a" },
-  timeout: { type: "string", short: "t" },
+  ...CLIENT_OPTIONS,
   "source-address": { type: "string", short: "s" },
   count: { type: "string", short: "n" },
   "list-services": { type: "boolean" },
   json: { type: "boolean" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  log: { type: "string", short: "l" },
-  help: { type: "boolean", short: "h" },
 } as const;
+
+const COMMAND = clientCommand("enip-list-identity", USAGE, OPTIONS);
 
 /** Runs `enip-list-identity` with `argv`; resolves with 0 when any device answered, else 1. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return withUsage("enip-list-identity", io, async () => {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (v.help) {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+  return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
     if (positionals.length > 1 || (positionals.length === 1 && v.address !== undefined))
       throw new UsageError("give one target: -a HOST[:PORT] or a HOST argument");
     const { host, port } = parseAddress(v.address ?? positionals[0], "255.255.255.255");
     const timeout = flag("--timeout", seconds, v.timeout ?? "1.0") * 1000;
     const limit = v.count === undefined ? undefined : flag("--count", positiveInt, v.count);
-    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
     const command = v["list-services"] ? "listServices" : "listIdentity";
     const name = v["list-services"] ? "List Services" : "List Identity";
-    log.at(1, `${name} to ${host}:${port}, collecting replies for ${timeout / 1000}s`);
+    log.write("NORMAL", `${name} to ${host}:${port}, collecting replies for ${timeout / 1000}s`);
     const devices = await discover({
       host,
       port,
@@ -70,7 +62,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           `${name}  ${index} from (${pyRepr(device.address)}, ${device.port}): ${jsonLine(device.items)}\n`,
         );
     });
-    log.at(1, `${devices.length} replies`);
+    log.write("NORMAL", `${devices.length} replies`);
     return devices.length > 0 ? EXIT_OK : EXIT_FAILED;
   });
 }

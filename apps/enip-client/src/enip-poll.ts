@@ -5,6 +5,18 @@
  */
 import { type AnyCipType, CipTypeCode, DINT, type EPath, REAL } from "@cpppo/cip-codec";
 import {
+  describeError,
+  EXIT_FAILED,
+  EXIT_OK,
+  flag,
+  Log,
+  positiveInt,
+  pyRepr,
+  runCommand,
+  seconds,
+  UsageError,
+} from "@cpppo/cli-kit";
+import {
   type AttributeParameter,
   type EnipClientOptions,
   PARAMETERS,
@@ -14,41 +26,29 @@ import {
   poll,
 } from "@cpppo/enip-client";
 import {
+  CLIENT_OPTIONS,
   type CliIo,
-  describeError,
-  EXIT_FAILED,
-  EXIT_OK,
-  flag,
-  Log,
+  clientCommand,
   parseAddress,
-  parseCommandLine,
-  positiveInt,
-  pyRepr,
+  ROUTING_OPTIONS,
   routingOptions,
-  seconds,
-  UsageError,
-  withUsage,
 } from "./cli.js";
 
 const USAGE = `usage: enip-poll [-a HOST[:PORT]] [-c SECS] [-t SECS] [-g GATEWAY] [-p] [-S] [--route-path RP] [--send-path SP]
-                 [-n COUNT] [-v] [-l FILE] [parameter ...]
+                 [-n COUNT] [-v] [-l FILE] [--version] [parameter ...]
 gateways: ${"generic, powerflex_750_series"}; parameters default to "Output Current" "Motor Velocity"
 `;
 
 const OPTIONS = {
-  address: { type: "string", short: "a" },
+  ...CLIENT_OPTIONS,
+  ...ROUTING_OPTIONS,
   cycle: { type: "string", short: "c" },
-  timeout: { type: "string", short: "t" },
   gateway: { type: "string", short: "g" },
   "pass-thru": { type: "boolean", short: "p" },
-  simple: { type: "boolean", short: "S" },
-  "route-path": { type: "string" },
-  "send-path": { type: "string" },
   count: { type: "string", short: "n" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  log: { type: "string", short: "l" },
-  help: { type: "boolean", short: "h" },
 } as const;
+
+const COMMAND = clientCommand("enip-poll", USAGE, OPTIONS);
 
 /** A PowerFlex 750 DPI parameter: class 0x93, the parameter's instance, attribute 10 (its value). */
 function dpi(instance: number, units: string, type: AnyCipType = REAL): AttributeParameter {
@@ -92,12 +92,7 @@ function isFloat(p: AttributeParameter | undefined): boolean {
 
 /** Runs `enip-poll` with `argv`; resolves with 0 when every poll succeeded, else 1. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return withUsage("enip-poll", io, async () => {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (v.help) {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+  return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
     const { host, port } = parseAddress(v.address, "localhost");
     const cycle = flag("--cycle", seconds, v.cycle ?? "1.0") * 1000;
     const timeout = flag("--timeout", seconds, v.timeout ?? "5.0") * 1000;
@@ -109,7 +104,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (!gateway)
       throw new UsageError(`unknown gateway "${v.gateway}"; use one of ${Object.keys(GATEWAYS).join(", ")}`);
     const routing = routingOptions(v);
-    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
 
     // Every parameter must be known (or, with --pass-thru, be a raw @class/instance/attribute read as bytes).
     const definitions: Record<string, AttributeParameter> = { ...gateway };
@@ -163,7 +158,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           failures++;
           polls++;
           io.stderr.write(`enip-poll: ${host}:${port}: ${describeError(error)}\n`);
-          log.at(1, "poll failed; backing off before reconnecting");
+          log.write("NORMAL", "poll failed; backing off before reconnecting");
           if (count !== undefined && polls >= count) stop.abort();
         },
       });

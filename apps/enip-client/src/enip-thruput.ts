@@ -4,44 +4,45 @@
  * D; T TPS` and the operations' latency percentiles. A live progress line is drawn only when stdout is a terminal;
  * `-v` prints `<timestamp>: <index>: <value>` per operation.
  */
-import { connectTcp, EnipClient, type Operation, parseOperation } from "@cpppo/enip-client";
+
 import {
-  type CliIo,
   describeError,
   EXIT_FAILED,
   EXIT_OK,
   flag,
   Log,
   nonNegativeInt,
-  parseAddress,
-  parseCommandLine,
   positiveInt,
   pyRepr,
-  routingOptions,
+  runCommand,
   seconds,
   timestamp,
   UsageError,
-  withUsage,
+} from "@cpppo/cli-kit";
+import { connectTcp, EnipClient, type Operation, parseOperation } from "@cpppo/enip-client";
+import {
+  CLIENT_OPTIONS,
+  type CliIo,
+  clientCommand,
+  parseAddress,
+  ROUTING_OPTIONS,
+  routingOptions,
 } from "./cli.js";
 
 const USAGE = `usage: enip-thruput [-a HOST[:PORT]] [-d DEPTH] [-m BYTES] [-r REPEAT] [-t SECS] [-c] [-S] [--route-path RP]
-                    [--send-path SP] [-v] [-l FILE] operation ...
+                    [--send-path SP] [-v] [-l FILE] [--version] operation ...
 `;
 
 const OPTIONS = {
-  address: { type: "string", short: "a" },
+  ...CLIENT_OPTIONS,
+  ...ROUTING_OPTIONS,
   depth: { type: "string", short: "d" },
   multiple: { type: "string", short: "m" },
   repeat: { type: "string", short: "r" },
-  timeout: { type: "string", short: "t" },
   connected: { type: "boolean", short: "c" },
-  simple: { type: "boolean", short: "S" },
-  "route-path": { type: "string" },
-  "send-path": { type: "string" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  log: { type: "string", short: "l" },
-  help: { type: "boolean", short: "h" },
 } as const;
+
+const COMMAND = clientCommand("enip-thruput", USAGE, OPTIONS);
 
 /** Milliseconds between redraws of the live progress line. */
 const PROGRESS_INTERVAL = 250;
@@ -57,12 +58,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /** Runs `enip-thruput` with `argv`; resolves with the exit status. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return withUsage("enip-thruput", io, async () => {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (v.help) {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+  return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
     const { host, port } = parseAddress(v.address, "localhost");
     // cpppo's depth 0 and multiple 0 mean "one at a time" and "no packing".
     const depth = Math.max(1, flag("--depth", nonNegativeInt, v.depth ?? "0"));
@@ -70,7 +66,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const repeat = flag("--repeat", positiveInt, v.repeat ?? "1");
     const timeout = v.timeout === undefined ? undefined : flag("--timeout", seconds, v.timeout) * 1000;
     const routing = routingOptions(v);
-    const log = new Log(io, v.verbose?.length ?? 0, v.log);
+    const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
     if (positionals.length === 0) throw new UsageError("give at least one operation, e.g. SCADA[0-9]");
     const ops = positionals.map((text) => parseOperation(text));
     const total = ops.length * repeat;
@@ -135,7 +131,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         latencies.push(now - (issued[result.index] as number));
         done++;
         if (!result.ok) failures++;
-        log.at(1, `${timestamp()}: ${result.index}: ${pyRepr(result.value)}`);
+        log.write("NORMAL", `${timestamp()}: ${result.index}: ${pyRepr(result.value)}`);
         if (live && now - lastDraw >= PROGRESS_INTERVAL) {
           lastDraw = now;
           const tps = done / ((now - began) / 1000);

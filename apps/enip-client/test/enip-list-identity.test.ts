@@ -1,5 +1,6 @@
 import { main } from "../src/enip-list-identity.js";
-import { run, type Simulator, startSimulator } from "./helpers.js";
+import { run } from "./support/run.js";
+import { type Simulator, startSimulator } from "./support/simulator.js";
 
 let sim: Simulator;
 beforeAll(async () => {

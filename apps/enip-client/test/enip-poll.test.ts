@@ -1,5 +1,6 @@
 import { GATEWAYS, main } from "../src/enip-poll.js";
-import { run, type Simulator, startSimulator } from "./helpers.js";
+import { run } from "./support/run.js";
+import { type Simulator, startSimulator } from "./support/simulator.js";
 
 let sim: Simulator;
 beforeAll(async () => {

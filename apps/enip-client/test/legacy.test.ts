@@ -1,6 +1,7 @@
 import { main } from "../src/enip-client.js";
 import { legacyCommand } from "../src/legacy.js";
-import { run, type Simulator, startSimulator } from "./helpers.js";
+import { run } from "./support/run.js";
+import { type Simulator, startSimulator } from "./support/simulator.js";
 
 let sim: Simulator;
 beforeAll(async () => {
