@@ -5,10 +5,27 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { EventEmitter } from "node:events";
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { EPath, JsonDataType } from "@cpppo/cip-codec";
+import {
+  answerHelpOrVersion,
+  type CliOutput,
+  COMMON_OPTIONS,
+  type CommandInfo,
+  ENIP_PORT,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  Log,
+  type LogLineFormat,
+  packageVersion,
+  parseCommandLine,
+  pyRepr,
+  splitAddress,
+  type TextSink,
+  UsageError,
+} from "@cpppo/cli-kit";
 import {
   Controller,
   type ControllerOptions,
@@ -25,16 +42,8 @@ import {
   type WebApi,
 } from "@cpppo/enip-server";
 
-/** The CLI's version, printed by --version. */
-export const VERSION = "0.1.0";
-
-/** Something lines can be written to (process.stdout, a test buffer). */
-export interface TextSink {
-  write(text: string): unknown;
-}
-
 /** Where `main` reads and writes; injected so tests run it in-process. */
-export interface MainIo {
+export interface MainIo extends CliOutput {
   /** Standard output: -A addresses, -p tag accesses, --help. */
   stdout: TextSink;
   /** Standard error: the one-line failure message, and the log when there is no -l file. */
@@ -51,10 +60,6 @@ export interface MainIo {
   systemDir?: string;
 }
 
-/** Exit status for bad flags, tag definitions, addresses or configuration (one line on stderr). */
-export const EXIT_USAGE = 2;
-/** Exit status for a failure while running (cpppo exits 1 on any failure). */
-export const EXIT_FAILURE = 1;
 /** Seconds a graceful shutdown may take before the CLI gives up waiting. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -83,14 +88,21 @@ options:
   -S, --simple             accept only un-routed requests (a simple, non-routing device)
   -D, --defined-tags FILE  user structure (UDT) definitions, JSON (pycomm3 data types or tag list)
   -h, --help               show this help
-      --version            show the version`;
+      --version            show the version
+`;
+
+/** What --help and --version print; the version is this app's package.json's (beside src/ and dist/ alike). */
+const COMMAND: CommandInfo = {
+  name: "enip-server",
+  usage: USAGE,
+  version: () => packageVersion(import.meta.url),
+};
 
 const OPTIONS = {
-  verbose: { type: "boolean", short: "v", multiple: true },
+  ...COMMON_OPTIONS,
   "config-basename": { type: "string", short: "b" },
   config: { type: "string", short: "c", multiple: true },
   "no-config": { type: "boolean" },
-  address: { type: "string", short: "a" },
   "address-output": { type: "boolean", short: "A" },
   udp: { type: "boolean", short: "u" },
   "no-udp": { type: "boolean", short: "U" },
@@ -98,7 +110,6 @@ const OPTIONS = {
   "no-tcp": { type: "boolean", short: "T" },
   print: { type: "boolean", short: "p" },
   "no-print": { type: "boolean" },
-  log: { type: "string", short: "l" },
   web: { type: "string", short: "w" },
   "web-token": { type: "string" },
   delay: { type: "string", short: "d" },
@@ -106,12 +117,7 @@ const OPTIONS = {
   "route-path": { type: "string" },
   simple: { type: "boolean", short: "S" },
   "defined-tags": { type: "string", short: "D" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
 } as const;
-
-/** A flag or argument the user must fix: printed as one line, exit status 2. */
-class UsageError extends Error {}
 
 /** Host and port from `[iface][:port]`; missing parts take the defaults; IPv6 hosts may be written in brackets. */
 export function parseAddress(
@@ -119,20 +125,8 @@ export function parseAddress(
   defaults: { host: string; port: number },
   flag: string,
 ): { host: string; port: number } {
-  const t = text.trim();
-  let host = "";
-  let portText = "";
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(t);
-  if (bracketed) {
-    host = bracketed[1] as string;
-    portText = bracketed[2] ?? "";
-  } else if ((t.match(/:/g) ?? []).length > 1) host = t;
-  else if (/^\d+$/.test(t)) portText = t;
-  else {
-    const colon = t.indexOf(":");
-    host = colon < 0 ? t : t.slice(0, colon);
-    portText = colon < 0 ? "" : t.slice(colon + 1);
-  }
+  // Digits alone are a port here (`-w 8080`): a server binds, so a numeric host name is never meant.
+  const { host, port: portText } = splitAddress(text, { barePort: true });
   if (host !== "" && !/^[A-Za-z0-9.:_-]+$/.test(host))
     throw new UsageError(`${flag} "${text}": "${host}" is not a host name or address`);
   let port = defaults.port;
@@ -156,60 +150,9 @@ export function parseDelay(text: string): number | { min: number; max: number } 
   );
 }
 
-const LEVELS = ["WARNING", "NORMAL", "DETAIL", "INFO", "DEBUG"] as const;
-type Level = (typeof LEVELS)[number];
-
-/** Log lines at the -v level to stderr or the -l file; the file is reopened on SIGHUP (logrotate). */
-class Log {
-  private fd: number | undefined;
-  constructor(
-    private readonly verbosity: number,
-    private readonly path: string | undefined,
-    private readonly stderr: TextSink,
-  ) {
-    this.open();
-  }
-
-  private open(): void {
-    if (this.path !== undefined) this.fd = openSync(this.path, "a");
-  }
-
-  /** True when messages of `level` are written. */
-  enabled(level: Level): boolean {
-    return LEVELS.indexOf(level) <= this.verbosity;
-  }
-
-  write(level: Level, message: string): void {
-    if (!this.enabled(level)) return;
-    const line = `${new Date().toISOString()} ${level.padEnd(7)} ${message}\n`;
-    if (this.fd !== undefined) writeSync(this.fd, line);
-    else this.stderr.write(line);
-  }
-
-  reopen(): void {
-    if (this.path === undefined) return;
-    this.close();
-    this.open();
-    this.write("NORMAL", `log ${this.path} reopened`);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}
-
-/** Python's repr of a value list, as cpppo's -p lines print it: [1, 2.5, True, 'text']. */
-function pythonList(values: readonly unknown[]): string {
-  const one = (v: unknown): string => {
-    if (typeof v === "boolean") return v ? "True" : "False";
-    if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-    if (typeof v === "number" || typeof v === "bigint") return String(v);
-    if (Array.isArray(v)) return pythonList(v);
-    return JSON.stringify(v) ?? String(v);
-  };
-  return `[${values.map(one).join(", ")}]`;
-}
+/** The simulator's log line: `<ISO time> <LEVEL> <message>`, the level padded to 7. */
+const serverLogLine: LogLineFormat = (level, message, at) =>
+  `${at.toISOString()} ${level.padEnd(7)} ${message}`;
 
 /** cpppo's `-p` line for one access: `"%20s[%5s-%-5s] == %s"` for reads, `<= %s` for writes. */
 export function formatAccess(
@@ -220,7 +163,7 @@ export function formatAccess(
   write: boolean,
 ): string {
   const last = start + count - 1;
-  return `${name.padStart(20)}[${String(start).padStart(5)}-${String(last).padEnd(5)}] ${write ? "<=" : "=="} ${pythonList(values)}`;
+  return `${name.padStart(20)}[${String(start).padStart(5)}-${String(last).padEnd(5)}] ${write ? "<=" : "=="} ${pyRepr(values, false, "'")}`;
 }
 
 function printHooks(stdout: TextSink, printReads: boolean): TagHooks {
@@ -296,17 +239,15 @@ function lastOf(
   return value;
 }
 
-function parseSettings(argv: string[], io: MainIo): Settings | "help" | "version" {
-  const parse = () => {
-    try {
-      return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message.split("\n")[0]} (see --help)`);
-    }
-  };
-  const { values, positionals, tokens } = parse();
-  if (values.help) return "help";
-  if (values.version) return "version";
+/** The settings from `argv`, or the exit status once --help or --version has been answered. */
+function parseSettings(argv: string[], io: MainIo): Settings | number {
+  const { values, positionals, tokens } = parseCommandLine(
+    argv,
+    OPTIONS,
+    (message) => `${message.split("\n")[0]} (see --help)`,
+  );
+  const answered = answerHelpOrVersion(COMMAND, values, io);
+  if (answered !== undefined) return answered;
   const cwd = io.cwd ?? process.cwd();
   const env = io.env ?? {};
   const size = values.size === undefined ? undefined : Number(values.size);
@@ -335,7 +276,7 @@ function parseSettings(argv: string[], io: MainIo): Settings | "help" | "version
     tcp: lastOf(tokens, "tcp", "no-tcp", true),
     udp: lastOf(tokens, "udp", "no-udp", true),
     print: lastOf(tokens, "print", "no-print", false),
-    address: parseAddress(values.address ?? "", { host: "0.0.0.0", port: 44818 }, "-a/--address"),
+    address: parseAddress(values.address ?? "", { host: "0.0.0.0", port: ENIP_PORT }, "-a/--address"),
     addressOutput: values["address-output"] ?? false,
     web:
       values.web === undefined
@@ -385,14 +326,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   let config: SimulatorConfig;
   try {
     const parsed = parseSettings(argv, io);
-    if (parsed === "help") {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (parsed === "version") {
-      io.stdout.write(`enip-server ${VERSION}\n`);
-      return 0;
-    }
+    if (typeof parsed === "number") return parsed;
     settings = parsed;
     config = await loadSimulatorConfig({
       files: settings.configFiles,
@@ -409,7 +343,12 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 
   let log: Log;
   try {
-    log = new Log(settings.verbosity, settings.log, io.stderr);
+    log = new Log({
+      verbosity: settings.verbosity,
+      file: settings.log,
+      stderr: io.stderr,
+      format: serverLogLine,
+    }).open();
   } catch (err) {
     return fail(EXIT_USAGE, `-l/--log ${settings.log}: ${(err as Error).message}`);
   }
@@ -435,7 +374,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     )?.[1];
     const message = source ? `${source}: ${(err as Error).message}` : (err as Error).message;
     // Caller mistakes (tags, types, values, identity) are usage errors; anything else is a failure.
-    return fail(err instanceof CpppoError ? EXIT_USAGE : EXIT_FAILURE, message);
+    return fail(err instanceof CpppoError ? EXIT_USAGE : EXIT_FAILED, message);
   }
 
   const serverOptions: ServerOptions = {
@@ -458,7 +397,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     log.close();
     const usage = err instanceof CpppoError && err.code === "ERR_INVALID_ARG";
     const where = `${settings.address.host}:${settings.address.port}`;
-    return fail(usage ? EXIT_USAGE : EXIT_FAILURE, `cannot serve on ${where}: ${(err as Error).message}`);
+    return fail(usage ? EXIT_USAGE : EXIT_FAILED, `cannot serve on ${where}: ${(err as Error).message}`);
   }
 
   let stop!: (reason: string) => void;
@@ -549,7 +488,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   } catch (err) {
     await shutdown();
     log.close();
-    return fail(EXIT_FAILURE, (err as Error).message);
+    return fail(EXIT_FAILED, (err as Error).message);
   }
 
   const reason = await Promise.race([stopped, server.closed.then(() => "server closed")]);
@@ -557,5 +496,5 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const clean = await shutdown();
   log.write("NORMAL", "stopped");
   log.close();
-  return clean ? 0 : EXIT_FAILURE;
+  return clean ? EXIT_OK : EXIT_FAILED;
 }

@@ -2,13 +2,9 @@ import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
-  type CipMessage,
-  decodeEnipMessage,
-  EnipFramer,
   encodeSendRRData,
   INT,
   parseEPath,
@@ -17,37 +13,8 @@ import {
   writeTagRequest,
 } from "@cpppo/cip-codec";
 import { formatAccess, main, parseAddress, parseDelay } from "../src/main.js";
-
-const DEADLINE_MS = 8_000;
-
-class Sink {
-  text = "";
-  private waiters: (() => void)[] = [];
-  write(chunk: string): boolean {
-    this.text += chunk;
-    for (const w of this.waiters.splice(0)) w();
-    return true;
-  }
-  lines(): string[] {
-    return this.text.split("\n").filter((l) => l !== "");
-  }
-  /** Resolves with the first match of `re` in what was written, waiting up to the deadline. */
-  async waitFor(re: RegExp): Promise<RegExpExecArray> {
-    const end = Date.now() + DEADLINE_MS;
-    for (;;) {
-      const m = re.exec(this.text);
-      if (m) return m;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(this.text)}`);
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, 50);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
-  }
-}
+import { DEADLINE_MS, Sink } from "./support/sink.js";
+import { TestClient } from "./support/test-client.js";
 
 interface Run {
   stdout: Sink;
@@ -103,55 +70,6 @@ async function started(r: Run): Promise<{ tcp?: number; udp?: number; web?: numb
 async function stop(r: Run, signal = "SIGINT"): Promise<number> {
   r.signals.emit(signal);
   return r.exit;
-}
-
-/** A minimal EtherNet/IP client for the tests: RegisterSession, then SendRRData requests one at a time. */
-class TestClient {
-  private framer = new EnipFramer();
-  private frames: Uint8Array[] = [];
-  private wake: (() => void) | undefined;
-  session = 0;
-  private constructor(readonly socket: Socket) {
-    socket.on("data", (chunk) => {
-      this.frames.push(...this.framer.push(chunk));
-      this.wake?.();
-    });
-    socket.on("error", () => {});
-  }
-  static async open(port: number): Promise<TestClient> {
-    const socket = connect(port, "127.0.0.1");
-    await new Promise<void>((ok, fail) => {
-      socket.once("connect", ok);
-      socket.once("error", fail);
-    });
-    const client = new TestClient(socket);
-    const reply = await client.send(
-      Uint8Array.from([
-        0x65, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-      ]),
-    );
-    client.session = new DataView(reply.buffer, reply.byteOffset).getUint32(4, true);
-    return client;
-  }
-  async send(frame: Uint8Array): Promise<Uint8Array> {
-    this.socket.write(frame);
-    const end = Date.now() + DEADLINE_MS;
-    while (this.frames.length === 0) {
-      if (Date.now() > end || this.socket.destroyed) throw new Error("no reply");
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 50);
-      });
-    }
-    return this.frames.shift() as Uint8Array;
-  }
-  async request(message: CipMessage) {
-    const reply = await this.send(encodeSendRRData({ session: this.session, timeout: 5, message }));
-    return decodeEnipMessage(reply);
-  }
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 const scadaWrite = (index: number, value: number) =>
