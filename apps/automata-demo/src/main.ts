@@ -10,6 +10,7 @@ import {
   regex,
   state,
 } from "@cpppo/automata";
+import { packageVersion } from "@cpppo/cli-kit";
 
 /** Where the CLI writes and reads; injected so tests run `main` without a process. */
 export interface CliIo {
@@ -30,6 +31,7 @@ const USAGE = [
   "  --bytes       match UTF-8 bytes instead of Unicode code points",
   "  --non-greedy  stop the prefix at the first accepting state",
   "  --help        show this help",
+  "  --version     show the version",
 ];
 
 const show = (v: unknown): string =>
@@ -93,18 +95,25 @@ async function matchTexts(
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let bytes = false;
   let greedy = true;
+  let version = false;
   const positional: string[] = [];
   for (const arg of argv) {
     if (arg === "--help" || arg === "-h") {
       for (const line of USAGE) io.out(line);
       return 0;
     }
-    if (arg === "--bytes") bytes = true;
+    if (arg === "--version") version = true;
+    else if (arg === "--bytes") bytes = true;
     else if (arg === "--non-greedy") greedy = false;
     else if (arg.startsWith("--")) {
       io.err(`automata-demo: unknown option ${arg} (try --help)`);
       return 2;
     } else positional.push(arg);
+  }
+  if (version) {
+    // The version of this app's package.json, beside src/ and dist/ alike.
+    io.out(`automata-demo ${packageVersion(import.meta.url)}`);
+    return 0;
   }
   try {
     if (positional.length === 0) {
