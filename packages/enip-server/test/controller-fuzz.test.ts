@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   type CipRequest,
   decodeReplyBytes,
@@ -7,7 +5,6 @@ import {
   type EPath,
   encodeReplyBytes,
   encodeRequestBytes,
-  type JsonDataType,
   multipleServicePacket,
   readModifyWriteTagRequest,
   readTagFragmentedRequest,
@@ -19,14 +16,9 @@ import {
 import fc from "fast-check";
 import { Controller } from "../src/controller.js";
 import { InvalidArgumentError } from "../src/errors.js";
+import { EXAMPLE_SENSOR_UDT } from "./support/fixtures.js";
 
-const FIXTURES = join(__dirname, "../../cip-codec/fixtures");
-const sensorJson = (
-  JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-tags.json"), "utf8")) as Record<
-    string,
-    { data_type: JsonDataType }
-  >
-).Input_MSG_ExampleSensor?.data_type as JsonDataType;
+const sensorJson = EXAMPLE_SENSOR_UDT;
 
 const TAGS = [
   "B=BOOL",

@@ -1,13 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   type CipReply,
   DINT,
   decodeValues,
   encodeValues,
-  fromHex,
   INT,
-  type JsonDataType,
   LOGIX_STRING,
   multipleServicePacket,
   parseEPath,
@@ -20,30 +16,16 @@ import {
   writeTagRequest,
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller.js";
-import { run } from "./controller-support.js";
+import { hexOf as h, run } from "./support/controller.js";
+import { EXAMPLE_SENSOR_UDT, exampleSensorDump, exampleSensorValues } from "./support/fixtures.js";
 
-const FIXTURES = join(__dirname, "../../cip-codec/fixtures");
-const tagsJson = JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-tags.json"), "utf8")) as Record<
-  string,
-  { data_type: JsonDataType }
->;
-const vals = JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-vals.json"), "utf8")) as Record<
-  string,
-  unknown
->[];
-const sensorJson = tagsJson.Input_MSG_ExampleSensor?.data_type as JsonDataType;
+const vals = exampleSensorValues();
+const sensorJson = EXAMPLE_SENSOR_UDT;
 const HANDLE = 36345;
 const RECORD = 600;
 
-function loadHexdump(): Uint8Array {
-  let hex = "";
-  for (const line of readFileSync(join(FIXTURES, "ExampleSensor.hexdump"), "utf8").split("\n"))
-    if (line.trim()) hex += line.slice(line.indexOf(":") + 1, line.indexOf("|"));
-  return fromHex(hex);
-}
-const dump = loadHexdump();
+const dump = exampleSensorDump();
 
-const h = (text: string): string => text.replace(/\s+/g, "");
 const path = (text: string) => parseEPath(text);
 
 function sensorController(): Controller {

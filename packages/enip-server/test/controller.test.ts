@@ -18,10 +18,8 @@ import {
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller.js";
 import { InvalidArgumentError, InvalidTagError } from "../src/errors.js";
-import { run } from "./controller-support.js";
+import { hexOf as h, run } from "./support/controller.js";
 
-const h = (text: string): string =>
-  text.replace(/"([^"]*)"/g, (_m, s: string) => toHex(new TextEncoder().encode(s))).replace(/\s+/g, "");
 const path = (text: string) => parseEPath(text);
 
 describe("Read Tag 0x4C", () => {

@@ -14,7 +14,7 @@ import {
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller.js";
 import type { TagAccess, TagHooks } from "../src/hooks.js";
-import { run } from "./controller-support.js";
+import { run } from "./support/controller.js";
 
 const path = (text: string) => parseEPath(text);
 

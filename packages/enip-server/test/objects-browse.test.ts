@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   type CipReply,
   decodeTemplateAttributes,
@@ -9,7 +7,6 @@ import {
   getAttributeSingleRequest,
   getInstanceAttributeListRequest,
   INT,
-  type JsonDataType,
   parseEPath,
   Reader,
   readTagRequest,
@@ -19,15 +16,10 @@ import {
   toHex,
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller.js";
-import { run } from "./controller-support.js";
+import { hexOf as h, run } from "./support/controller.js";
+import { EXAMPLE_SENSOR_UDT, exampleSensorDump, exampleSensorValues } from "./support/fixtures.js";
 
-const FIXTURES = join(__dirname, "../../cip-codec/fixtures");
-const tagsJson = JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-tags.json"), "utf8")) as Record<
-  string,
-  { data_type: JsonDataType }
->;
-const sensorJson = tagsJson.Input_MSG_ExampleSensor?.data_type as JsonDataType;
-const h = (text: string): string => text.replace(/\s+/g, "");
+const sensorJson = EXAMPLE_SENSOR_UDT;
 const path = (text: string) => parseEPath(text);
 
 function plant(): Controller {
@@ -302,10 +294,7 @@ describe("st-ethernet-ip's own parsers read the browsing replies", () => {
       list: StTagList,
     ) => { _parseReadData(data: Buffer, t: StTemplate): Record<string, unknown> };
   };
-  const vals = JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-vals.json"), "utf8")) as Record<
-    string,
-    unknown
-  >[];
+  const vals = exampleSensorValues();
   const body = (bytes: Uint8Array, header = 4): Buffer => Buffer.from(bytes.subarray(header));
 
   /** What st-ethernet-ip's getControllerTags does, each request answered by the controller. */
@@ -368,12 +357,7 @@ describe("st-ethernet-ip's own parsers read the browsing replies", () => {
 
   it("decodes a structure value the controller serves into the fixture's values", () => {
     const c = plant();
-    const dump = (() => {
-      let hex = "";
-      for (const line of readFileSync(join(FIXTURES, "ExampleSensor.hexdump"), "utf8").split("\n"))
-        if (line.trim()) hex += line.slice(line.indexOf(":") + 1, line.indexOf("|"));
-      return Buffer.from(hex.replace(/\s+/g, ""), "hex");
-    })();
+    const dump = exampleSensorDump();
     c.tags.require("Sensors").bytes.set(dump.subarray(0, 4 * 600));
     const list = upload(c);
     const first = run(c, readTagRequest(path("Sensors[2]")));

@@ -10,16 +10,13 @@ import {
   parseEPath,
   readTagRequest,
   setAttributeSingleRequest,
-  toHex,
   UDINT,
   UINT,
   unconnectedSend,
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller.js";
-import { run } from "./controller-support.js";
+import { hexOf as h, run } from "./support/controller.js";
 
-const h = (text: string): string =>
-  text.replace(/"([^"]*)"/g, (_m, s: string) => toHex(new TextEncoder().encode(s))).replace(/\s+/g, "");
 const path = (text: string) => parseEPath(text);
 
 describe("Identity @1/1", () => {

@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { type ListIdentityItem, readTagRequest } from "@cpppo/cip-codec";
 import { InvalidArgumentError } from "../src/errors.js";
 import { type Plant, startPlant } from "../src/plant.js";
-import { TestClient, withDeadline } from "./server-client.js";
+import { TestClient, withDeadline } from "./support/server-client.js";
 
 const plants: Plant[] = [];
 const clients: TestClient[] = [];

@@ -1,51 +1,12 @@
 import { createServer, type Server } from "node:net";
 import { type CipReply, type EPath, unconnectedSend } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import type { Controller, RequestContext } from "../src/controller.js";
 import { InvalidArgumentError } from "../src/errors.js";
 import { findRoute, parseRouteTable, RouteForwarder } from "../src/forward.js";
-import { EnipServer, type ServerOptions } from "../src/server.js";
-import {
-  ints,
-  makeController,
-  readTag,
-  recordContexts,
-  TestClient,
-  tagValues,
-  withDeadline,
-  writeInts,
-} from "./server-client.js";
+import { ints, readTag, tagValues, writeInts } from "./support/server-client.js";
+import { useServers } from "./support/servers.js";
 
-const servers: EnipServer[] = [];
-const clients: TestClient[] = [];
-
-async function start(
-  extra: Partial<ServerOptions> = {},
-): Promise<{ server: EnipServer; controller: Controller; contexts: RequestContext[]; port: number }> {
-  const controller = makeController();
-  const contexts = recordContexts(controller);
-  const server = await EnipServer.start({
-    controller,
-    host: "127.0.0.1",
-    port: 0,
-    udp: false,
-    ...extra,
-  });
-  servers.push(server);
-  return { server, controller, contexts, port: server.tcpAddress?.port ?? 0 };
-}
-
-async function client(port: number): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  clients.push(c);
-  await c.register();
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await withDeadline(Promise.all(servers.splice(0).map((s) => s.close())), "servers to close", 5000);
-});
+const { start, client } = useServers({ udp: false });
 
 const routed = (route: EPath, ticks?: { priorityTimeTick: number; timeoutTicks: number }) =>
   unconnectedSend(readTag("SCADA", 0), route, ticks);

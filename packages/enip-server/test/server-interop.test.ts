@@ -10,16 +10,15 @@
  * before the clients are loaded (ethernet-ip copies it at load time).
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { EnipFramer, type JsonDataType } from "@cpppo/cip-codec";
+import { EnipFramer } from "@cpppo/cip-codec";
 import { describeWithTshark, RecordingProxy, tsharkFields, tsharkVerdict } from "@cpppo/pcap-kit";
 import type * as StEthernetIp from "st-ethernet-ip";
 import { Controller } from "../src/controller.js";
 import type { RequestEvent } from "../src/diagnostics.js";
 import { EnipServer } from "../src/server.js";
 import type { Tag } from "../src/tags/tag.js";
-import { withDeadline } from "./server-client.js";
+import { EXAMPLE_SENSOR_UDT } from "./support/fixtures.js";
+import { withDeadline } from "./support/server-client.js";
 
 /** What the tests use of ethernet-ip 1.2.5 (it ships no types). */
 interface V1Tag {
@@ -44,13 +43,7 @@ interface V1Module {
   TagGroup: new () => V1TagGroup;
 }
 
-const FIXTURES = join(__dirname, "../../cip-codec/fixtures");
-const sensorUdt = (
-  JSON.parse(readFileSync(join(FIXTURES, "ExampleSensor-tags.json"), "utf8")) as Record<
-    string,
-    { data_type: JsonDataType }
-  >
-).Input_MSG_ExampleSensor?.data_type as JsonDataType;
+const sensorUdt = EXAMPLE_SENSOR_UDT;
 
 /** One tag of every elementary type st-ethernet-ip decodes, arrays of each, and the structured ones. */
 const TAGS = [

@@ -12,7 +12,6 @@ import {
   type ListIdentityItem,
 } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import type { Controller, RequestContext } from "../src/controller.js";
 import type { RequestEvent, SessionEvent } from "../src/diagnostics.js";
 import { InvalidArgumentError } from "../src/errors.js";
 import { EnipServer, type ServerOptions } from "../src/server.js";
@@ -22,44 +21,16 @@ import {
   ints,
   makeController,
   readTag,
-  recordContexts,
   sleep,
   TestClient,
   udpRoundTrip,
   withDeadline,
   writeInts,
-} from "./server-client.js";
+} from "./support/server-client.js";
+import { useServers } from "./support/servers.js";
 
 const STATUS = EncapsulationStatus.codes;
-const servers: EnipServer[] = [];
-const clients: TestClient[] = [];
-
-async function start(
-  extra: Partial<ServerOptions> = {},
-): Promise<{ server: EnipServer; controller: Controller; contexts: RequestContext[]; port: number }> {
-  const controller = makeController();
-  const contexts = recordContexts(controller);
-  const server = await EnipServer.start({
-    controller,
-    host: "127.0.0.1",
-    port: 0,
-    ...extra,
-  });
-  servers.push(server);
-  return { server, controller, contexts, port: server.tcpAddress?.port ?? server.udpAddress?.port ?? 0 };
-}
-
-async function client(port: number, register = true): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  clients.push(c);
-  if (register) await c.register();
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await withDeadline(Promise.all(servers.splice(0).map((s) => s.close())), "servers to close", 5000);
-});
+const { start, client } = useServers();
 
 /** A SendRRData whose CIP data item holds `data` as is. */
 function rawRR(session: number, data: Uint8Array, n = 0): Uint8Array {
@@ -394,8 +365,7 @@ describe("EnipServer: limits and garbage", () => {
     const { port } = await start({ maxConnections: 2 });
     await client(port);
     await client(port);
-    const third = await TestClient.connect(port);
-    clients.push(third);
+    const third = await client(port, false);
     await third.waitClosed();
   });
 

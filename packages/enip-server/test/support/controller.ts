@@ -9,7 +9,7 @@ import {
   type MessageDecodeOptions,
   toHex,
 } from "@cpppo/cip-codec";
-import type { Controller, RequestContext } from "../src/controller.js";
+import type { Controller, RequestContext } from "../../src/controller.js";
 
 /** The answer to one request: the reply bytes, their hex, and the reply decoded with the request as hint. */
 export interface Exchange {
@@ -36,4 +36,11 @@ export function run(
 /** Hex of `bytes` with spaces, for comparing against the spec's byte listings. */
 export function spaced(hex: string): string {
   return hex.replace(/\s+/g, "").replace(/(..)(?!$)/g, "$1 ");
+}
+
+/** Hex listing text as one hex string: blanks dropped, and each "quoted" run replaced by the hex of its characters. */
+export function hexOf(text: string): string {
+  return text
+    .replace(/"([^"]*)"/g, (_m, s: string) => toHex(new TextEncoder().encode(s)))
+    .replace(/\s+/g, "");
 }
