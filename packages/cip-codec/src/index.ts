@@ -240,6 +240,9 @@ export {
   sizeOfSendRRData,
   sizeOfSendUnitData,
 } from "./frame/frame.js";
+export type { PackedReads } from "./frame/packed-reads.js";
+export { viewPackedReads } from "./frame/packed-reads.js";
+export { peekCipReplyOffset, peekSenderContext32, peekSequenceCount } from "./frame/peek.js";
 export type {
   CipReply,
   CipRequest,
