@@ -3,6 +3,7 @@
  * flags every CLI has, zod checks that name the flag, and `--help`/`--version`.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { defineError } from "@cpppo/automata";
 import { z } from "zod";
 
 /** Exit status when every operation succeeded. */
@@ -29,9 +30,7 @@ export interface CliOutput {
 }
 
 /** A bad command line: the CLI prints `<command>: <message>` on one line of stderr and exits with status 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export class UsageError extends defineError("ERR_USAGE", "UsageError") {}
 
 /** `-a/--address`, `-v/--verbose` (repeatable), `-l/--log FILE`, `-h/--help` and `--version`: every CLI's flags. */
 export const COMMON_OPTIONS = {
