@@ -11,6 +11,7 @@ const root = resolve(import.meta.dirname, "..");
 /** Each layered package's src/ folders, lowest first (see the package README). */
 const LAYERS = {
   "@cpppo/cip-codec": ["core", "types", "encapsulation", "cip", "bodies", "message", "frame"],
+  "@cpppo/enip-client": ["core", "transport", "session", "operations", "pipeline"],
 };
 // Type-only imports are erased by the compiler, so they cannot form a cycle at run time.
 const IMPORT = /(?:import|export)\s+(?!type\s)([^;]*?)from\s+"([^"]+)"/g;

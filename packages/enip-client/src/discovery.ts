@@ -6,13 +6,14 @@ import { createSocket } from "node:dgram";
 import {
   type CpfItem,
   decodeEncapsulation,
+  EncapsulationCommand,
   encodeEncapsulation,
   type ListIdentityItem,
   type ListServicesItem,
 } from "@cpppo/cip-codec";
 import { addAbortListener } from "./core/abort.js";
+import { clientChannel } from "./core/diagnostics.js";
 import { AbortError, InvalidArgumentError } from "./errors.js";
-import { clientChannel } from "./transport.js";
 
 /** Options of `discover`. */
 export interface DiscoverOptions {
@@ -65,7 +66,7 @@ export function discover(options: DiscoverOptions = {}): Promise<DiscoveredDevic
   const context = new Uint8Array(8);
   for (let i = 0; i < 8; i++) context[i] = (Math.random() * 256) | 0;
   const frame = encodeEncapsulation({ header: { senderContext: context }, body: { command } });
-  const expected = command === "listIdentity" ? 0x63 : 0x04;
+  const expected = EncapsulationCommand.codes[command];
   return new Promise<DiscoveredDevice[]>((resolve, reject) => {
     const found: DiscoveredDevice[] = [];
     const socket = createSocket({ type: host.includes(":") ? "udp6" : "udp4" });

@@ -1,7 +1,20 @@
 /** @cpppo/enip-client: an EtherNet/IP CIP client. Public API, re-exported by name. */
 
-export type { ClientState, EnipClientOptions, PathLike, RawReply, SendOptions } from "./client.js";
-export { EnipClient, toPath } from "./client.js";
+export type { ClientState, EnipClientOptions, PathLike, SendOptions } from "./client.js";
+export { EnipClient, pipeline, results, synchronous, tallyResults, toPath } from "./client.js";
+export { clientChannel } from "./core/diagnostics.js";
+export type { PackItem, PackLimits } from "./core/packing.js";
+export {
+  DEFAULT_ELEMENT_SIZE,
+  LARGE_CONNECTION_SIZE,
+  Packer,
+  packLimits,
+  replySize,
+  STANDARD_CONNECTION_SIZE,
+  UCMM_CONNECTION_SIZE,
+} from "./core/packing.js";
+export type { CipResult, ReadOptions, ReadResult, RequestOptions, WriteOptions } from "./core/result.js";
+export { resultOf } from "./core/result.js";
 export type { DiscoveredDevice, DiscoverOptions } from "./discovery.js";
 export { discover } from "./discovery.js";
 export {
@@ -14,9 +27,7 @@ export {
   RequestTimeoutError,
   SessionClosedError,
 } from "./errors.js";
-export type { EncodedWrite, TagTypeInfo } from "./fragment.js";
-export { FRAGMENT_WINDOW, MAX_TRANSFER_BYTES, tagKey } from "./fragment.js";
-export type { TagInfo } from "./logix.js";
+export type { TagInfo } from "./operations/logix.js";
 export {
   decodeSymbolType,
   listTags,
@@ -25,7 +36,10 @@ export {
   readTemplate,
   templateCache,
   writeString,
-} from "./logix.js";
+} from "./operations/logix.js";
+export type { TagTypeInfo } from "./operations/port.js";
+export type { EncodedWrite } from "./operations/tags.js";
+export { FRAGMENT_WINDOW, MAX_TRANSFER_BYTES, tagKey } from "./operations/tags.js";
 export type {
   GetAttributeOperation,
   IntTypeName,
@@ -39,7 +53,7 @@ export type {
   TagPath,
   TagPathDefaults,
   WriteOperation,
-} from "./operations.js";
+} from "./parse-operations.js";
 export {
   parseAttributeOperation,
   parseAttributeOperations,
@@ -48,25 +62,15 @@ export {
   parseOperations,
   parseTagPath,
   WRITABLE_TYPE_NAMES,
-} from "./operations.js";
-export type { PackItem, PackLimits } from "./packing.js";
-export {
-  DEFAULT_ELEMENT_SIZE,
-  LARGE_CONNECTION_SIZE,
-  Packer,
-  packLimits,
-  replySize,
-  STANDARD_CONNECTION_SIZE,
-  UCMM_CONNECTION_SIZE,
-} from "./packing.js";
-export type { OperationResult, PipelineOperation, PipelineOptions } from "./pipeline.js";
-export { pipeline, process, results, synchronous } from "./pipeline.js";
+} from "./parse-operations.js";
+export type { Operations } from "./pipeline/pipeline.js";
+export type { PreparedOperations } from "./pipeline/plan.js";
+export { prepare } from "./pipeline/plan.js";
+export type { OperationResult, PipelineOperation, PipelineOptions } from "./pipeline/types.js";
 export type { PollOptions } from "./poll.js";
 export { backoffDelay, poll } from "./poll.js";
 export type { AttributeParameter, ParameterResult } from "./proxy.js";
 export { AttributeProxy, PARAMETERS, parameterName } from "./proxy.js";
-export type { CipResult, ReadOptions, ReadResult, RequestOptions, WriteOptions } from "./result.js";
-export { resultOf } from "./result.js";
 export {
   DEFAULT_CONNECTION_PATH,
   DEFAULT_ROUTE_PATH,
@@ -75,5 +79,18 @@ export {
   parseRoutePath,
   parseSendPath,
 } from "./route.js";
-export type { TcpConnectOptions, Transport, TransportFactory, TransportHandlers } from "./transport.js";
-export { clientChannel, connectTcp } from "./transport.js";
+export type {
+  MemoryDevice,
+  MemoryFaults,
+  MemoryPeer,
+  MemoryTransportOptions,
+  MemoryTransportPair,
+} from "./transport/memory.js";
+export { memoryTransportPair } from "./transport/memory.js";
+export { connectTcp } from "./transport/tcp.js";
+export type {
+  TcpConnectOptions,
+  Transport,
+  TransportFactory,
+  TransportHandlers,
+} from "./transport/transport.js";

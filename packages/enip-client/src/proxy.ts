@@ -17,8 +17,8 @@ import {
   UINT,
 } from "@cpppo/cip-codec";
 import { type EnipClient, toPath } from "./client.js";
+import type { CipResult, RequestOptions } from "./core/result.js";
 import { InvalidArgumentError, ProtocolError } from "./errors.js";
-import type { CipResult, RequestOptions } from "./result.js";
 
 /** How to read one named parameter: where, with which service, and how to decode the bytes. */
 export interface AttributeParameter {
@@ -75,11 +75,11 @@ function endsAtInstance(path: EPath): boolean {
 }
 
 /** A named attribute value and the status it came with. */
-export interface ParameterResult extends CipResult<unknown> {
+export type ParameterResult = CipResult<unknown> & {
   /** The parameter's name as looked up. */
   name: string;
   units?: string;
-}
+};
 
 /**
  * Reads attributes by name over `client`: built-in `PARAMETERS` plus `parameters` of the device's own. Names are
@@ -127,7 +127,7 @@ export class AttributeProxy {
         });
       }
     }
-    const out: ParameterResult = { ...r, value, name };
+    const out: ParameterResult = r.ok ? { ...r, value, name } : { ...r, name };
     if (p.units !== undefined) out.units = p.units;
     return out;
   }

@@ -16,7 +16,7 @@ import {
 } from "@cpppo/cip-codec";
 import { EnipClient } from "../src/client.js";
 import { AbortError, ProtocolError, RequestTimeoutError, SessionClosedError } from "../src/errors.js";
-import type { PipelineOperation } from "../src/pipeline.js";
+import type { PipelineOperation } from "../src/pipeline/types.js";
 
 type Behaviour = (request: EnipMessage, answer: () => void, socket: Socket, count: number) => void;
 

@@ -16,7 +16,7 @@ import {
   readTemplate,
   templateCache,
   writeString,
-} from "../src/logix.js";
+} from "../src/operations/logix.js";
 import { startSimulator } from "./support/simulator.js";
 
 const FIXTURES = join(__dirname, "../../cip-codec/fixtures");

@@ -8,7 +8,7 @@ import {
   parseOperations,
   parseTagPath,
   WRITABLE_TYPE_NAMES,
-} from "../src/operations.js";
+} from "../src/parse-operations.js";
 
 const T = CipTypeCode.codes;
 

@@ -8,7 +8,11 @@ import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { ProtocolError } from "../src/errors.js";
-import type { OperationResult, PipelineOperation } from "../src/pipeline.js";
+import { prepare } from "../src/pipeline/plan.js";
+import type { OperationResult, PipelineOperation } from "../src/pipeline/types.js";
+import { resolveOptions } from "../src/session/options.js";
+import { Session } from "../src/session/session.js";
+import { connectTcp } from "../src/transport/tcp.js";
 import { startSimulator } from "./support/simulator.js";
 import { tapped } from "./support/transports.js";
 
@@ -136,6 +140,29 @@ describe.each(MODES)("packed reads, %s", (_name, mode) => {
     );
   });
 
+  test("prepared operations keep their read plans across runs, and re-plan what changed", async () => {
+    const ops = Array.from({ length: 50 }, (_, i) => read("I", i));
+    const prepared = prepare(ops);
+    expect(prepared.plans).toEqual([]);
+    const once = await client.process(prepared, { depth: 2, multiple: true });
+    expect(once).toEqual(await client.process(ops, { depth: 2, multiple: true }));
+    const plans = [...prepared.plans];
+    expect(plans.filter((p) => p !== undefined)).toHaveLength(50);
+    expect(await client.process(prepared, { depth: 2, multiple: true })).toEqual(once);
+    expect(prepared.plans).toEqual(plans);
+    expect(prepared.plans.every((p, i) => p === plans[i])).toBe(true);
+    // A new path, another operation in the array: those two are planned anew, the rest reused.
+    (ops[3] as PipelineOperation & { path: unknown }).path = [{ symbolic: "I" }, { element: 40 }];
+    ops[4] = read("S", 7);
+    const again = await client.process(prepared, { depth: 2, multiple: true });
+    expect(again.values[3]).toEqual([40 * 300 - 15000]);
+    expect(again.values[4]).toEqual([7 - 50]);
+    expect(prepared.plans.map((p, i) => p === plans[i])).toEqual(ops.map((_, i) => i !== 3 && i !== 4));
+    expect(await collect(client.pipeline(prepared, { depth: 2, multiple: true }))).toEqual(
+      await collect(client.pipeline(ops, { depth: 2, multiple: true })),
+    );
+  });
+
   test("a size learned after the first run re-plans the read (a LINT array larger than one reply)", async () => {
     client.tagTypes.delete("L");
     const ops = [read("L", 0, 600), read("D", 1)];
@@ -185,9 +212,15 @@ describe.each(MODES)("packed reads, %s", (_name, mode) => {
   });
 });
 
-test("requestFrame hands the reply over undecoded; decode() reads it as request() does", async () => {
+test("the session's requestFrame hands the reply over undecoded; decode() reads it as request() does", async () => {
   for (const mode of MODES) {
-    const client = await EnipClient.connect({ host: "127.0.0.1", port, ...mode[1] });
+    // requestFrame is the session layer's, no longer the client's: the session is driven here directly.
+    const client = new Session(resolveOptions({ host: "127.0.0.1", port, ...mode[1] }), {
+      transport: connectTcp,
+      signal: undefined,
+      maxFrameSize: undefined,
+    });
+    await client.ready();
     const requests = [
       readTagRequest([{ symbolic: "D" }, { element: 2 }], 1),
       readTagRequest([{ symbolic: "S" }], 3),

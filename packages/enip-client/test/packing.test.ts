@@ -19,7 +19,7 @@ import {
   packLimits,
   replySize,
   UCMM_CONNECTION_SIZE,
-} from "../src/packing.js";
+} from "../src/core/packing.js";
 
 const tag = (i: number) => [{ symbolic: "SCADA" }, { element: i }];
 

@@ -5,8 +5,8 @@ import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
 import { InvalidArgumentError } from "../src/errors.js";
-import { parseOperations } from "../src/operations.js";
-import type { OperationResult, PipelineOperation } from "../src/pipeline.js";
+import { parseOperations } from "../src/parse-operations.js";
+import type { OperationResult, PipelineOperation } from "../src/pipeline/types.js";
 import { startSimulator } from "./support/simulator.js";
 import { counting } from "./support/transports.js";
 

@@ -8,8 +8,8 @@ import { EnipFramer, type JsonDataType, parseEPath } from "@cpppo/cip-codec";
 import type { EnipServer } from "@cpppo/enip-server";
 import { describeWithTshark, RecordingProxy, tsharkFields, tsharkVerdict } from "@cpppo/pcap-kit";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
-import { listTags, readTemplate } from "../src/logix.js";
-import { parseOperation } from "../src/operations.js";
+import { listTags, readTemplate } from "../src/operations/logix.js";
+import { parseOperation } from "../src/parse-operations.js";
 import { startSimulator } from "./support/simulator.js";
 
 const UDT: JsonDataType = {

@@ -13,29 +13,37 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** The outcome of one CIP operation: its status as data (never thrown) and its value when it succeeded. */
-export interface CipResult<V = unknown> {
-  /** True for general status 0x00 (and 0x06, data that was asked for in part). */
-  ok: boolean;
+/** What every result carries, whatever its outcome. */
+interface ResultStatus {
   /** General status. */
   status: number;
   extStatus: number[];
   /** `describeStatus` text, e.g. "Success (0x00)". */
   statusText: string;
-  /** The value; undefined when the operation failed. */
-  value: V | undefined;
   /** The reply it came from (the last one, for continued transfers). */
   reply: CipReply;
 }
 
-/** A read's result: the values, plus the tag type and raw bytes they came from. */
-export interface ReadResult extends CipResult<unknown[]> {
+/**
+ * The outcome of one CIP operation: its status as data (never thrown) and its value when it succeeded. `ok` is true
+ * for general status 0x00 (and 0x06, data that was asked for in part); it tells the two cases apart, so that
+ * `if (r.ok) r.value` is the value, and a failure has no value.
+ */
+export type CipResult<V = unknown> =
+  | (ResultStatus & { ok: true; value: V })
+  | (ResultStatus & { ok: false; value?: undefined });
+
+/** What a read result adds: the tag type and raw bytes its values came from. */
+export interface ReadData {
   /** Tag type code of the data (0x02A0 for a structure); undefined on failure. */
   type?: number;
   structureHandle?: number;
   /** The raw element data, all fragments joined. */
   data?: Uint8Array;
 }
+
+/** A read's result: the values, plus the tag type and raw bytes they came from. */
+export type ReadResult = CipResult<unknown[]> & ReadData;
 
 /** Options of `read`. */
 export interface ReadOptions extends RequestOptions {
@@ -74,8 +82,13 @@ function statusText(generalStatus: number, extStatus: readonly number[]): string
   return text;
 }
 
-/** Builds a result from `reply`, taking `value` only when its status is a success. */
-export function resultOf<V = never>(reply: CipReply, value?: V): CipResult<V> {
+/**
+ * Builds a result from `reply`, taking `value` only when its status is a success. Without `value` (a failure, or a
+ * success that carries nothing) the value is undefined.
+ */
+export function resultOf<V>(reply: CipReply, value: V): CipResult<V>;
+export function resultOf(reply: CipReply): CipResult<never>;
+export function resultOf<V>(reply: CipReply, value?: V): CipResult<V> {
   const ok = isSuccessStatus(reply.generalStatus);
   return {
     ok,
@@ -84,5 +97,5 @@ export function resultOf<V = never>(reply: CipReply, value?: V): CipResult<V> {
     statusText: statusText(reply.generalStatus, reply.extStatus),
     value: ok ? value : undefined,
     reply,
-  };
+  } as CipResult<V>;
 }

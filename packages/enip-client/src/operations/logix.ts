@@ -7,6 +7,7 @@ import {
   type AnyCipType,
   CipTypeCode,
   decodeTemplateDefinition,
+  GeneralStatus,
   getInstanceAttributeListRequest,
   isLogixStringTemplate,
   isSuccessStatus,
@@ -16,14 +17,18 @@ import {
   readTemplateRequest,
   type StructTemplate,
   SymbolAttributeId,
+  SymbolTypeBits,
   structType,
   TEMPLATE_CLASS,
   TemplateAttribute,
 } from "@cpppo/cip-codec";
-import type { EnipClient, PathLike } from "./client.js";
-import { ProtocolError } from "./errors.js";
-import type { CipResult, ReadResult, RequestOptions } from "./result.js";
-import { resultOf } from "./result.js";
+import { ProtocolError } from "../core/errors.js";
+import { type PathLike, toPath } from "../core/path.js";
+import type { CipResult, ReadResult, RequestOptions } from "../core/result.js";
+import { resultOf } from "../core/result.js";
+import { getAttributeList, replyData } from "./attributes.js";
+import type { TagPort } from "./port.js";
+import { readTag, writeTag } from "./tags.js";
 
 /** One tag of the controller's tag list. */
 export interface TagInfo {
@@ -47,15 +52,7 @@ export interface TagInfo {
   program?: string;
 }
 
-const SYMBOL_STRUCT = 0x8000;
-const SYMBOL_DIMS_SHIFT = 13;
-const SYMBOL_DIMS_MASK = 0x3;
-const SYMBOL_SYSTEM = 0x1000;
-const SYMBOL_TEMPLATE_MASK = 0x0fff;
-const SYMBOL_ATOMIC_MASK = 0x00ff;
-const SYMBOL_BIT_SHIFT = 8;
-const SYMBOL_BIT_MASK = 0x7;
-const PARTIAL = 0x06;
+const PARTIAL = GeneralStatus.codes.partialTransfer;
 /** Most Get Instance Attribute List rounds of one scope: a guard against a device that never says "done". */
 const MAX_LIST_ROUNDS = 10000;
 /** Template definition size (attribute 4, in words) × 4 less this many bytes is what Read Template returns (1756-PM020). */
@@ -66,26 +63,28 @@ const MAX_TEMPLATE_DEPTH = 16;
 export function decodeSymbolType(
   word: number,
 ): Pick<TagInfo, "type" | "templateId" | "bit" | "system"> & { dimensionCount: number } {
-  const struct = (word & SYMBOL_STRUCT) !== 0;
+  const b = SymbolTypeBits;
+  const struct = (word & b.STRUCT) !== 0;
   const out: Pick<TagInfo, "type" | "templateId" | "bit" | "system"> & { dimensionCount: number } = {
-    type: struct ? CipTypeCode.codes.STRUCT : word & SYMBOL_ATOMIC_MASK,
-    system: (word & SYMBOL_SYSTEM) !== 0,
-    dimensionCount: (word >> SYMBOL_DIMS_SHIFT) & SYMBOL_DIMS_MASK,
+    type: struct ? CipTypeCode.codes.STRUCT : word & b.ATOMIC_MASK,
+    system: (word & b.SYSTEM) !== 0,
+    dimensionCount: (word & b.DIMENSIONS_MASK) >> b.DIMENSIONS_SHIFT,
   };
-  if (struct) out.templateId = word & SYMBOL_TEMPLATE_MASK;
-  else if (out.type === CipTypeCode.codes.BOOL) out.bit = (word >> SYMBOL_BIT_SHIFT) & SYMBOL_BIT_MASK;
+  if (struct) out.templateId = word & b.TEMPLATE_ID_MASK;
+  else if (out.type === CipTypeCode.codes.BOOL)
+    out.bit = (word & b.BIT_POSITION_MASK) >> b.BIT_POSITION_SHIFT;
   return out;
 }
 
 async function listScope(
-  client: EnipClient,
+  port: TagPort,
   program: string | undefined,
   options: RequestOptions,
 ): Promise<TagInfo[]> {
   const tags: TagInfo[] = [];
   let start = 0;
   for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
-    const reply = await client.request(
+    const reply = await port.request(
       getInstanceAttributeListRequest(
         start,
         [SymbolAttributeId.name, SymbolAttributeId.symbolType, SymbolAttributeId.dimensions],
@@ -135,14 +134,14 @@ async function listScope(
  * (unless `programs: false`). Names starting `__` (Logix internals) are left out unless `all`.
  */
 export async function listTags(
-  client: EnipClient,
+  port: TagPort,
   options: RequestOptions & { programs?: boolean; all?: boolean } = {},
 ): Promise<TagInfo[]> {
-  const controller = await listScope(client, undefined, options);
+  const controller = await listScope(port, undefined, options);
   const out: TagInfo[] = [];
   for (const tag of controller) {
     if (tag.name.startsWith("Program:")) {
-      if (options.programs !== false) out.push(...(await listScope(client, tag.name, options)));
+      if (options.programs !== false) out.push(...(await listScope(port, tag.name, options)));
       continue;
     }
     out.push(tag);
@@ -163,21 +162,22 @@ function u32(bytes: Uint8Array | undefined): number | undefined {
 
 /**
  * Reads structure template `templateId` (attributes 4, 5, 2, 1 of `@0x6C/id`, then Read Template continued while
- * partial) and, with its nested templates, registers a codec for its structure handle in `client.structTypes`,
+ * partial) and, with its nested templates, registers a codec for its structure handle in `port.structTypes`,
  * so reads of that type decode into named members. Templates already read are taken from `cache`.
  */
 export async function readTemplate(
-  client: EnipClient,
+  port: TagPort,
   templateId: number,
   options: RequestOptions & { cache?: Map<number, StructTemplate> } = {},
   depth = 0,
 ): Promise<StructTemplate> {
-  const cache = options.cache ?? templateCache(client);
+  const cache = options.cache ?? templateCache(port);
   const known = cache.get(templateId);
   if (known) return known;
   if (depth > MAX_TEMPLATE_DEPTH) throw new ProtocolError(`templates nest deeper than ${MAX_TEMPLATE_DEPTH}`);
   const a = TemplateAttribute.codes;
-  const attrs = await client.getAttributeList(
+  const attrs = await getAttributeList(
+    port,
     [{ class: TEMPLATE_CLASS }, { instance: templateId }],
     [a.DEFINITION_SIZE, a.STRUCTURE_SIZE, a.MEMBER_COUNT, a.STRUCTURE_HANDLE],
     {
@@ -204,7 +204,7 @@ export async function readTemplate(
   let offset = 0;
   for (;;) {
     const want = Math.max(1, total - offset);
-    const reply = await client.request(
+    const reply = await port.request(
       readTemplateRequest(templateId, Math.min(0xffff, want), offset),
       options,
     );
@@ -212,7 +212,7 @@ export async function readTemplate(
       throw new ProtocolError(
         `template ${templateId}: Read Template failed (status 0x${reply.generalStatus.toString(16)})`,
       );
-    const data = "data" in reply && reply.data instanceof Uint8Array ? reply.data : new Uint8Array(0);
+    const data = replyData(reply);
     pieces.push(data);
     offset += data.length;
     if (reply.generalStatus !== PARTIAL) break;
@@ -235,8 +235,8 @@ export async function readTemplate(
   cache.set(templateId, template);
   for (const m of template.members)
     if (m.templateId !== undefined && !m.hidden)
-      await readTemplate(client, m.templateId, { ...options, cache }, depth + 1);
-  client.structTypes.set(structureHandle, codecOf(template, cache));
+      await readTemplate(port, m.templateId, { ...options, cache }, depth + 1);
+  port.structTypes.set(structureHandle, codecOf(template, cache));
   return template;
 }
 
@@ -249,32 +249,33 @@ function codecOf(template: StructTemplate, cache: Map<number, StructTemplate>): 
   return structType(template, { resolve: (id) => cache.get(id) });
 }
 
-const caches = new WeakMap<EnipClient, Map<number, StructTemplate>>();
+/** Templates read so far, by the client (port) they were read through. */
+const caches = new WeakMap<TagPort, Map<number, StructTemplate>>();
 
 /** The templates read through `client` so far, by template instance id. */
-export function templateCache(client: EnipClient): Map<number, StructTemplate> {
-  let cache = caches.get(client);
+export function templateCache(port: TagPort): Map<number, StructTemplate> {
+  let cache = caches.get(port);
   if (cache === undefined) {
     cache = new Map();
-    caches.set(client, cache);
+    caches.set(port, cache);
   }
   return cache;
 }
 
 /** Lists the tags and reads the template of every structure type among them (so reads decode members by name). */
-export async function loadTags(client: EnipClient, options: RequestOptions = {}): Promise<TagInfo[]> {
-  const tags = await listTags(client, options);
-  for (const t of tags) if (t.templateId !== undefined) await readTemplate(client, t.templateId, options);
+export async function loadTags(port: TagPort, options: RequestOptions = {}): Promise<TagInfo[]> {
+  const tags = await listTags(port, options);
+  for (const t of tags) if (t.templateId !== undefined) await readTemplate(port, t.templateId, options);
   return tags;
 }
 
 /** Reads a Logix STRING tag (or `elements` of a STRING array) as text. */
 export async function readString(
-  client: EnipClient,
+  port: TagPort,
   tag: PathLike,
   options: RequestOptions & { elements?: number } = {},
 ): Promise<CipResult<string[]>> {
-  const r: ReadResult = await client.read(tag, options);
+  const r: ReadResult = await readTag(port, toPath(tag), options.elements ?? 1, options);
   if (!r.ok) return resultOf(r.reply);
   if (!r.value?.every((v) => typeof v === "string"))
     throw new ProtocolError(`the tag is not a Logix string (type 0x${(r.type ?? 0).toString(16)})`);
@@ -283,10 +284,10 @@ export async function readString(
 
 /** Writes text to a Logix STRING tag (at most 82 ISO-8859-1 characters each). */
 export function writeString(
-  client: EnipClient,
+  port: TagPort,
   tag: PathLike,
   text: string | string[],
   options: RequestOptions = {},
 ): Promise<CipResult<true>> {
-  return client.write(tag, Array.isArray(text) ? text : [text], { ...options, type: LOGIX_STRING });
+  return writeTag(port, toPath(tag), Array.isArray(text) ? text : [text], { ...options, type: LOGIX_STRING });
 }

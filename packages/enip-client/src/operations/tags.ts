@@ -11,6 +11,7 @@ import {
   decodeValues,
   type EPath,
   encodeValues,
+  GeneralStatus,
   isSuccessStatus,
   type ReadTagFragmentedRequest,
   type ReadTagRequest,
@@ -23,9 +24,8 @@ import {
   writeTagFragmentedRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import type { EnipClient } from "./client.js";
-import { InvalidArgumentError, ProtocolError } from "./errors.js";
-import { DEFAULT_ELEMENT_SIZE, type PackLimits, replySize } from "./packing.js";
+import { InvalidArgumentError, ProtocolError } from "../core/errors.js";
+import { DEFAULT_ELEMENT_SIZE, type PackLimits, replySize } from "../core/packing.js";
 import {
   type CipResult,
   type ReadOptions,
@@ -33,23 +33,17 @@ import {
   type RequestOptions,
   resultOf,
   type WriteOptions,
-} from "./result.js";
-
-/** A tag's element type as learned from a read: the type, and the bytes of one element (-1 when variable). */
-export interface TagTypeInfo {
-  type: number;
-  structureHandle?: number;
-  size: number;
-}
+} from "../core/result.js";
+import type { TagPort, TagTypeInfo } from "./port.js";
 
 /** Fragment requests of one transfer in flight at once, once its size is known. */
 export const FRAGMENT_WINDOW = 8;
 /** Most bytes one continued read gathers (16 MiB): a device that never stops sending partial replies is an error. */
 export const MAX_TRANSFER_BYTES = 16 * 1024 * 1024;
 const STRUCT = CipTypeCode.codes.STRUCT;
-const PARTIAL = 0x06;
+const PARTIAL = GeneralStatus.codes.partialTransfer;
 
-/** The key of a tag in `client.tagTypes`: its symbolic names joined by "." (indexes dropped), or undefined. */
+/** The key of a tag in `tagTypes`: its symbolic names joined by "." (indexes dropped), or undefined. */
 export function tagKey(path: EPath): string | undefined {
   let key: string | undefined;
   for (const s of path) if ("symbolic" in s) key = key === undefined ? s.symbolic : `${key}.${s.symbolic}`;
@@ -57,24 +51,24 @@ export function tagKey(path: EPath): string | undefined {
 }
 
 /** Bytes of one element of the tag at `path`, as learned from earlier reads (default 4, a DINT). */
-export function elementSizeOf(client: EnipClient, path: EPath): number {
-  return elementSizeFor(client, tagKey(path));
+export function elementSizeOf(port: TagPort, path: EPath): number {
+  return elementSizeFor(port, tagKey(path));
 }
 
 /** `elementSizeOf` for a tag already turned into its `tagKey` (undefined: not a tag, default 4). */
-export function elementSizeFor(client: EnipClient, key: string | undefined): number {
-  const known = key === undefined ? undefined : client.tagTypes.get(key);
+export function elementSizeFor(port: TagPort, key: string | undefined): number {
+  const known = key === undefined ? undefined : port.tagTypes.get(key);
   return known !== undefined && known.size > 0 ? known.size : DEFAULT_ELEMENT_SIZE;
 }
 
 /** The read request for `elements` at `path`: Read Tag when its reply fits, else Read Tag Fragmented from 0. */
 export function readRequestFor(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   elements: number,
   options: { offset?: number | undefined; fragment?: boolean | undefined },
-  limits: PackLimits = client.limits,
-  elementSize: number = elementSizeOf(client, path),
+  limits: PackLimits = port.limits,
+  elementSize: number = elementSizeOf(port, path),
 ): ReadTagRequest | ReadTagFragmentedRequest {
   if (options.offset !== undefined) return readTagFragmentedRequest(path, elements, options.offset);
   if (options.fragment) return readTagFragmentedRequest(path, elements, 0);
@@ -86,14 +80,14 @@ export function readRequestFor(
 
 /** Reads `elements` at `path`: one request, continued while the device answers "partial" (unless `offset`). */
 export async function readTag(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   elements: number,
   options: ReadOptions,
 ): Promise<ReadResult> {
   checkCount("elements", elements);
-  const reply = await client.request(readRequestFor(client, path, elements, options), options);
-  return finishRead(client, path, elements, reply, options);
+  const reply = await port.request(readRequestFor(port, path, elements, options), options);
+  return finishRead(port, path, elements, reply, options);
 }
 
 function checkCount(name: string, n: number): void {
@@ -112,32 +106,32 @@ export function readDataOf(reply: CipReply): Uint8Array {
  * decodes the values. Used for packed reads too, whose sub-reply is the first reply.
  */
 export async function finishRead(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   elements: number,
   first: CipReply,
   options: ReadOptions,
 ): Promise<ReadResult> {
   if (first.generalStatus !== PARTIAL || options.offset !== undefined)
-    return readResult(client, path, first, readDataOf(first));
+    return readResult(port, path, first, readDataOf(first));
   const head = readDataOf(first);
   if (head.length === 0) throw new ProtocolError("a partial read reply carried no data");
   const pieces: Uint8Array[] = [head];
   let reached = head.length;
   let last = first;
   const type = first.kind === "readTag" || first.kind === "readTagFragmented" ? first : undefined;
-  const codec = type?.type === undefined ? undefined : elementType(client, type.type, type.structureHandle);
+  const codec = type?.type === undefined ? undefined : elementType(port, type.type, type.structureHandle);
   const total = codec !== undefined && codec.size !== VARIABLE_SIZE ? codec.size * elements : undefined;
   if (total !== undefined && total > reached) {
     // The whole size is known: ask for the rest in pieces of the first one's size, several at a time.
     const offsets: number[] = [];
     for (let at = reached; at < total; at += head.length) offsets.push(at);
     const replies = await windowed(offsets, (offset) =>
-      client.request(readTagFragmentedRequest(path, elements, offset), options),
+      port.request(readTagFragmentedRequest(path, elements, offset), options),
     );
     for (let i = 0; i < replies.length; i++) {
       const reply = replies[i] as CipReply;
-      if (!isSuccessStatus(reply.generalStatus)) return readResult(client, path, reply, new Uint8Array(0));
+      if (!isSuccessStatus(reply.generalStatus)) return readResult(port, path, reply, new Uint8Array(0));
       if (offsets[i] !== reached) break;
       const data = readDataOf(reply);
       pieces.push(data);
@@ -147,8 +141,8 @@ export async function finishRead(
     }
   }
   while (last.generalStatus === PARTIAL && (total === undefined || reached < total)) {
-    const reply = await client.request(readTagFragmentedRequest(path, elements, reached), options);
-    if (!isSuccessStatus(reply.generalStatus)) return readResult(client, path, reply, new Uint8Array(0));
+    const reply = await port.request(readTagFragmentedRequest(path, elements, reached), options);
+    if (!isSuccessStatus(reply.generalStatus)) return readResult(port, path, reply, new Uint8Array(0));
     const data = readDataOf(reply);
     if (data.length === 0 && reply.generalStatus === PARTIAL)
       throw new ProtocolError(`a partial read reply at offset ${reached} carried no data`);
@@ -168,7 +162,7 @@ export async function finishRead(
     ...last,
     generalStatus: last.generalStatus === PARTIAL ? 0 : last.generalStatus,
   } as CipReply;
-  return readResult(client, path, done, joined);
+  return readResult(port, path, done, joined);
 }
 
 /** Runs `work` over `items`, `FRAGMENT_WINDOW` at a time, resolving with the results in order. */
@@ -188,12 +182,12 @@ async function windowed<T, R>(items: readonly T[], work: (item: T) => Promise<R>
 }
 
 /** A read result from a reply and the data gathered; learns the tag's type for later packing and writes. */
-export function readResult(client: EnipClient, path: EPath, reply: CipReply, data: Uint8Array): ReadResult {
+export function readResult(port: TagPort, path: EPath, reply: CipReply, data: Uint8Array): ReadResult {
   const tagged = reply.kind === "readTag" || reply.kind === "readTagFragmented" ? reply : undefined;
   if (tagged?.type === undefined || !isSuccessStatus(reply.generalStatus))
     return resultOf(reply) as ReadResult;
   const result: ReadResult = {
-    ...resultOf(reply, decodeRead(client, path, tagged.type, tagged.structureHandle, data)),
+    ...resultOf(reply, decodeRead(port, path, tagged.type, tagged.structureHandle, data)),
     type: tagged.type,
     data,
   };
@@ -202,17 +196,17 @@ export function readResult(client: EnipClient, path: EPath, reply: CipReply, dat
 }
 
 /**
- * The values of read `data` of `type` (Logix STRING as text, structures through `client.structTypes`, unknown
+ * The values of read `data` of `type` (Logix STRING as text, structures through `port.structTypes`, unknown
  * types as one raw Uint8Array); remembers the tag's type for packing and writes. Throws `ProtocolError`.
  */
 export function decodeRead(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   type: number,
   structureHandle: number | undefined,
   data: Uint8Array,
 ): unknown[] {
-  const codec = elementType(client, type, structureHandle);
+  const codec = elementType(port, type, structureHandle);
   let value: unknown[];
   try {
     value = codec ? decodeValues(codec, data) : [data];
@@ -224,27 +218,27 @@ export function decodeRead(
       },
     );
   }
-  learnType(client, tagKey(path), type, structureHandle, codec);
+  learnType(port, tagKey(path), type, structureHandle, codec);
   return value;
 }
 
 /**
- * Remembers in `client.tagTypes` that the tag `key` (see `tagKey`; undefined: not a tag, nothing to learn) holds
+ * Remembers in `port.tagTypes` that the tag `key` (see `tagKey`; undefined: not a tag, nothing to learn) holds
  * `type` (and `structureHandle`), whose elements `codec` sizes (variable size when there is no codec).
  */
 export function learnType(
-  client: EnipClient,
+  port: TagPort,
   key: string | undefined,
   type: number,
   structureHandle: number | undefined,
   codec: AnyCipType | undefined,
 ): void {
   if (key === undefined) return;
-  const known = client.tagTypes.get(key);
+  const known = port.tagTypes.get(key);
   if (known === undefined || known.type !== type || known.structureHandle !== structureHandle) {
     const info: TagTypeInfo = { type, size: codec?.size ?? VARIABLE_SIZE };
     if (structureHandle !== undefined) info.structureHandle = structureHandle;
-    client.tagTypes.set(key, info);
+    port.tagTypes.set(key, info);
   }
 }
 
@@ -258,19 +252,19 @@ export interface EncodedWrite {
 }
 
 function typeFromOption(
-  client: EnipClient,
+  port: TagPort,
   t: NonNullable<WriteOptions["type"]>,
   handle?: number,
 ): { tagType: TagType; codec?: AnyCipType } {
   if (typeof t === "number") {
     const tagType: TagType = t === STRUCT ? { type: t, structureHandle: handle ?? 0 } : { type: t };
-    return { tagType, codec: elementType(client, t, t === STRUCT ? handle : undefined) };
+    return { tagType, codec: elementType(port, t, t === STRUCT ? handle : undefined) };
   }
   if (typeof t === "string") {
     const code = CipTypeCode.codes[t.toUpperCase() as keyof typeof CipTypeCode.codes];
     if (code === undefined)
       throw new InvalidArgumentError(`unknown type "${t}"; use a CIP type name such as DINT or REAL`);
-    return typeFromOption(client, code, handle);
+    return typeFromOption(port, code, handle);
   }
   const h = handle ?? (t as { structureHandle?: number }).structureHandle;
   return {
@@ -281,20 +275,20 @@ function typeFromOption(
 
 /** Resolves the type of a write (given, learned, or read once) and encodes its values. */
 export async function encodeWrite(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   values: readonly unknown[] | Uint8Array,
   options: WriteOptions,
 ): Promise<EncodedWrite | CipResult<true>> {
   let chosen: { tagType: TagType; codec?: AnyCipType };
-  if (options.type !== undefined) chosen = typeFromOption(client, options.type, options.structureHandle);
+  if (options.type !== undefined) chosen = typeFromOption(port, options.type, options.structureHandle);
   else {
     const key = tagKey(path);
-    let known = key === undefined ? undefined : client.tagTypes.get(key);
+    let known = key === undefined ? undefined : port.tagTypes.get(key);
     if (known === undefined) {
-      const probe = await readTag(client, path, 1, { timeout: options.timeout, signal: options.signal });
+      const probe = await readTag(port, path, 1, { timeout: options.timeout, signal: options.signal });
       if (!probe.ok) return resultOf(probe.reply);
-      known = key === undefined ? undefined : client.tagTypes.get(key);
+      known = key === undefined ? undefined : port.tagTypes.get(key);
       if (known === undefined && probe.type !== undefined)
         known = {
           type: probe.type,
@@ -304,7 +298,7 @@ export async function encodeWrite(
     }
     if (known === undefined)
       throw new InvalidArgumentError(`the type of ${JSON.stringify(path)} is unknown; pass "type"`);
-    chosen = typeFromOption(client, known.type, known.structureHandle);
+    chosen = typeFromOption(port, known.type, known.structureHandle);
   }
   const { tagType, codec } = chosen;
   let data: Uint8Array;
@@ -333,34 +327,34 @@ export async function encodeWrite(
 
 /** Writes `values` to `path`: Write Tag when it fits one request, else Write Tag Fragmented pieces; `offset` sends one. */
 export async function writeTag(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   values: readonly unknown[] | Uint8Array,
   options: WriteOptions,
 ): Promise<CipResult<true>> {
-  const encoded = await encodeWrite(client, path, values, options);
+  const encoded = await encodeWrite(port, path, values, options);
   if (!("tagType" in encoded)) return encoded;
-  return sendWrite(client, path, encoded, options);
+  return sendWrite(port, path, encoded, options);
 }
 
 /** Sends an encoded write (see `writeTag`). */
 export async function sendWrite(
-  client: EnipClient,
+  port: TagPort,
   path: EPath,
   w: EncodedWrite,
   options: RequestOptions & { offset?: number; fragment?: boolean },
 ): Promise<CipResult<true>> {
   if (options.offset !== undefined) {
-    const reply = await client.request(
+    const reply = await port.request(
       writeTagFragmentedRequest(path, w.tagType, w.elements, options.offset, w.data),
       options,
     );
     return resultOf(reply, true as const);
   }
-  const limit = client.limits.request;
+  const limit = port.limits.request;
   const plain = writeTagRequest(path, w.tagType, w.elements, w.data);
   if (!options.fragment && sizeOfRequest(plain) <= limit)
-    return resultOf(await client.request(plain, options), true as const);
+    return resultOf(await port.request(plain, options), true as const);
   const overhead = sizeOfRequest(
     writeTagFragmentedRequest(path, w.tagType, w.elements, 0, new Uint8Array(0)),
   );
@@ -370,7 +364,7 @@ export async function sendWrite(
   for (let at = 0; at < w.data.length; at += piece) offsets.push(at);
   if (offsets.length === 0) offsets.push(0);
   const replies = await windowed(offsets, (at) =>
-    client.request(
+    port.request(
       writeTagFragmentedRequest(
         path,
         w.tagType,
@@ -386,11 +380,7 @@ export async function sendWrite(
 }
 
 /** The codec of an element type code, or undefined (structures need `structTypes`). */
-export function elementType(
-  client: EnipClient,
-  type: number,
-  structureHandle?: number,
-): AnyCipType | undefined {
-  if (structureHandle !== undefined) return client.structTypes.get(structureHandle);
+export function elementType(port: TagPort, type: number, structureHandle?: number): AnyCipType | undefined {
+  if (structureHandle !== undefined) return port.structTypes.get(structureHandle);
   return typeByCode(type);
 }

@@ -1,5 +1,6 @@
 // Transports that wrap TCP to watch what the client does: frames sent, and reply frames rewritten on the way in.
-import { connectTcp, type TransportFactory } from "../../src/transport.js";
+import { connectTcp } from "../../src/transport/tcp.js";
+import type { TransportFactory } from "../../src/transport/transport.js";
 
 /** A TCP transport that counts the frames the client sends, to see continuation and packing happen. */
 export function counting(): { factory: TransportFactory; sent: () => number } {
