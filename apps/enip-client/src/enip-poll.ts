@@ -3,6 +3,7 @@
  * (default: the PowerFlex 750 series, as cpppo), backing off exponentially and reconnecting after failures, and
  * prints `%15s: %r` for each value. Runs until interrupted, or for `-n` polls (failed ones included).
  */
+import { addAbortListener } from "node:events";
 import { type AnyCipType, CipTypeCode, DINT, type EPath, REAL } from "@cpppo/cip-codec";
 import {
   describeError,
@@ -134,7 +135,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     };
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(io.signal?.reason);
-    io.signal?.addEventListener("abort", onAbort, { once: true });
+    const listening = io.signal ? addAbortListener(io.signal, onAbort) : undefined;
     if (io.signal?.aborted) onAbort();
     let polls = 0;
     let failures = 0;
@@ -163,7 +164,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         },
       });
     } finally {
-      io.signal?.removeEventListener("abort", onAbort);
+      listening?.[Symbol.dispose]();
     }
     return failures > 0 ? EXIT_FAILED : EXIT_OK;
   });

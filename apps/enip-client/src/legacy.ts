@@ -3,7 +3,9 @@
  * reply) or UDP (every reply until the timeout, so a broadcast reaches many devices). Its reply carries item 0x0001
  * with the device's socket address and IP text. The library has no API for it, so this CLI speaks it directly.
  */
+
 import { createSocket } from "node:dgram";
+import { addAbortListener } from "node:events";
 import { connect } from "node:net";
 import { type CpfItem, decodeEncapsulation, EnipFramer, encodeEncapsulation } from "@cpppo/cip-codec";
 
@@ -48,12 +50,12 @@ export function legacyCommand(options: LegacyOptions): Promise<LegacyReply[]> {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", finish);
+      listening?.[Symbol.dispose]();
       close();
       resolve(replies);
     };
     const timer = setTimeout(finish, options.timeout);
-    options.signal?.addEventListener("abort", finish, { once: true });
+    const listening = options.signal ? addAbortListener(options.signal, finish) : undefined;
     if (options.udp) {
       const socket = createSocket({ type: options.host.includes(":") ? "udp6" : "udp4" });
       close = () => socket.close();
