@@ -4,6 +4,7 @@
  * and an optional bearer token that every state-changing request must carry. Binds 127.0.0.1 unless told otherwise.
  */
 import { timingSafeEqual } from "node:crypto";
+import { addAbortListener } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { InvalidArgumentError } from "./errors.js";
@@ -712,6 +713,7 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
   const address = http.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
+    listening?.[Symbol.dispose]();
     closing ??= new Promise<void>((resolve) => {
       // Idle keep-alive connections close now; a reply still being written (e.g. to "done") gets a moment to finish.
       const force = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
@@ -724,7 +726,8 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
     });
     return closing;
   };
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  // Removed on close: a long-lived signal that starts many web APIs collects no listeners.
+  const listening = options.signal ? addAbortListener(options.signal, () => void close()) : undefined;
   if (options.signal?.aborted) await close();
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return { address, url: `http://${urlHost}:${address.port}`, close };
