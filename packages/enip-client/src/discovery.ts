@@ -13,7 +13,7 @@ import {
 } from "@cpppo/cip-codec";
 import { addAbortListener } from "./core/abort.js";
 import { clientChannel } from "./core/diagnostics.js";
-import { AbortError, InvalidArgumentError } from "./errors.js";
+import { AbortError, InvalidArgumentError } from "./core/errors.js";
 
 /** Options of `discover`. */
 export interface DiscoverOptions {

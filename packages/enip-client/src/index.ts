@@ -26,7 +26,7 @@ export {
   ProtocolError,
   RequestTimeoutError,
   SessionClosedError,
-} from "./errors.js";
+} from "./core/errors.js";
 export type { TagInfo } from "./operations/logix.js";
 export {
   decodeSymbolType,

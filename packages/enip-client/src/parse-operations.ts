@@ -1,6 +1,6 @@
 import type { AnyCipType, EPath, Segment } from "@cpppo/cip-codec";
 import { CipEncodeError, CipTypeCode, encodeValues, typeByCode, VARIABLE_SIZE } from "@cpppo/cip-codec";
-import { InvalidArgumentError, InvalidOperationError } from "./errors.js";
+import { InvalidArgumentError, InvalidOperationError } from "./core/errors.js";
 import { parseJsonSegment, parseLogicalPath, parseRoutePath, parseSendPath, parseUnsigned } from "./route.js";
 
 /** A value written by an operation: numbers for up to 32-bit types and floats, bigint for 64-bit integers, booleans, text. */

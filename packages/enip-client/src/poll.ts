@@ -5,7 +5,7 @@
  */
 import { EnipClient, type EnipClientOptions } from "./client.js";
 import { addAbortListener } from "./core/abort.js";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./core/errors.js";
 import { type AttributeParameter, AttributeProxy, type ParameterResult } from "./proxy.js";
 
 /** Options of `poll`. */

@@ -18,7 +18,7 @@ import {
 } from "@cpppo/cip-codec";
 import { type EnipClient, toPath } from "./client.js";
 import type { CipResult, RequestOptions } from "./core/result.js";
-import { InvalidArgumentError, ProtocolError } from "./errors.js";
+import { InvalidArgumentError, ProtocolError } from "./core/errors.js";
 
 /** How to read one named parameter: where, with which service, and how to decode the bytes. */
 export interface AttributeParameter {

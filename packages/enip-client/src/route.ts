@@ -14,7 +14,7 @@ import {
   RoutePathError,
   type Segment,
 } from "@cpppo/cip-codec";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./core/errors.js";
 
 /** The route path a client uses when none is given: backplane port 1, slot 0 (cpppo `route_path_default`). */
 export const DEFAULT_ROUTE_PATH: EPath = [{ port: 1, link: 0 }];

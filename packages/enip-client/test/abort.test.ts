@@ -3,7 +3,7 @@
 import { getEventListeners } from "node:events";
 import { EnipClient } from "../src/client.js";
 import { addAbortListener } from "../src/core/abort.js";
-import { AbortError } from "../src/errors.js";
+import { AbortError } from "../src/core/errors.js";
 import { type Simulator, startSimulator } from "./support/simulator.js";
 
 let sim: Simulator;

@@ -2,7 +2,7 @@
 import { INT, REAL, SSTRING, UINT } from "@cpppo/cip-codec";
 import type { EnipServer } from "@cpppo/enip-server";
 import { EnipClient } from "../src/client.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { AttributeProxy, PARAMETERS, parameterName } from "../src/proxy.js";
 import { startSimulator } from "./support/simulator.js";
 

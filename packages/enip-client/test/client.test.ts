@@ -12,7 +12,7 @@ import {
 } from "@cpppo/cip-codec";
 import type { EnipServer } from "@cpppo/enip-server";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { startSimulator } from "./support/simulator.js";
 import { counting } from "./support/transports.js";
 

@@ -4,7 +4,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { decodeEncapsulation, encodeEncapsulation } from "@cpppo/cip-codec";
 import { Controller, EnipServer } from "@cpppo/enip-server";
 import { discover } from "../src/discovery.js";
-import { AbortError, InvalidArgumentError } from "../src/errors.js";
+import { AbortError, InvalidArgumentError } from "../src/core/errors.js";
 
 let server: EnipServer;
 let udpPort: number;

@@ -15,7 +15,7 @@ import {
   type ReadTagReply,
 } from "@cpppo/cip-codec";
 import { EnipClient } from "../src/client.js";
-import { AbortError, ProtocolError, RequestTimeoutError, SessionClosedError } from "../src/errors.js";
+import { AbortError, ProtocolError, RequestTimeoutError, SessionClosedError } from "../src/core/errors.js";
 import type { PipelineOperation } from "../src/pipeline/types.js";
 
 type Behaviour = (request: EnipMessage, answer: () => void, socket: Socket, count: number) => void;

@@ -7,7 +7,7 @@ import { fromHex, type JsonDataType, LOGIX_STRING_HANDLE } from "@cpppo/cip-code
 import { Controller, type EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient } from "../src/client.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import {
   decodeSymbolType,
   listTags,

@@ -9,7 +9,7 @@ import {
 } from "@cpppo/cip-codec";
 import { Controller } from "@cpppo/enip-server";
 import { EnipClient } from "../src/client.js";
-import { ProtocolError, RequestTimeoutError, SessionClosedError } from "../src/errors.js";
+import { ProtocolError, RequestTimeoutError, SessionClosedError } from "../src/core/errors.js";
 import { type MemoryPeer, memoryTransportPair } from "../src/transport/memory.js";
 
 const SESSION = 0x2a;

@@ -1,6 +1,6 @@
 import { CipTypeCode, encodeValues, REAL, toHex } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import { InvalidOperationError } from "../src/errors.js";
+import { InvalidOperationError } from "../src/core/errors.js";
 import {
   type Operation,
   parseAttributeOperation,

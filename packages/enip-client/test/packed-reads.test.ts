@@ -7,7 +7,7 @@ import { encodeRequestBytes, multipleServicePacket, readTagRequest } from "@cppp
 import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
-import { ProtocolError } from "../src/errors.js";
+import { ProtocolError } from "../src/core/errors.js";
 import { prepare } from "../src/pipeline/plan.js";
 import type { OperationResult, PipelineOperation } from "../src/pipeline/types.js";
 import { resolveOptions } from "../src/session/options.js";

@@ -4,7 +4,7 @@ import { encodeValues, REAL, SSTRING } from "@cpppo/cip-codec";
 import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient, type EnipClientOptions } from "../src/client.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { parseOperations } from "../src/parse-operations.js";
 import type { OperationResult, PipelineOperation } from "../src/pipeline/types.js";
 import { startSimulator } from "./support/simulator.js";

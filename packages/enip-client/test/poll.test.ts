@@ -3,7 +3,7 @@
 import type { EnipServer } from "@cpppo/enip-server";
 import fc from "fast-check";
 import { EnipClient } from "../src/client.js";
-import { InvalidArgumentError, SessionClosedError } from "../src/errors.js";
+import { InvalidArgumentError, SessionClosedError } from "../src/core/errors.js";
 import { backoffDelay, poll } from "../src/poll.js";
 import type { ParameterResult } from "../src/proxy.js";
 import { startSimulator } from "./support/simulator.js";

@@ -1,7 +1,7 @@
 // The session's request table on fake time: deadlines fire in order on one timer, a reply taken in time is never
 // timed out, aborts and failAll remove every listener. No socket and no real clock.
 import { getEventListeners } from "node:events";
-import { AbortError, RequestTimeoutError } from "../src/errors.js";
+import { AbortError, RequestTimeoutError } from "../src/core/errors.js";
 import { type PendingRequest, RequestTable, type TimerSource } from "../src/session/requests.js";
 
 /** A fake clock and timer source: `advance(ms)` moves time and fires the timers that fall due. */

@@ -1,6 +1,6 @@
 import { encodePathWithSize, toHex, Writer } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import {
   DEFAULT_CONNECTION_PATH,
   DEFAULT_ROUTE_PATH,
