@@ -3,6 +3,16 @@
 export type { ClientState, EnipClientOptions, PathLike, SendOptions } from "./client.js";
 export { EnipClient, pipeline, results, synchronous, tallyResults, toPath } from "./client.js";
 export { clientChannel } from "./core/diagnostics.js";
+export {
+  AbortError,
+  ConnectTimeoutError,
+  CpppoError,
+  InvalidArgumentError,
+  InvalidOperationError,
+  ProtocolError,
+  RequestTimeoutError,
+  SessionClosedError,
+} from "./core/errors.js";
 export type { PackItem, PackLimits } from "./core/packing.js";
 export {
   DEFAULT_ELEMENT_SIZE,
@@ -17,16 +27,6 @@ export type { CipResult, ReadOptions, ReadResult, RequestOptions, WriteOptions }
 export { resultOf } from "./core/result.js";
 export type { DiscoveredDevice, DiscoverOptions } from "./discovery.js";
 export { discover } from "./discovery.js";
-export {
-  AbortError,
-  ConnectTimeoutError,
-  CpppoError,
-  InvalidArgumentError,
-  InvalidOperationError,
-  ProtocolError,
-  RequestTimeoutError,
-  SessionClosedError,
-} from "./core/errors.js";
 export type { TagInfo } from "./operations/logix.js";
 export {
   decodeSymbolType,

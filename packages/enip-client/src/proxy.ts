@@ -17,8 +17,8 @@ import {
   UINT,
 } from "@cpppo/cip-codec";
 import { type EnipClient, toPath } from "./client.js";
-import type { CipResult, RequestOptions } from "./core/result.js";
 import { InvalidArgumentError, ProtocolError } from "./core/errors.js";
+import type { CipResult, RequestOptions } from "./core/result.js";
 
 /** How to read one named parameter: where, with which service, and how to decode the bytes. */
 export interface AttributeParameter {

@@ -3,8 +3,8 @@
 import { createSocket, type Socket } from "node:dgram";
 import { decodeEncapsulation, encodeEncapsulation } from "@cpppo/cip-codec";
 import { Controller, EnipServer } from "@cpppo/enip-server";
-import { discover } from "../src/discovery.js";
 import { AbortError, InvalidArgumentError } from "../src/core/errors.js";
+import { discover } from "../src/discovery.js";
 
 let server: EnipServer;
 let udpPort: number;
