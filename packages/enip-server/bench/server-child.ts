@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Controller } from "../src/controller.js";
+import { Controller } from "../src/controller/controller.js";
 import { startPlant } from "../src/plant.js";
 import { EnipServer } from "../src/server.js";
 import { exampleSensorUdt } from "./fuzz-engine.js";

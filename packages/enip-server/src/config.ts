@@ -17,9 +17,9 @@ import {
   type TcpIpInterface,
 } from "@cpppo/cip-codec";
 import { z } from "zod";
-import { ConfigError } from "./errors.js";
-import { parseRouteTable, type RouteTable } from "./forward.js";
+import { ConfigError } from "./core/errors.js";
 import { parseTagDefinition, type TagDefinition } from "./tags/grammar.js";
+import { parseRouteTable, type RouteTable } from "./transport/forward.js";
 
 /** One `key = value` line as read from a file, with where it came from (for error messages). */
 export interface ConfigEntry {

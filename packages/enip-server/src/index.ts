@@ -16,18 +16,20 @@ export {
   parseRoutePath,
   simulatorConfig,
 } from "./config.js";
-export type { ControllerOptions, RequestContext } from "./controller.js";
-export { Controller, DEFAULT_MAX_REPLY_DATA, DEFAULT_MAX_SERVICES, DEFAULT_NAME } from "./controller.js";
-export type { RequestEvent, SessionEvent } from "./diagnostics.js";
+export type { ControllerOptions, RequestContext } from "./controller/controller.js";
+export {
+  Controller,
+  DEFAULT_MAX_REPLY_DATA,
+  DEFAULT_MAX_SERVICES,
+  DEFAULT_NAME,
+} from "./controller/controller.js";
+export type { RequestEvent, SessionEvent } from "./core/diagnostics.js";
 export {
   ConfigError,
   CpppoError,
   InvalidArgumentError,
   InvalidTagError,
-} from "./errors.js";
-export type { Route, RouteTable } from "./forward.js";
-export { parseRouteTable } from "./forward.js";
-export type { TagAccess, TagHooks } from "./hooks.js";
+} from "./core/errors.js";
 export type { AttributeSource, CipAttribute } from "./objects/model.js";
 export { CipClass, CipInstance, ObjectModel } from "./objects/model.js";
 export type { DeviceState, EthernetLink } from "./objects/standard.js";
@@ -38,11 +40,14 @@ export type { ConnectionInfo, ServerOptions } from "./server.js";
 export { EnipServer, ReplyDelay } from "./server.js";
 export type { TagAddress, TagDefinition } from "./tags/grammar.js";
 export { parseTagDefinition } from "./tags/grammar.js";
+export type { TagAccess, TagHooks } from "./tags/hooks.js";
 export type { SymbolEntry } from "./tags/table.js";
 export { TagTable } from "./tags/table.js";
 export { Tag } from "./tags/tag.js";
 export type { TagDataType } from "./tags/types.js";
 export { TypeRegistry } from "./tags/types.js";
+export type { Route, RouteTable } from "./transport/forward.js";
+export { parseRouteTable } from "./transport/forward.js";
 export type {
   ApiReply,
   WebApi,

@@ -4,8 +4,8 @@
  * listen on 44818 like a real plant.
  */
 import { formatIpv4, parseIpv4 } from "@cpppo/cip-codec";
-import { Controller, type ControllerOptions } from "./controller.js";
-import { InvalidArgumentError } from "./errors.js";
+import { Controller, type ControllerOptions } from "./controller/controller.js";
+import { InvalidArgumentError } from "./core/errors.js";
 import { EnipServer, type ServerOptions } from "./server.js";
 
 /** Options of `startPlant`. */

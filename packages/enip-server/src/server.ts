@@ -6,7 +6,7 @@
  */
 import type { Socket as UdpSocket } from "node:dgram";
 import { type AddressInfo, createServer, type Server } from "node:net";
-import type { Controller } from "./controller.js";
+import type { Controller } from "./controller/controller.js";
 import { Engine } from "./transport/engine.js";
 import {
   checkOptions,

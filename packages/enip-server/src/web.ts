@@ -7,7 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import { addAbortListener } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./core/errors.js";
 
 /** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
 export interface WebTag {

@@ -14,7 +14,7 @@ import {
   parseRoutePath,
   simulatorConfig,
 } from "../src/config.js";
-import { ConfigError } from "../src/errors.js";
+import { ConfigError } from "../src/core/errors.js";
 
 const config = (text: string, file = "test.cfg") => simulatorConfig(new ConfigDocument().merge(text, file));
 

@@ -14,8 +14,8 @@ import {
   writeTagRequest,
 } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import { Controller } from "../src/controller.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import { Controller } from "../src/controller/controller.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { EXAMPLE_SENSOR_UDT } from "./support/fixtures.js";
 
 const sensorJson = EXAMPLE_SENSOR_UDT;

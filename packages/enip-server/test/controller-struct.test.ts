@@ -15,7 +15,7 @@ import {
   writeTagFragmentedRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import { Controller } from "../src/controller.js";
+import { Controller } from "../src/controller/controller.js";
 import { hexOf as h, run } from "./support/controller.js";
 import { EXAMPLE_SENSOR_UDT, exampleSensorDump, exampleSensorValues } from "./support/fixtures.js";
 

@@ -16,8 +16,8 @@ import {
   writeTagFragmentedRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import { Controller } from "../src/controller.js";
-import { InvalidArgumentError, InvalidTagError } from "../src/errors.js";
+import { Controller } from "../src/controller/controller.js";
+import { InvalidArgumentError, InvalidTagError } from "../src/core/errors.js";
 import { hexOf as h, run } from "./support/controller.js";
 
 const path = (text: string) => parseEPath(text);

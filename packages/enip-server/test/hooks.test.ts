@@ -12,8 +12,8 @@ import {
   setAttributeSingleRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import { Controller } from "../src/controller.js";
-import type { TagAccess, TagHooks } from "../src/hooks.js";
+import { Controller } from "../src/controller/controller.js";
+import type { TagAccess, TagHooks } from "../src/tags/hooks.js";
 import { run } from "./support/controller.js";
 
 const path = (text: string) => parseEPath(text);

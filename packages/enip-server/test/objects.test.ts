@@ -14,7 +14,7 @@ import {
   UINT,
   unconnectedSend,
 } from "@cpppo/cip-codec";
-import { Controller } from "../src/controller.js";
+import { Controller } from "../src/controller/controller.js";
 import { hexOf as h, run } from "./support/controller.js";
 
 const path = (text: string) => parseEPath(text);

@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { type ListIdentityItem, readTagRequest } from "@cpppo/cip-codec";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { type Plant, startPlant } from "../src/plant.js";
 import { TestClient, withDeadline } from "./support/server-client.js";
 

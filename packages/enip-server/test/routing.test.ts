@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:net";
 import { type CipReply, type EPath, unconnectedSend } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/errors.js";
-import { findRoute, parseRouteTable, RouteForwarder } from "../src/forward.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
+import { findRoute, parseRouteTable, RouteForwarder } from "../src/transport/forward.js";
 import { ints, readTag, tagValues, writeInts } from "./support/server-client.js";
 import { useServers } from "./support/servers.js";
 

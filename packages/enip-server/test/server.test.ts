@@ -12,8 +12,8 @@ import {
   type ListIdentityItem,
 } from "@cpppo/cip-codec";
 import fc from "fast-check";
-import type { RequestEvent, SessionEvent } from "../src/diagnostics.js";
-import { InvalidArgumentError } from "../src/errors.js";
+import type { RequestEvent, SessionEvent } from "../src/core/diagnostics.js";
+import { InvalidArgumentError } from "../src/core/errors.js";
 import { EnipServer, type ServerOptions } from "../src/server.js";
 import {
   context,

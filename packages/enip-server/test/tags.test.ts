@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { InvalidArgumentError, InvalidTagError } from "../src/errors.js";
+import { InvalidArgumentError, InvalidTagError } from "../src/core/errors.js";
 import {
   formatTagDefinition,
   parseNumber,

@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
 import fc from "fast-check";
-import { Controller } from "../src/controller.js";
+import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
 import { type ApiReply, fnmatchRegExp, negotiateMediaType, startWebApi, type WebApi } from "../src/web.js";
 

@@ -6,7 +6,7 @@
  */
 
 import { exampleSensorUdt, FUZZ_TAGS, fuzzServer, WATCH_TAG } from "../bench/fuzz-engine.js";
-import { Controller } from "../src/controller.js";
+import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
 import { readTag, TestClient, withDeadline } from "./support/server-client.js";
 

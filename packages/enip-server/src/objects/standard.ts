@@ -33,7 +33,7 @@ import {
   WORD,
   Writer,
 } from "@cpppo/cip-codec";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../core/errors.js";
 import {
   type CipAttribute,
   CipInstance,

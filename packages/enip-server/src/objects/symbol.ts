@@ -19,7 +19,7 @@ import {
   UDINT,
   UINT,
 } from "@cpppo/cip-codec";
-import { ReplyService } from "../reply-service.js";
+import { ReplyService } from "../core/reply-service.js";
 import type { SymbolEntry, TagTable } from "../tags/table.js";
 import type { Tag } from "../tags/tag.js";
 import { CipClass, CipInstance, valueAttribute } from "./model.js";

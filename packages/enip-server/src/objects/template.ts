@@ -16,7 +16,7 @@ import {
   UINT,
   Writer,
 } from "@cpppo/cip-codec";
-import { ReplyService } from "../reply-service.js";
+import { ReplyService } from "../core/reply-service.js";
 import type { TagDataType, TypeRegistry } from "../tags/types.js";
 import { CipClass, CipInstance, valueAttribute } from "./model.js";
 

@@ -4,7 +4,7 @@
  * TYPE defaults to INT and SIZE to 1 (a scalar); numbers are decimal, 0x, 0o or 0b; names may hold `.` and a
  * `Program:Name.` prefix. Parsing checks syntax only: whether TYPE names a known UDT is settled when the tag is defined.
  */
-import { InvalidTagError } from "../errors.js";
+import { InvalidTagError } from "../core/errors.js";
 
 /** A numeric address `@class/instance/attribute[/element]` a tag is reachable at, besides its name. */
 export interface TagAddress {

@@ -18,8 +18,8 @@ import {
   type WriteTagReply,
   type WriteTagRequest,
 } from "@cpppo/cip-codec";
-import { LazyTagAccess, type TagHooks } from "../hooks.js";
-import { ReplyService } from "../reply-service.js";
+import { ReplyService } from "../core/reply-service.js";
+import { LazyTagAccess, type TagHooks } from "./hooks.js";
 import type { TagView } from "./resolve.js";
 import {
   elementaryByCode,

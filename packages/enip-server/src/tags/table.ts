@@ -3,7 +3,7 @@
  * attribute numbers for tags without one, and the Symbol object instance ids tag browsing lists.
  */
 import { MESSAGE_ROUTER_CLASS } from "@cpppo/cip-codec";
-import { InvalidArgumentError, InvalidTagError } from "../errors.js";
+import { InvalidArgumentError, InvalidTagError } from "../core/errors.js";
 import {
   checkTagName,
   formatTagDefinition,

@@ -3,7 +3,7 @@
  * holding each element in its wire encoding (little-endian), so a Read Tag reply is a slice of it.
  */
 import { Reader, Writer } from "@cpppo/cip-codec";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../core/errors.js";
 import type { TagAddress } from "./grammar.js";
 import type { TagDataType } from "./types.js";
 

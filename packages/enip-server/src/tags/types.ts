@@ -29,7 +29,7 @@ import {
   USINT,
   WORD,
 } from "@cpppo/cip-codec";
-import { InvalidTagError } from "../errors.js";
+import { InvalidTagError } from "../core/errors.js";
 
 /** How the values of a type are stored and sent: one fixed slot per element, encoded on the wire as is or re-packed. */
 export interface TagDataType {

@@ -14,8 +14,8 @@ import {
   formatEPath,
   MESSAGE_ROUTER_CLASS,
 } from "@cpppo/cip-codec";
-import type { RequestContext } from "../controller.js";
-import { ReplyService } from "../reply-service.js";
+import type { RequestContext } from "../controller/controller.js";
+import { ReplyService } from "../core/reply-service.js";
 import type { Engine } from "./engine.js";
 import type { TcpConnection } from "./tcp-connection.js";
 import {

@@ -11,10 +11,10 @@ import {
   MAX_ENCAPSULATION_LENGTH,
   type MessageDecodeOptions,
 } from "@cpppo/cip-codec";
-import type { Controller, RequestContext } from "../controller.js";
-import { type SessionEvent, sessionChannel } from "../diagnostics.js";
-import { RouteForwarder, type RouteTable } from "../forward.js";
+import type { Controller, RequestContext } from "../controller/controller.js";
+import { type SessionEvent, sessionChannel } from "../core/diagnostics.js";
 import { forwardClose, forwardOpen, sendUnitData } from "./connections.js";
+import { RouteForwarder, type RouteTable } from "./forward.js";
 import { advertisedAddress, listReply } from "./list-services.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_S,

@@ -5,7 +5,7 @@ import {
   encodeEncapsulation,
   ListServicesCapability,
 } from "@cpppo/cip-codec";
-import type { Controller } from "../controller.js";
+import type { Controller } from "../controller/controller.js";
 import type { Engine } from "./engine.js";
 import { DEFAULT_PORT } from "./options.js";
 import type { TcpConnection } from "./tcp-connection.js";

@@ -1,8 +1,8 @@
 /** The options of `EnipServer.start`, their defaults and checks, and the reply delay they configure. */
 import { ENCAPSULATION_HEADER_SIZE, type EPath, MAX_ENCAPSULATION_LENGTH } from "@cpppo/cip-codec";
-import type { Controller } from "../controller.js";
-import { InvalidArgumentError } from "../errors.js";
-import type { RouteTable } from "../forward.js";
+import type { Controller } from "../controller/controller.js";
+import { InvalidArgumentError } from "../core/errors.js";
+import type { RouteTable } from "./forward.js";
 
 /** Options of `EnipServer.start`. */
 export interface ServerOptions {

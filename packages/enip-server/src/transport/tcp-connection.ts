@@ -1,8 +1,8 @@
 /** One TCP peer of the server: framing, the in-order request queue, backpressure, and closing. */
 import type { Socket } from "node:net";
 import { CipDecodeError, ENCAPSULATION_HEADER_SIZE, EnipFramer } from "@cpppo/cip-codec";
-import type { RequestContext } from "../controller.js";
-import { type RequestEvent, requestChannel } from "../diagnostics.js";
+import type { RequestContext } from "../controller/controller.js";
+import { type RequestEvent, requestChannel } from "../core/diagnostics.js";
 import type { CipConnection } from "./connections.js";
 import type { Engine } from "./engine.js";
 import { DEFAULT_MAX_PENDING } from "./options.js";

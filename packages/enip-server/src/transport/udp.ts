@@ -1,7 +1,7 @@
 /** The UDP socket: binds it, and answers the List commands and NOP it receives; other commands get 0x0001. */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { decodeEncapsulation, ENCAPSULATION_HEADER_SIZE, type EncapsulationFrame } from "@cpppo/cip-codec";
-import { type RequestEvent, requestChannel } from "../diagnostics.js";
+import { type RequestEvent, requestChannel } from "../core/diagnostics.js";
 import type { Engine } from "./engine.js";
 import { advertisedAddress, listReply } from "./list-services.js";
 import { STATUS, statusReply, u16 } from "./wire.js";

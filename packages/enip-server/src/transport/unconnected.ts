@@ -12,10 +12,10 @@ import {
   type UnconnectedSendRequest,
   unconnectedSend as wrapUnconnectedSend,
 } from "@cpppo/cip-codec";
-import type { RequestContext } from "../controller.js";
-import { findRoute, sameRouteSegment } from "../forward.js";
-import { ReplyService } from "../reply-service.js";
+import type { RequestContext } from "../controller/controller.js";
+import { ReplyService } from "../core/reply-service.js";
 import type { Engine } from "./engine.js";
+import { findRoute, sameRouteSegment } from "./forward.js";
 import type { TcpConnection } from "./tcp-connection.js";
 import {
   decodeFailureStatus,

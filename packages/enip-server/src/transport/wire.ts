@@ -8,7 +8,7 @@ import {
   GeneralStatus,
   SENDER_CONTEXT_SIZE,
 } from "@cpppo/cip-codec";
-import { replyServiceOf } from "../reply-service.js";
+import { replyServiceOf } from "../core/reply-service.js";
 
 export const ENCAPSULATION_VERSION = 1;
 export const EMPTY = new Uint8Array(0);

@@ -9,7 +9,7 @@ import {
   type MessageDecodeOptions,
   toHex,
 } from "@cpppo/cip-codec";
-import type { Controller, RequestContext } from "../../src/controller.js";
+import type { Controller, RequestContext } from "../../src/controller/controller.js";
 
 /** The answer to one request: the reply bytes, their hex, and the reply decoded with the request as hint. */
 export interface Exchange {

@@ -17,7 +17,7 @@ import {
   readTagRequest,
   writeTagRequest,
 } from "@cpppo/cip-codec";
-import { Controller, type RequestContext } from "../../src/controller.js";
+import { Controller, type RequestContext } from "../../src/controller/controller.js";
 
 /** Milliseconds any single wait in the suites may take. */
 export const DEADLINE_MS = 3000;

@@ -1,5 +1,5 @@
 /** Servers on a loopback port 0 for the transport suites, and raw clients to them, all closed after each test. */
-import type { Controller, RequestContext } from "../../src/controller.js";
+import type { Controller, RequestContext } from "../../src/controller/controller.js";
 import { EnipServer, type ServerOptions } from "../../src/server.js";
 import { makeController, recordContexts, TestClient, withDeadline } from "./server-client.js";
 

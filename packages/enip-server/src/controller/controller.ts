@@ -36,9 +36,9 @@ import {
   type WriteTagFragmentedRequest,
   type WriteTagRequest,
 } from "@cpppo/cip-codec";
-import { InvalidArgumentError } from "./errors.js";
-import type { TagHooks } from "./hooks.js";
-import { type CipAttribute, CipInstance, NOT_SETTABLE, ObjectModel } from "./objects/model.js";
+import { InvalidArgumentError } from "../core/errors.js";
+import { ReplyService, replyServiceOf } from "../core/reply-service.js";
+import { type CipAttribute, CipInstance, NOT_SETTABLE, ObjectModel } from "../objects/model.js";
 import {
   addStandardObjects,
   DEFAULT_ETHERNET_LINK,
@@ -47,11 +47,11 @@ import {
   type DeviceState,
   type EthernetLink,
   parseMac,
-} from "./objects/standard.js";
-import { listSymbols, SymbolClass } from "./objects/symbol.js";
-import { TemplateClass, TemplateInstance } from "./objects/template.js";
-import { ReplyService, replyServiceOf } from "./reply-service.js";
-import type { TagAddress, TagDefinition } from "./tags/grammar.js";
+} from "../objects/standard.js";
+import { listSymbols, SymbolClass } from "../objects/symbol.js";
+import { TemplateClass, TemplateInstance } from "../objects/template.js";
+import type { TagAddress, TagDefinition } from "../tags/grammar.js";
+import type { TagHooks } from "../tags/hooks.js";
 import {
   attributeBytes,
   hookWrite,
@@ -62,11 +62,11 @@ import {
   sharesStorage,
   writeReply,
   writeTag,
-} from "./tags/io.js";
-import { isFailure, resolveTagPath, type TagView } from "./tags/resolve.js";
-import { TagTable } from "./tags/table.js";
-import type { Tag } from "./tags/tag.js";
-import { TypeRegistry } from "./tags/types.js";
+} from "../tags/io.js";
+import { isFailure, resolveTagPath, type TagView } from "../tags/resolve.js";
+import { TagTable } from "../tags/table.js";
+import type { Tag } from "../tags/tag.js";
+import { TypeRegistry } from "../tags/types.js";
 
 /** Options of a Controller; every field is optional. */
 export interface ControllerOptions {

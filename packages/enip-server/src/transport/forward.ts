@@ -15,7 +15,12 @@ import {
   type GenericReply,
   Reader,
 } from "@cpppo/cip-codec";
-import { ForwardClosedError, ForwardError, ForwardTimeoutError, InvalidArgumentError } from "./errors.js";
+import {
+  ForwardClosedError,
+  ForwardError,
+  ForwardTimeoutError,
+  InvalidArgumentError,
+} from "../core/errors.js";
 
 /** One route: requests whose first route segment is `port`/`link` go to `host`:`tcpPort`. */
 export interface Route {

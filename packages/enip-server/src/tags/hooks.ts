@@ -4,8 +4,8 @@
  * With no hooks set the controller never builds an access record, so they cost nothing until used.
  */
 import { Reader } from "@cpppo/cip-codec";
-import type { Tag } from "./tags/tag.js";
-import type { TagDataType } from "./tags/types.js";
+import type { Tag } from "./tag.js";
+import type { TagDataType } from "./types.js";
 
 /** One read or write of a run of elements of a tag (or of a structure member inside it). */
 export interface TagAccess {
