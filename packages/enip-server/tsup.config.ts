@@ -1,10 +1,2 @@
-import { defineConfig } from "tsup";
-
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+// The shared library build (tsup.library.ts at the repository root).
+export { default } from "../../tsup.library.ts";
