@@ -4,10 +4,12 @@
  * Single 0x10. The message router header (service, path, status) is in message.ts.
  */
 import type { EPath } from "../cip/epath.js";
+import { CipService } from "../cip/services.js";
 import type { ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import type { Reader } from "../core/reader.js";
 import { checkRange, type Writer } from "../core/writer.js";
+import type { ReplyCodec, RequestCodec } from "./codec.js";
 
 /**
  * Size in bytes of attribute `attribute` of the object at `path`, or undefined when unknown. Get/Set
@@ -82,6 +84,9 @@ export interface SetAttributeListReply extends ReplyStatus {
   attributes?: { id: number; status: number }[];
 }
 
+/** One entry of a Set Attribute List reply: the attribute id and its status (a general status code). */
+type AttributeStatus = { id: number; status: number };
+
 /** Most attributes accepted in one Get/Set Attribute List (or Get Instance Attribute List) by default. */
 export const DEFAULT_MAX_ATTRIBUTES = 256;
 
@@ -129,139 +134,192 @@ function valueSize(
   throw r.fail("unsupported", `size of attribute ${id} is unknown; pass an attribute size resolver`, id);
 }
 
-/** Bytes of a Set Attribute List request body. */
-export function sizeOfSetAttributeListBody(attributes: readonly AttributeValue[]): number {
-  let size = 2;
-  for (let i = 0; i < attributes.length; i++) size += 2 + (attributes[i] as AttributeValue).value.length;
-  return size;
-}
+/** Get Attributes All 0x01 request: no service data. */
+export const getAttributesAllRequestCodec: RequestCodec<GetAttributesAllRequest> = {
+  kind: "getAttributesAll",
+  decode: (_r, _service, path) => ({
+    kind: "getAttributesAll",
+    service: CipService.codes.getAttributesAll,
+    path,
+  }),
+  sizeOf: () => 0,
+  encode: () => {},
+};
 
-/** Writes a Set Attribute List request body: count, then each id and value. */
-export function encodeSetAttributeListBody(w: Writer, attributes: readonly AttributeValue[]): void {
-  checkRange("attributes.length", attributes.length, 0, 0xffff);
-  w.u16(attributes.length);
-  for (let i = 0; i < attributes.length; i++) {
-    const a = attributes[i] as AttributeValue;
-    checkRange("attribute", a.id, 0, 0xffff);
-    w.u16(a.id).raw(a.value);
-  }
-}
+/** Get Attribute Single 0x0E request: no service data. */
+export const getAttributeSingleRequestCodec: RequestCodec<GetAttributeSingleRequest> = {
+  kind: "getAttributeSingle",
+  decode: (_r, _service, path) => ({
+    kind: "getAttributeSingle",
+    service: CipService.codes.getAttributeSingle,
+    path,
+  }),
+  sizeOf: () => 0,
+  encode: () => {},
+};
 
-/**
- * Reads a Set Attribute List request body; each value's size comes from `resolve` (the last value may
- * take the rest of the body). At most `max` attributes (default 256).
- */
-export function decodeSetAttributeListBody(
-  r: Reader,
-  path: EPath,
-  resolve?: AttributeSizeResolver,
-  max = DEFAULT_MAX_ATTRIBUTES,
-): AttributeValue[] {
-  const count = r.u16("count");
-  r.ceiling(count, max, "count");
-  r.need(count * 2, "attributes");
-  const out = new Array<AttributeValue>(count);
-  r.enter("attributes");
-  for (let i = 0; i < count; i++) {
-    r.enter(i);
-    const id = r.u16("id");
-    const value = r.bytesN(valueSize(r, id, path, i === count - 1, resolve), "value");
-    out[i] = { id, value };
-    r.leave();
-  }
-  r.leave();
-  return out;
-}
+/** Set Attribute Single 0x10 request: the value as raw bytes, running to the end of the message. */
+export const setAttributeSingleRequestCodec: RequestCodec<SetAttributeSingleRequest> = {
+  kind: "setAttributeSingle",
+  decode: (r, _service, path) => ({
+    kind: "setAttributeSingle",
+    service: CipService.codes.setAttributeSingle,
+    path,
+    data: r.rest(),
+  }),
+  sizeOf: (req) => req.data.length,
+  encode: (w, req) => {
+    w.raw(req.data);
+  },
+};
 
-/** Bytes of a Get Attribute List reply body. */
-export function sizeOfGetAttributeListReplyBody(attributes: readonly AttributeResult[]): number {
-  let size = 2;
-  for (let i = 0; i < attributes.length; i++) {
-    const a = attributes[i] as AttributeResult;
-    size += 4 + (a.status === 0 && a.value ? a.value.length : 0);
-  }
-  return size;
-}
-
-/** Writes a Get Attribute List reply body: count, then each id, UINT status and (status 0 only) the value. */
-export function encodeGetAttributeListReplyBody(w: Writer, attributes: readonly AttributeResult[]): void {
-  checkRange("attributes.length", attributes.length, 0, 0xffff);
-  w.u16(attributes.length);
-  for (let i = 0; i < attributes.length; i++) {
-    const a = attributes[i] as AttributeResult;
-    checkRange("attribute", a.id, 0, 0xffff);
-    checkRange("status", a.status, 0, 0xffff);
-    if (a.status !== 0 && a.value && a.value.length > 0)
-      throw new CipEncodeError(
-        `attribute ${a.id} has status ${a.status}: a failed attribute carries no value`,
-      );
-    w.u16(a.id).u16(a.status);
-    if (a.status === 0 && a.value) w.raw(a.value);
-  }
-}
+/** Get Attribute List 0x03 request: a UINT count (at most `limits.maxAttributes`, default 256) and the UINT ids. */
+export const getAttributeListRequestCodec: RequestCodec<GetAttributeListRequest> = {
+  kind: "getAttributeList",
+  decode: (r, _service, path, options) => ({
+    kind: "getAttributeList",
+    service: CipService.codes.getAttributeList,
+    path,
+    attributes: decodeAttributeIds(r, options.limits?.maxAttributes),
+  }),
+  sizeOf: (req) => sizeOfAttributeIds(req.attributes),
+  encode: (w, req) => encodeAttributeIds(w, req.attributes),
+};
 
 /**
- * Reads a Get Attribute List reply body (spec form: UINT count first). Values of successful attributes
- * are sized by `resolve`; the last may take the rest. At most `max` attributes (default 256).
+ * Set Attribute List 0x04 request: a UINT count (at most `limits.maxAttributes`, default 256), then each
+ * id and value; each value's size comes from `options.attributeSize` (the last may take the rest).
  */
-export function decodeGetAttributeListReplyBody(
-  r: Reader,
-  path: EPath,
-  resolve?: AttributeSizeResolver,
-  max = DEFAULT_MAX_ATTRIBUTES,
-): AttributeResult[] {
-  const count = r.u16("count");
-  r.ceiling(count, max, "count");
-  r.need(count * 4, "attributes");
-  const out = new Array<AttributeResult>(count);
-  r.enter("attributes");
-  for (let i = 0; i < count; i++) {
-    r.enter(i);
-    const id = r.u16("id");
-    const status = r.u16("status");
-    if (status === 0)
-      out[i] = { id, status, value: r.bytesN(valueSize(r, id, path, i === count - 1, resolve), "value") };
-    else out[i] = { id, status };
+export const setAttributeListRequestCodec: RequestCodec<SetAttributeListRequest> = {
+  kind: "setAttributeList",
+  decode(r, _service, path, options) {
+    const count = r.u16("count");
+    r.ceiling(count, options.limits?.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES, "count");
+    r.need(count * 2, "attributes");
+    const attributes = new Array<AttributeValue>(count);
+    r.enter("attributes");
+    for (let i = 0; i < count; i++) {
+      r.enter(i);
+      const id = r.u16("id");
+      const value = r.bytesN(valueSize(r, id, path, i === count - 1, options.attributeSize), "value");
+      attributes[i] = { id, value };
+      r.leave();
+    }
     r.leave();
-  }
-  r.leave();
-  return out;
-}
+    return { kind: "setAttributeList", service: CipService.codes.setAttributeList, path, attributes };
+  },
+  sizeOf(req) {
+    let size = 2;
+    for (let i = 0; i < req.attributes.length; i++)
+      size += 2 + (req.attributes[i] as AttributeValue).value.length;
+    return size;
+  },
+  encode(w, req) {
+    const attributes = req.attributes;
+    checkRange("attributes.length", attributes.length, 0, 0xffff);
+    w.u16(attributes.length);
+    for (let i = 0; i < attributes.length; i++) {
+      const a = attributes[i] as AttributeValue;
+      checkRange("attribute", a.id, 0, 0xffff);
+      w.u16(a.id).raw(a.value);
+    }
+  },
+};
 
-/** Bytes of a Set Attribute List reply body. */
-export function sizeOfSetAttributeListReplyBody(
-  attributes: readonly { id: number; status: number }[],
-): number {
-  return 2 + 4 * attributes.length;
-}
+/**
+ * Get Attribute List reply (0x83), spec form: a UINT count (at most `limits.maxAttributes`, default
+ * 256), then each id, UINT status and (status 0 only) the value, sized by `options.attributeSize` for the
+ * request's path (the last may take the rest). No body (an error reply) leaves `attributes` out.
+ */
+export const getAttributeListReplyCodec: ReplyCodec<GetAttributeListReply> = {
+  kind: "getAttributeList",
+  decode(r, head, options) {
+    const service = head.service as GetAttributeListReply["service"];
+    const { generalStatus, extStatus } = head;
+    if (r.remaining === 0) return { kind: "getAttributeList", service, generalStatus, extStatus };
+    const path = head.requestPath ?? [];
+    const resolve = options.attributeSize;
+    const count = r.u16("count");
+    r.ceiling(count, options.limits?.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES, "count");
+    r.need(count * 4, "attributes");
+    const attributes = new Array<AttributeResult>(count);
+    r.enter("attributes");
+    for (let i = 0; i < count; i++) {
+      r.enter(i);
+      const id = r.u16("id");
+      const status = r.u16("status");
+      if (status === 0)
+        attributes[i] = {
+          id,
+          status,
+          value: r.bytesN(valueSize(r, id, path, i === count - 1, resolve), "value"),
+        };
+      else attributes[i] = { id, status };
+      r.leave();
+    }
+    r.leave();
+    return { kind: "getAttributeList", service, generalStatus, extStatus, attributes };
+  },
+  sizeOf(reply) {
+    const attributes = reply.attributes;
+    if (!attributes) return 0;
+    let size = 2;
+    for (let i = 0; i < attributes.length; i++) {
+      const a = attributes[i] as AttributeResult;
+      size += 4 + (a.status === 0 && a.value ? a.value.length : 0);
+    }
+    return size;
+  },
+  encode(w, reply) {
+    const attributes = reply.attributes;
+    if (!attributes) return;
+    checkRange("attributes.length", attributes.length, 0, 0xffff);
+    w.u16(attributes.length);
+    for (let i = 0; i < attributes.length; i++) {
+      const a = attributes[i] as AttributeResult;
+      checkRange("attribute", a.id, 0, 0xffff);
+      checkRange("status", a.status, 0, 0xffff);
+      if (a.status !== 0 && a.value && a.value.length > 0)
+        throw new CipEncodeError(
+          `attribute ${a.id} has status ${a.status}: a failed attribute carries no value`,
+        );
+      w.u16(a.id).u16(a.status);
+      if (a.status === 0 && a.value) w.raw(a.value);
+    }
+  },
+};
 
-/** Writes a Set Attribute List reply body: count, then each id and UINT status. */
-export function encodeSetAttributeListReplyBody(
-  w: Writer,
-  attributes: readonly { id: number; status: number }[],
-): void {
-  checkRange("attributes.length", attributes.length, 0, 0xffff);
-  w.u16(attributes.length);
-  for (let i = 0; i < attributes.length; i++) {
-    const a = attributes[i] as { id: number; status: number };
-    checkRange("attribute", a.id, 0, 0xffff);
-    checkRange("status", a.status, 0, 0xffff);
-    w.u16(a.id).u16(a.status);
-  }
-}
-
-/** Reads a Set Attribute List reply body; at most `max` attributes (default 256). */
-export function decodeSetAttributeListReplyBody(
-  r: Reader,
-  max = DEFAULT_MAX_ATTRIBUTES,
-): { id: number; status: number }[] {
-  const count = r.u16("count");
-  r.ceiling(count, max, "count");
-  r.need(count * 4, "attributes");
-  const out = new Array<{ id: number; status: number }>(count);
-  for (let i = 0; i < count; i++) out[i] = { id: r.u16("id"), status: r.u16("status") };
-  return out;
-}
+/**
+ * Set Attribute List reply (0x84): a UINT count (at most `limits.maxAttributes`, default 256), then each
+ * id and UINT status. No body (an error reply) leaves `attributes` out.
+ */
+export const setAttributeListReplyCodec: ReplyCodec<SetAttributeListReply> = {
+  kind: "setAttributeList",
+  decode(r, head, options) {
+    const service = head.service as SetAttributeListReply["service"];
+    const { generalStatus, extStatus } = head;
+    if (r.remaining === 0) return { kind: "setAttributeList", service, generalStatus, extStatus };
+    const count = r.u16("count");
+    r.ceiling(count, options.limits?.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES, "count");
+    r.need(count * 4, "attributes");
+    const attributes = new Array<AttributeStatus>(count);
+    for (let i = 0; i < count; i++) attributes[i] = { id: r.u16("id"), status: r.u16("status") };
+    return { kind: "setAttributeList", service, generalStatus, extStatus, attributes };
+  },
+  sizeOf: (reply) => (reply.attributes ? 2 + 4 * reply.attributes.length : 0),
+  encode(w, reply) {
+    const attributes = reply.attributes;
+    if (!attributes) return;
+    checkRange("attributes.length", attributes.length, 0, 0xffff);
+    w.u16(attributes.length);
+    for (let i = 0; i < attributes.length; i++) {
+      const a = attributes[i] as AttributeStatus;
+      checkRange("attribute", a.id, 0, 0xffff);
+      checkRange("status", a.status, 0, 0xffff);
+      w.u16(a.id).u16(a.status);
+    }
+  },
+};
 
 /** A Get Attribute List request for `attributes` of the object at `path`. */
 export function getAttributeListRequest(path: EPath, attributes: number[]): GetAttributeListRequest {

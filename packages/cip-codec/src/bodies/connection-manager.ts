@@ -1,8 +1,8 @@
 /**
  * Bodies of the Connection Manager (class 0x06) services, CIP Vol 1 §3-5.5: Unconnected Send 0x52,
  * Forward Open 0x54, Large Forward Open 0x5B and Forward Close 0x4E, their replies and error replies,
- * and the network connection parameter words. The embedded message of an Unconnected Send is left to
- * the caller (message.ts), which writes or reads it between the head and the tail.
+ * and the network connection parameter words, as one codec record per request and reply kind. The
+ * embedded message of an Unconnected Send is read and written by the codec message.ts hands in.
  */
 import {
   decodePathWithSize,
@@ -11,12 +11,13 @@ import {
   type PathLimits,
   sizeOfPathWithSize,
 } from "../cip/epath.js";
-import { CONNECTION_MANAGER_CLASS, MESSAGE_ROUTER_PATH } from "../cip/services.js";
+import { CONNECTION_MANAGER_CLASS, ConnectionManagerService, MESSAGE_ROUTER_PATH } from "../cip/services.js";
 import type { ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import type { Reader } from "../core/reader.js";
 import { codeTable } from "../core/table.js";
 import { checkRange, type Writer } from "../core/writer.js";
+import { checkNesting, type EmbeddedRequests, type ReplyCodec, type RequestCodec } from "./codec.js";
 
 /** A new path to the Connection Manager object `@6/1`, the usual target of Unconnected Send and Forward Open/Close. */
 export function connectionManagerPath(): EPath {
@@ -29,6 +30,8 @@ function defaultConnectionPath(): EPath {
 }
 
 const PADDED = { padded: true } as const;
+/** Shared zero-length placeholder for data a decoder fills in afterwards (zero-length views cannot be written). */
+const EMPTY = new Uint8Array(0);
 
 /** Unconnected Send 0x52 request: an embedded message routed along `routePath`. */
 export interface UnconnectedSendRequest<M> {
@@ -214,65 +217,96 @@ export function encodeNetworkConnectionParameters(p: NetworkConnectionParameters
 }
 
 /** Bytes of an Unconnected Send body around an embedded message of `messageSize` bytes. */
-export function sizeOfUnconnectedSendBody(messageSize: number, routePath: EPath): number {
+function sizeOfUnconnectedSendBody(messageSize: number, routePath: EPath): number {
   return 4 + messageSize + (messageSize & 1) + sizeOfPathWithSize(routePath, PADDED);
 }
 
-/** Writes the head of an Unconnected Send body: priority/tick, timeout ticks, message size. */
-export function encodeUnconnectedSendHead(
-  w: Writer,
-  req: { priorityTimeTick: number; timeoutTicks: number },
-  messageSize: number,
-): void {
-  checkRange("priorityTimeTick", req.priorityTimeTick, 0, 0xff);
-  checkRange("timeoutTicks", req.timeoutTicks, 0, 0xff);
-  checkRange("messageSize", messageSize, 0, 0xffff);
-  w.u8(req.priorityTimeTick).u8(req.timeoutTicks).u16(messageSize);
+/**
+ * The codec of an Unconnected Send 0x52 request whose embedded request `M` is read and written by
+ * `embedded`: priority/tick, timeout ticks, message size, the message, a pad byte after an odd-sized
+ * message, then the padded route path. The nesting is bounded by `limits.maxDepth` (default 4).
+ */
+export function unconnectedSendRequestCodec<M>(
+  embedded: EmbeddedRequests<M>,
+): RequestCodec<UnconnectedSendRequest<M>> {
+  return {
+    kind: "unconnectedSend",
+    decode(r, _service, path, options, depth) {
+      checkNesting(r, depth, options, "message");
+      const priorityTimeTick = r.u8("priorityTimeTick");
+      const timeoutTicks = r.u8("timeoutTicks");
+      const messageSize = r.u16("messageSize");
+      const sub = r.sub(messageSize, "message");
+      r.enter("message");
+      const message = embedded.decode(sub, options, depth + 1);
+      r.leave();
+      if (messageSize & 1) r.skip(1, "pad");
+      r.enter("routePath");
+      const limits = options.limits?.path;
+      const routePath = limits
+        ? decodePathWithSize(r, { padded: true, limits })
+        : decodePathWithSize(r, PADDED);
+      r.leave();
+      return {
+        kind: "unconnectedSend",
+        service: ConnectionManagerService.codes.unconnectedSend,
+        path,
+        priorityTimeTick,
+        timeoutTicks,
+        message,
+        routePath,
+      };
+    },
+    sizeOf: (req) => sizeOfUnconnectedSendBody(embedded.sizeOf(req.message), req.routePath),
+    encode(w, req) {
+      checkRange("priorityTimeTick", req.priorityTimeTick, 0, 0xff);
+      checkRange("timeoutTicks", req.timeoutTicks, 0, 0xff);
+      w.u8(req.priorityTimeTick).u8(req.timeoutTicks).u16(0);
+      // The message size is patched in after the message is written, sparing a sizing pass.
+      const sizeAt = w.offset - 2;
+      embedded.encode(w, req.message);
+      const messageSize = w.offset - sizeAt - 2;
+      checkRange("messageSize", messageSize, 0, 0xffff);
+      w.patchU16(sizeAt, messageSize);
+      if (messageSize & 1) w.u8(0);
+      encodePathWithSize(w, req.routePath, PADDED);
+    },
+  };
 }
 
-/** Writes the tail of an Unconnected Send body: a pad byte after an odd-sized message, then the padded route path. */
-export function encodeUnconnectedSendTail(w: Writer, routePath: EPath, messageSize: number): void {
-  if (messageSize & 1) w.u8(0);
-  encodePathWithSize(w, routePath, PADDED);
-}
-
-/** Reads the tail of an Unconnected Send body (pad after an odd message, then the padded route path). */
-export function decodeUnconnectedSendTail(r: Reader, messageSize: number, limits?: PathLimits): EPath {
-  if (messageSize & 1) r.skip(1, "pad");
-  r.enter("routePath");
-  const routePath = limits ? decodePathWithSize(r, { padded: true, limits }) : decodePathWithSize(r, PADDED);
-  r.leave();
-  return routePath;
-}
-
-/** Bytes of an Unconnected Send error reply body. */
-export function sizeOfUnconnectedSendReplyBody(reply: UnconnectedSendReply): number {
-  return reply.remainingPathWords === undefined ? 0 : 2;
-}
-
-/** Writes an Unconnected Send error reply body: the remaining path size when present. */
-export function encodeUnconnectedSendReplyBody(w: Writer, reply: UnconnectedSendReply): void {
-  if (reply.remainingPathWords === undefined) return;
-  checkRange("remainingPathWords", reply.remainingPathWords, 0, 0xff);
-  // Remaining Path Size is followed by a reserved byte (CIP Vol 1 §3-5.5.2; Wireshark reads both and
-  // flags the reply malformed without it).
-  w.u8(reply.remainingPathWords).u8(0);
-}
-
-/** Reads an Unconnected Send error reply body into `reply`; the reserved zero byte after the size may be absent. */
-export function decodeUnconnectedSendReplyBody(r: Reader, reply: UnconnectedSendReply): void {
-  if (r.remaining === 0) return;
-  reply.remainingPathWords = r.u8("remainingPathWords");
-  if (r.remaining === 1 && r.bytes[r.offset] === 0) r.skip(1, "reserved");
-}
+/** Unconnected Send error reply (0xD2 from the Connection Manager): the remaining path size, when sent, and a reserved byte. */
+export const unconnectedSendReplyCodec: ReplyCodec<UnconnectedSendReply> = {
+  kind: "unconnectedSend",
+  decode(r, head) {
+    const reply: UnconnectedSendReply = {
+      kind: "unconnectedSend",
+      service: head.service as UnconnectedSendReply["service"],
+      generalStatus: head.generalStatus,
+      extStatus: head.extStatus,
+    };
+    if (r.remaining === 0) return reply;
+    reply.remainingPathWords = r.u8("remainingPathWords");
+    // The reserved zero byte after the size may be absent.
+    if (r.remaining === 1 && r.bytes[r.offset] === 0) r.skip(1, "reserved");
+    return reply;
+  },
+  sizeOf: (reply) => (reply.remainingPathWords === undefined ? 0 : 2),
+  encode(w, reply) {
+    if (reply.remainingPathWords === undefined) return;
+    checkRange("remainingPathWords", reply.remainingPathWords, 0, 0xff);
+    // Remaining Path Size is followed by a reserved byte (CIP Vol 1 §3-5.5.2; Wireshark reads both and
+    // flags the reply malformed without it).
+    w.u8(reply.remainingPathWords).u8(0);
+  },
+};
 
 /** Bytes of a Forward Open (or Large Forward Open when `large`) request body. */
-export function sizeOfForwardOpenBody(req: ForwardOpenFields, large: boolean): number {
+function sizeOfForwardOpenBody(req: ForwardOpenFields, large: boolean): number {
   return 31 + (large ? 8 : 4) + sizeOfPathWithSize(req.connectionPath);
 }
 
 /** Writes a Forward Open body; `large` writes the network connection parameters as UDINTs. */
-export function encodeForwardOpenBody(w: Writer, req: ForwardOpenFields, large: boolean): void {
+function encodeForwardOpenBody(w: Writer, req: ForwardOpenFields, large: boolean): void {
   const ncpMax = large ? 0xffffffff : 0xffff;
   checkRange("priorityTimeTick", req.priorityTimeTick, 0, 0xff);
   checkRange("timeoutTicks", req.timeoutTicks, 0, 0xff);
@@ -302,7 +336,7 @@ export function encodeForwardOpenBody(w: Writer, req: ForwardOpenFields, large: 
 }
 
 /** Reads a Forward Open body (the 3 reserved bytes after the multiplier are skipped). */
-export function decodeForwardOpenBody(r: Reader, large: boolean, limits?: PathLimits): ForwardOpenFields {
+function decodeForwardOpenBody(r: Reader, large: boolean, limits?: PathLimits): ForwardOpenFields {
   const priorityTimeTick = r.u8("priorityTimeTick");
   const timeoutTicks = r.u8("timeoutTicks");
   const otConnectionId = r.u32("otConnectionId");
@@ -346,12 +380,12 @@ function checkApplicationReply(data: Uint8Array): void {
 }
 
 /** Bytes of a successful Forward Open reply body. */
-export function sizeOfForwardOpenReplyBody(reply: ForwardOpenReply): number {
+function sizeOfForwardOpenReplyBody(reply: ForwardOpenReply): number {
   return 26 + reply.applicationReply.length;
 }
 
 /** Writes a successful Forward Open reply body. */
-export function encodeForwardOpenReplyBody(w: Writer, reply: ForwardOpenReply): void {
+function encodeForwardOpenReplyBody(w: Writer, reply: ForwardOpenReply): void {
   checkRange("otConnectionId", reply.otConnectionId, 0, 0xffffffff);
   checkRange("toConnectionId", reply.toConnectionId, 0, 0xffffffff);
   checkRange("connectionSerial", reply.connectionSerial, 0, 0xffff);
@@ -369,7 +403,7 @@ export function encodeForwardOpenReplyBody(w: Writer, reply: ForwardOpenReply): 
 }
 
 /** Reads a successful Forward Open reply body into `reply`. */
-export function decodeForwardOpenReplyBody(r: Reader, reply: ForwardOpenReply): void {
+function decodeForwardOpenReplyBody(r: Reader, reply: ForwardOpenReply): void {
   reply.otConnectionId = r.u32("otConnectionId");
   reply.toConnectionId = r.u32("toConnectionId");
   reply.connectionSerial = r.u16("connectionSerial");
@@ -391,12 +425,12 @@ type FailureBody = {
 };
 
 /** Bytes of a Forward Open / Forward Close failure body. */
-export function sizeOfConnectionFailureBody(reply: FailureBody): number {
+function sizeOfConnectionFailureBody(reply: FailureBody): number {
   return (reply.connectionSerial === undefined ? 0 : 8) + (reply.remainingPathWords === undefined ? 0 : 2);
 }
 
 /** Writes a Forward Open / Forward Close failure body: the triple (when given), the remaining path size and a reserved byte (when given). */
-export function encodeConnectionFailureBody(w: Writer, reply: FailureBody): void {
+function encodeConnectionFailureBody(w: Writer, reply: FailureBody): void {
   if (reply.connectionSerial !== undefined) {
     checkRange("connectionSerial", reply.connectionSerial, 0, 0xffff);
     checkRange("originatorVendor", reply.originatorVendor ?? -1, 0, 0xffff);
@@ -415,7 +449,7 @@ export function encodeConnectionFailureBody(w: Writer, reply: FailureBody): void
 }
 
 /** Reads a Forward Open / Forward Close failure body into `reply`: nothing, the triple, or the triple and remaining path size. */
-export function decodeConnectionFailureBody(r: Reader, reply: FailureBody): void {
+function decodeConnectionFailureBody(r: Reader, reply: FailureBody): void {
   if (r.remaining === 0) return;
   reply.connectionSerial = r.u16("connectionSerial");
   reply.originatorVendor = r.u16("originatorVendor");
@@ -426,12 +460,12 @@ export function decodeConnectionFailureBody(r: Reader, reply: FailureBody): void
 }
 
 /** Bytes of a Forward Close request body. */
-export function sizeOfForwardCloseBody(req: ForwardCloseRequest): number {
+function sizeOfForwardCloseBody(req: ForwardCloseRequest): number {
   return 10 + sizeOfPathWithSize(req.connectionPath, PADDED);
 }
 
 /** Writes a Forward Close request body (the connection path is padded: size, reserved, segments). */
-export function encodeForwardCloseBody(w: Writer, req: ForwardCloseRequest): void {
+function encodeForwardCloseBody(w: Writer, req: ForwardCloseRequest): void {
   checkRange("priorityTimeTick", req.priorityTimeTick, 0, 0xff);
   checkRange("timeoutTicks", req.timeoutTicks, 0, 0xff);
   checkRange("connectionSerial", req.connectionSerial, 0, 0xffff);
@@ -443,7 +477,7 @@ export function encodeForwardCloseBody(w: Writer, req: ForwardCloseRequest): voi
 }
 
 /** Reads a Forward Close request body. */
-export function decodeForwardCloseBody(r: Reader, path: EPath, limits?: PathLimits): ForwardCloseRequest {
+function decodeForwardCloseBody(r: Reader, path: EPath, limits?: PathLimits): ForwardCloseRequest {
   const priorityTimeTick = r.u8("priorityTimeTick");
   const timeoutTicks = r.u8("timeoutTicks");
   const connectionSerial = r.u16("connectionSerial");
@@ -456,7 +490,7 @@ export function decodeForwardCloseBody(r: Reader, path: EPath, limits?: PathLimi
   r.leave();
   return {
     kind: "forwardClose",
-    service: 0x4e,
+    service: ConnectionManagerService.codes.forwardClose,
     path,
     priorityTimeTick,
     timeoutTicks,
@@ -468,12 +502,12 @@ export function decodeForwardCloseBody(r: Reader, path: EPath, limits?: PathLimi
 }
 
 /** Bytes of a successful Forward Close reply body. */
-export function sizeOfForwardCloseReplyBody(reply: ForwardCloseReply): number {
+function sizeOfForwardCloseReplyBody(reply: ForwardCloseReply): number {
   return 10 + reply.applicationReply.length;
 }
 
 /** Writes a successful Forward Close reply body. */
-export function encodeForwardCloseReplyBody(w: Writer, reply: ForwardCloseReply): void {
+function encodeForwardCloseReplyBody(w: Writer, reply: ForwardCloseReply): void {
   checkRange("connectionSerial", reply.connectionSerial, 0, 0xffff);
   checkRange("originatorVendor", reply.originatorVendor, 0, 0xffff);
   checkRange("originatorSerial", reply.originatorSerial, 0, 0xffffffff);
@@ -485,7 +519,7 @@ export function encodeForwardCloseReplyBody(w: Writer, reply: ForwardCloseReply)
 }
 
 /** Reads a successful Forward Close reply body into `reply`. */
-export function decodeForwardCloseReplyBody(r: Reader, reply: ForwardCloseReply): void {
+function decodeForwardCloseReplyBody(r: Reader, reply: ForwardCloseReply): void {
   reply.connectionSerial = r.u16("connectionSerial");
   reply.originatorVendor = r.u16("originatorVendor");
   reply.originatorSerial = r.u32("originatorSerial");
@@ -493,6 +527,106 @@ export function decodeForwardCloseReplyBody(r: Reader, reply: ForwardCloseReply)
   r.skip(1, "reserved");
   reply.applicationReply = r.bytesN(words * 2, "applicationReply");
 }
+
+/** Forward Open 0x54 (16-bit connection parameters) or Large Forward Open 0x5B (32-bit) request; paths within `limits.path`. */
+export const forwardOpenRequestCodec: RequestCodec<ForwardOpenRequest> = {
+  kind: "forwardOpen",
+  decode(r, service, path, options) {
+    const large = service === ConnectionManagerService.codes.largeForwardOpen;
+    return {
+      kind: "forwardOpen",
+      service: large
+        ? ConnectionManagerService.codes.largeForwardOpen
+        : ConnectionManagerService.codes.forwardOpen,
+      path,
+      ...decodeForwardOpenBody(r, large, options.limits?.path),
+    };
+  },
+  sizeOf: (req) =>
+    sizeOfForwardOpenBody(req, req.service === ConnectionManagerService.codes.largeForwardOpen),
+  encode: (w, req) =>
+    encodeForwardOpenBody(w, req, req.service === ConnectionManagerService.codes.largeForwardOpen),
+};
+
+/** Forward Close 0x4E request: the identifying triple and the padded connection path (within `limits.path`). */
+export const forwardCloseRequestCodec: RequestCodec<ForwardCloseRequest> = {
+  kind: "forwardClose",
+  decode: (r, _service, path, options) => decodeForwardCloseBody(r, path, options.limits?.path),
+  sizeOf: sizeOfForwardCloseBody,
+  encode: encodeForwardCloseBody,
+};
+
+/** Successful Forward Open / Large Forward Open reply (0xD4 / 0xDB, status 0). */
+export const forwardOpenReplyCodec: ReplyCodec<ForwardOpenReply> = {
+  kind: "forwardOpen",
+  decode(r, head) {
+    const reply: ForwardOpenReply = {
+      kind: "forwardOpen",
+      service: head.service as ForwardOpenReply["service"],
+      generalStatus: head.generalStatus,
+      extStatus: head.extStatus,
+      otConnectionId: 0,
+      toConnectionId: 0,
+      connectionSerial: 0,
+      originatorVendor: 0,
+      originatorSerial: 0,
+      otApiUs: 0,
+      toApiUs: 0,
+      applicationReply: EMPTY,
+    };
+    decodeForwardOpenReplyBody(r, reply);
+    return reply;
+  },
+  sizeOf: sizeOfForwardOpenReplyBody,
+  encode: encodeForwardOpenReplyBody,
+};
+
+/** Successful Forward Close reply (0xCE from the Connection Manager, status 0). */
+export const forwardCloseReplyCodec: ReplyCodec<ForwardCloseReply> = {
+  kind: "forwardClose",
+  decode(r, head) {
+    const reply: ForwardCloseReply = {
+      kind: "forwardClose",
+      service: head.service as ForwardCloseReply["service"],
+      generalStatus: head.generalStatus,
+      extStatus: head.extStatus,
+      connectionSerial: 0,
+      originatorVendor: 0,
+      originatorSerial: 0,
+      applicationReply: EMPTY,
+    };
+    decodeForwardCloseReplyBody(r, reply);
+    return reply;
+  },
+  sizeOf: sizeOfForwardCloseReplyBody,
+  encode: encodeForwardCloseReplyBody,
+};
+
+/** The codec of a failed Forward Open or Forward Close reply: nothing, the identifying triple, or the triple and the remaining path size. */
+function connectionFailureCodecOf<F extends ForwardOpenFailure | ForwardCloseFailure>(
+  kind: F["kind"],
+): ReplyCodec<F> {
+  return {
+    kind,
+    decode(r, head) {
+      const reply = {
+        kind,
+        service: head.service,
+        generalStatus: head.generalStatus,
+        extStatus: head.extStatus,
+      } as F;
+      decodeConnectionFailureBody(r, reply);
+      return reply;
+    },
+    sizeOf: sizeOfConnectionFailureBody,
+    encode: encodeConnectionFailureBody,
+  };
+}
+
+/** Failed Forward Open / Large Forward Open reply (0xD4 / 0xDB, status not 0). */
+export const forwardOpenFailureCodec = connectionFailureCodecOf<ForwardOpenFailure>("forwardOpenFailure");
+/** Failed Forward Close reply (0xCE from the Connection Manager, status not 0); some targets send only the status. */
+export const forwardCloseFailureCodec = connectionFailureCodecOf<ForwardCloseFailure>("forwardCloseFailure");
 
 /** Options of `unconnectedSend`. */
 export interface UnconnectedSendOptions {

@@ -5,13 +5,18 @@
  * Element data stays raw bytes here; typed values are the data-type codecs' job.
  */
 import { type EPath, latin1 } from "../cip/epath.js";
-import { SYMBOL_CLASS } from "../cip/services.js";
+import { LogixService, SYMBOL_CLASS } from "../cip/services.js";
 import type { ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import type { Reader } from "../core/reader.js";
 import { checkRange, type Writer } from "../core/writer.js";
 import { TEMPLATE_CLASS } from "../types/template.js";
 import { decodeTagType, encodeTagType, sizeOfTagType, type TagType } from "../types/types.js";
+import { decodeAttributeIds, encodeAttributeIds, sizeOfAttributeIds } from "./attributes.js";
+import type { ReplyCodec, RequestCodec } from "./codec.js";
+
+/** Shared zero-length placeholder for data a decoder fills in afterwards (zero-length views cannot be written). */
+const EMPTY = new Uint8Array(0);
 
 /** Read Tag 0x4C request: UINT element count. */
 export interface ReadTagRequest {
@@ -138,95 +143,238 @@ export const SymbolAttributeId = {
   dimensions: 8,
 } as const;
 
-/** Bytes of the body of a Write Tag (fragmented when `fragmented`) request. */
-export function sizeOfWriteTagBody(req: TagType & { data: Uint8Array }, fragmented: boolean): number {
+/** Bytes of a Write Tag body: type, elements, [offset when `fragmented`,] data. */
+function sizeOfWriteTagBody(req: TagType & { data: Uint8Array }, fragmented: boolean): number {
   return sizeOfTagType(req) + 2 + (fragmented ? 4 : 0) + req.data.length;
 }
 
-/** Writes a Write Tag / Write Tag Fragmented body: type, elements, [offset,] data. */
-export function encodeWriteTagBody(w: Writer, req: WriteTagRequest | WriteTagFragmentedRequest): void {
+/** Writes a Write Tag body: type, elements, [offset when `fragmented`,] data. */
+function encodeWriteTagBody(
+  w: Writer,
+  req: TagType & { elements: number; offset?: number; data: Uint8Array },
+  fragmented: boolean,
+): void {
   encodeTagType(w, req);
   checkRange("elements", req.elements, 0, 0xffff);
   w.u16(req.elements);
-  if (req.kind === "writeTagFragmented") {
-    checkRange("offset", req.offset, 0, 0xffffffff);
-    w.u32(req.offset);
+  if (fragmented) {
+    checkRange("offset", req.offset as number, 0, 0xffffffff);
+    w.u32(req.offset as number);
   }
   w.raw(req.data);
 }
 
-/** Reads a Write Tag body (everything after the elements count is data). */
-export function decodeWriteTagBody(r: Reader, path: EPath): WriteTagRequest {
-  const t = decodeTagType(r);
-  const elements = r.u16("elements");
-  const req: WriteTagRequest = {
-    kind: "writeTag",
-    service: 0x4d,
+/** Read Tag 0x4C request: UINT element count. */
+export const readTagRequestCodec: RequestCodec<ReadTagRequest> = {
+  kind: "readTag",
+  decode: (r, _service, path) => ({
+    kind: "readTag",
+    service: LogixService.codes.readTag,
     path,
-    type: t.type,
-    elements,
-    data: r.rest(),
-  };
-  if (t.structureHandle !== undefined) req.structureHandle = t.structureHandle;
-  return req;
-}
+    elements: r.u16("elements"),
+  }),
+  sizeOf: () => 2,
+  encode(w, req) {
+    checkRange("elements", req.elements, 0, 0xffff);
+    w.u16(req.elements);
+  },
+};
 
-/** Reads a Write Tag Fragmented body (everything after the offset is data). */
-export function decodeWriteTagFragmentedBody(r: Reader, path: EPath): WriteTagFragmentedRequest {
-  const t = decodeTagType(r);
-  const elements = r.u16("elements");
-  const offset = r.u32("offset");
-  const req: WriteTagFragmentedRequest = {
-    kind: "writeTagFragmented",
-    service: 0x53,
+/** Read Tag Fragmented 0x52 request: UINT element count, UDINT byte offset. */
+export const readTagFragmentedRequestCodec: RequestCodec<ReadTagFragmentedRequest> = {
+  kind: "readTagFragmented",
+  decode(r, _service, path) {
+    const elements = r.u16("elements");
+    const offset = r.u32("offset");
+    return {
+      kind: "readTagFragmented",
+      service: LogixService.codes.readTagFragmented,
+      path,
+      elements,
+      offset,
+    };
+  },
+  sizeOf: () => 6,
+  encode(w, req) {
+    checkRange("elements", req.elements, 0, 0xffff);
+    checkRange("offset", req.offset, 0, 0xffffffff);
+    w.u16(req.elements).u32(req.offset);
+  },
+};
+
+/** Read Template 0x4C request to a Template instance: UDINT byte offset, UINT byte count. */
+export const readTemplateRequestCodec: RequestCodec<ReadTemplateRequest> = {
+  kind: "readTemplate",
+  decode(r, _service, path) {
+    const offset = r.u32("offset");
+    const bytes = r.u16("bytes");
+    return { kind: "readTemplate", service: LogixService.codes.readTag, path, offset, bytes };
+  },
+  sizeOf: () => 6,
+  encode(w, req) {
+    checkRange("offset", req.offset, 0, 0xffffffff);
+    checkRange("bytes", req.bytes, 0, 0xffff);
+    w.u32(req.offset).u16(req.bytes);
+  },
+};
+
+/** Write Tag 0x4D request: tag type, UINT element count, then the element data to the end of the message. */
+export const writeTagRequestCodec: RequestCodec<WriteTagRequest> = {
+  kind: "writeTag",
+  decode(r, _service, path) {
+    const t = decodeTagType(r);
+    const elements = r.u16("elements");
+    const req: WriteTagRequest = {
+      kind: "writeTag",
+      service: LogixService.codes.writeTag,
+      path,
+      type: t.type,
+      elements,
+      data: r.rest(),
+    };
+    if (t.structureHandle !== undefined) req.structureHandle = t.structureHandle;
+    return req;
+  },
+  sizeOf: (req) => sizeOfWriteTagBody(req, false),
+  encode: (w, req) => encodeWriteTagBody(w, req, false),
+};
+
+/** Write Tag Fragmented 0x53 request: tag type, UINT element count, UDINT byte offset, then the data. */
+export const writeTagFragmentedRequestCodec: RequestCodec<WriteTagFragmentedRequest> = {
+  kind: "writeTagFragmented",
+  decode(r, _service, path) {
+    const t = decodeTagType(r);
+    const elements = r.u16("elements");
+    const offset = r.u32("offset");
+    const req: WriteTagFragmentedRequest = {
+      kind: "writeTagFragmented",
+      service: LogixService.codes.writeTagFragmented,
+      path,
+      type: t.type,
+      elements,
+      offset,
+      data: r.rest(),
+    };
+    if (t.structureHandle !== undefined) req.structureHandle = t.structureHandle;
+    return req;
+  },
+  sizeOf: (req) => sizeOfWriteTagBody(req, true),
+  encode: (w, req) => encodeWriteTagBody(w, req, true),
+};
+
+/** Read Modify Write Tag 0x4E request: UINT mask size, OR mask, AND mask (both masks must have the same length). */
+export const readModifyWriteTagRequestCodec: RequestCodec<ReadModifyWriteTagRequest> = {
+  kind: "readModifyWriteTag",
+  decode(r, _service, path) {
+    const size = r.u16("maskSize");
+    const orMask = r.bytesN(size, "orMask");
+    const andMask = r.bytesN(size, "andMask");
+    return {
+      kind: "readModifyWriteTag",
+      service: LogixService.codes.readModifyWriteTag,
+      path,
+      orMask,
+      andMask,
+    };
+  },
+  sizeOf: (req) => 2 + req.orMask.length + req.andMask.length,
+  encode(w, req) {
+    if (req.orMask.length !== req.andMask.length)
+      throw new CipEncodeError(
+        `"orMask" and "andMask" must have the same length (${req.orMask.length} ≠ ${req.andMask.length})`,
+      );
+    checkRange("orMask.length", req.orMask.length, 0, 0xffff);
+    w.u16(req.orMask.length).raw(req.orMask).raw(req.andMask);
+  },
+};
+
+/** Get Instance Attribute List 0x55 request: a UINT count (at most `limits.maxAttributes`, default 256) and the UINT ids. */
+export const getInstanceAttributeListRequestCodec: RequestCodec<GetInstanceAttributeListRequest> = {
+  kind: "getInstanceAttributeList",
+  decode: (r, _service, path, options) => ({
+    kind: "getInstanceAttributeList",
+    service: LogixService.codes.getInstanceAttributeList,
     path,
-    type: t.type,
-    elements,
-    offset,
-    data: r.rest(),
+    attributes: decodeAttributeIds(r, options.limits?.maxAttributes),
+  }),
+  sizeOf: (req) => sizeOfAttributeIds(req.attributes),
+  encode: (w, req) => encodeAttributeIds(w, req.attributes),
+};
+
+/** The codec of a Read Tag (0xCC) or Read Tag Fragmented (0xD2) reply: tag type and data, or nothing on error. */
+function readTagReplyCodecOf<K extends ReadTagReply["kind"]>(
+  kind: K,
+): ReplyCodec<ReadTagReply> & { kind: K } {
+  return {
+    kind,
+    decode(r, head) {
+      const reply: ReadTagReply = {
+        kind,
+        service: head.service as ReadTagReply["service"],
+        generalStatus: head.generalStatus,
+        extStatus: head.extStatus,
+        data: EMPTY,
+      };
+      if (r.remaining === 0) return reply;
+      const t = decodeTagType(r);
+      reply.type = t.type;
+      if (t.structureHandle !== undefined) reply.structureHandle = t.structureHandle;
+      reply.data = r.rest();
+      return reply;
+    },
+    sizeOf: (reply) => (reply.type === undefined ? 0 : sizeOfTagType(reply as TagType)) + reply.data.length,
+    encode(w, reply) {
+      if (reply.type !== undefined) encodeTagType(w, reply as TagType);
+      else if (reply.data.length > 0) throw new CipEncodeError(`a read reply with data needs a "type"`);
+      w.raw(reply.data);
+    },
   };
-  if (t.structureHandle !== undefined) req.structureHandle = t.structureHandle;
-  return req;
 }
 
-/** Writes a Read Modify Write Tag body; both masks must have the same length (1, 2, 4 or 8 bytes in practice). */
-export function encodeReadModifyWriteBody(w: Writer, req: ReadModifyWriteTagRequest): void {
-  if (req.orMask.length !== req.andMask.length)
-    throw new CipEncodeError(
-      `"orMask" and "andMask" must have the same length (${req.orMask.length} ≠ ${req.andMask.length})`,
-    );
-  checkRange("orMask.length", req.orMask.length, 0, 0xffff);
-  w.u16(req.orMask.length).raw(req.orMask).raw(req.andMask);
+/** Read Tag reply (0xCC): tag type and raw element data; no body on error. */
+export const readTagReplyCodec = readTagReplyCodecOf("readTag");
+/** Read Tag Fragmented reply (0xD2): tag type and this fragment's raw data; no body on error. */
+export const readTagFragmentedReplyCodec = readTagReplyCodecOf("readTagFragmented");
+
+/** The codec of a reply that is status only (Write Tag, Write Tag Fragmented, Read Modify Write Tag). */
+function statusOnlyReplyCodecOf<K extends WriteTagReply["kind"]>(
+  kind: K,
+): ReplyCodec<WriteTagReply> & { kind: K } {
+  return {
+    kind,
+    decode: (_r, head) => ({
+      kind,
+      service: head.service as WriteTagReply["service"],
+      generalStatus: head.generalStatus,
+      extStatus: head.extStatus,
+    }),
+    sizeOf: () => 0,
+    encode: () => {},
+  };
 }
 
-/** Reads a Read Modify Write Tag body: mask size, OR mask, AND mask. */
-export function decodeReadModifyWriteBody(r: Reader, path: EPath): ReadModifyWriteTagRequest {
-  const size = r.u16("maskSize");
-  const orMask = r.bytesN(size, "orMask");
-  const andMask = r.bytesN(size, "andMask");
-  return { kind: "readModifyWriteTag", service: 0x4e, path, orMask, andMask };
-}
+/** Write Tag reply (0xCD): status only. */
+export const writeTagReplyCodec = statusOnlyReplyCodecOf("writeTag");
+/** Write Tag Fragmented reply (0xD3): status only. */
+export const writeTagFragmentedReplyCodec = statusOnlyReplyCodecOf("writeTagFragmented");
+/** Read Modify Write Tag reply (0xCE from a tag): status only. */
+export const readModifyWriteTagReplyCodec = statusOnlyReplyCodecOf("readModifyWriteTag");
 
-/** Bytes of a Read Tag / Read Tag Fragmented reply body (type and data, or nothing when there is no type). */
-export function sizeOfReadTagReplyBody(reply: ReadTagReply): number {
-  return (reply.type === undefined ? 0 : sizeOfTagType(reply as TagType)) + reply.data.length;
-}
-
-/** Writes a Read Tag reply body: type (when present) and data. */
-export function encodeReadTagReplyBody(w: Writer, reply: ReadTagReply): void {
-  if (reply.type !== undefined) encodeTagType(w, reply as TagType);
-  else if (reply.data.length > 0) throw new CipEncodeError(`a read reply with data needs a "type"`);
-  w.raw(reply.data);
-}
-
-/** Reads a Read Tag reply body into `reply` (type and data when any bytes are left). */
-export function decodeReadTagReplyBody(r: Reader, reply: ReadTagReply): void {
-  if (r.remaining === 0) return;
-  const t = decodeTagType(r);
-  reply.type = t.type;
-  if (t.structureHandle !== undefined) reply.structureHandle = t.structureHandle;
-  reply.data = r.rest();
-}
+/** Read Template reply (0xCC from a Template instance): the raw template definition bytes. */
+export const readTemplateReplyCodec: ReplyCodec<ReadTemplateReply> = {
+  kind: "readTemplate",
+  decode: (r, head) => ({
+    kind: "readTemplate",
+    service: head.service as ReadTemplateReply["service"],
+    generalStatus: head.generalStatus,
+    extStatus: head.extStatus,
+    data: r.rest(),
+  }),
+  sizeOf: (reply) => reply.data.length,
+  encode: (w, reply) => {
+    w.raw(reply.data);
+  },
+};
 
 /** Known wire sizes of Symbol attributes: a number of bytes, `"name"` for the UINT-length string, `"dims"` for 3 UDINTs. */
 function symbolAttributeForm(id: number): number | "name" | "dims" | undefined {
@@ -271,7 +419,7 @@ function sizeOfSymbolValue(a: SymbolAttribute): number {
 }
 
 /** Bytes of a Get Instance Attribute List reply body. */
-export function sizeOfSymbolInstances(instances: readonly SymbolInstance[]): number {
+function sizeOfSymbolInstances(instances: readonly SymbolInstance[]): number {
   let size = 0;
   for (let i = 0; i < instances.length; i++) {
     const inst = instances[i] as SymbolInstance;
@@ -310,7 +458,7 @@ function encodeSymbolValue(w: Writer, a: SymbolAttribute): void {
 }
 
 /** Writes a Get Instance Attribute List reply body: each instance id (UDINT) followed by its attribute values. */
-export function encodeSymbolInstances(w: Writer, instances: readonly SymbolInstance[]): void {
+function encodeSymbolInstances(w: Writer, instances: readonly SymbolInstance[]): void {
   for (let i = 0; i < instances.length; i++) {
     const inst = instances[i] as SymbolInstance;
     checkRange("instance", inst.instance, 0, 0xffffffff);
@@ -322,12 +470,11 @@ export function encodeSymbolInstances(w: Writer, instances: readonly SymbolInsta
 
 /**
  * Reads a Get Instance Attribute List reply body: records of UDINT instance id then the values of
- * `attributes` in request order, until the body ends. Unknown attribute ids need `sizeOf` (bytes).
+ * `attributes` in request order, until the body ends. Attribute ids it does not know cannot be split.
  */
-export function decodeSymbolInstances(
+function decodeSymbolInstances(
   r: Reader,
   attributes: readonly number[],
-  sizeOf?: (attribute: number) => number | undefined,
   limits?: SymbolListLimits,
 ): SymbolInstance[] {
   const maxInstances = limits?.maxInstances ?? DEFAULT_MAX_SYMBOL_INSTANCES;
@@ -350,12 +497,7 @@ export function decodeSymbolInstances(
       } else if (form === "dims") value = [r.u32("dimension0"), r.u32("dimension1"), r.u32("dimension2")];
       else if (form === 2) value = r.u16(id);
       else if (form === 4) value = r.u32(id);
-      else {
-        const size = sizeOf?.(id);
-        if (size === undefined || !Number.isInteger(size) || size < 0)
-          throw r.fail("unsupported", `size of symbol attribute ${id} is unknown`, id);
-        value = r.bytesN(size, id);
-      }
+      else throw r.fail("unsupported", `size of symbol attribute ${id} is unknown`, id);
       values[j] = { id, value };
     }
     out.push({ instance, attributes: values });
@@ -364,6 +506,30 @@ export function decodeSymbolInstances(
   r.leave();
   return out;
 }
+
+/**
+ * Get Instance Attribute List reply (0xD5): records of UDINT instance id and the values of the attributes
+ * the request asked for, in its order, until the body ends (at most `limits.symbols` instances and name
+ * length, defaults 4096 and 1024). Splitting the records needs the request; no body leaves `instances` out.
+ */
+export const getInstanceAttributeListReplyCodec: ReplyCodec<GetInstanceAttributeListReply> = {
+  kind: "getInstanceAttributeList",
+  decode(r, head, options) {
+    const service = head.service as GetInstanceAttributeListReply["service"];
+    const { generalStatus, extStatus } = head;
+    if (r.remaining === 0) return { kind: "getInstanceAttributeList", service, generalStatus, extStatus };
+    const request = head.request;
+    if (request?.kind !== "getInstanceAttributeList")
+      throw r.fail("unsupported", "the records cannot be split without the request's attribute ids");
+    const attributes = (request as GetInstanceAttributeListRequest).attributes;
+    const instances = decodeSymbolInstances(r, attributes, options.limits?.symbols);
+    return { kind: "getInstanceAttributeList", service, generalStatus, extStatus, instances };
+  },
+  sizeOf: (reply) => (reply.instances ? sizeOfSymbolInstances(reply.instances) : 0),
+  encode(w, reply) {
+    if (reply.instances) encodeSymbolInstances(w, reply.instances);
+  },
+};
 
 /** A Read Tag request for `elements` (default 1) elements at `path`. */
 export function readTagRequest(path: EPath, elements = 1): ReadTagRequest {

@@ -1,14 +1,22 @@
 /**
  * Multiple Service Packet 0x0A (CIP Vol 1 §A-4.10 and §5A-2.3.1.1): a UINT count, UINT offsets (from the
  * start of the count field) and the embedded requests or replies back to back. This module reads and
- * writes the count/offset table and hands out a reader per embedded message; message.ts decodes them.
+ * writes the count/offset table; the embedded messages go through the codec message.ts hands in.
  */
 import type { EPath } from "../cip/epath.js";
-import { MESSAGE_ROUTER_PATH } from "../cip/services.js";
+import { CipService, MESSAGE_ROUTER_PATH } from "../cip/services.js";
 import { isSuccessStatus, type ReplyStatus } from "../cip/status.js";
 import { CipEncodeError } from "../core/errors.js";
 import { Reader } from "../core/reader.js";
 import { checkRange, type Writer } from "../core/writer.js";
+import {
+  checkNesting,
+  type EmbeddedReplies,
+  type EmbeddedRequests,
+  type Kinded,
+  type ReplyCodec,
+  type RequestCodec,
+} from "./codec.js";
 
 /** Most embedded services accepted in one Multiple Service Packet by default. */
 export const DEFAULT_MAX_SERVICES = 200;
@@ -72,14 +80,14 @@ export function decodeServiceTable(r: Reader, maxServices = DEFAULT_MAX_SERVICES
 }
 
 /** A reader over embedded message `i` of `table` (sharing `r`'s field path). */
-export function serviceReader(r: Reader, table: ServiceTable, i: number): Reader {
+function serviceReader(r: Reader, table: ServiceTable, i: number): Reader {
   const from = table.start + (table.offsets[i] as number);
   const to = i + 1 < table.offsets.length ? table.start + (table.offsets[i + 1] as number) : table.end;
   return new Reader(r.bytes, from, to, r.path);
 }
 
 /** Writes the count and the offsets of messages of `sizes` bytes laid out back to back after the table. */
-export function encodeServiceTable(w: Writer, sizes: readonly number[]): void {
+function encodeServiceTable(w: Writer, sizes: readonly number[]): void {
   checkRange("count", sizes.length, 0, 0xffff);
   w.u16(sizes.length);
   let offset = 2 + 2 * sizes.length;
@@ -89,6 +97,114 @@ export function encodeServiceTable(w: Writer, sizes: readonly number[]): void {
     w.u16(offset);
     offset += sizes[i] as number;
   }
+}
+
+/**
+ * The codec of a Multiple Service Packet 0x0A request whose embedded requests `M` are read and written
+ * by `embedded`: at most `limits.maxServices` (default 200), nested at most `limits.maxDepth` deep
+ * (default 4); encoding lays the requests out back to back.
+ */
+export function multipleServiceRequestCodec<M>(
+  embedded: EmbeddedRequests<M>,
+): RequestCodec<MultipleServiceRequest<M>> {
+  return {
+    kind: "multipleServicePacket",
+    decode(r, _service, path, options, depth) {
+      checkNesting(r, depth, options, "requests");
+      const table = decodeServiceTable(r, options.limits?.maxServices ?? DEFAULT_MAX_SERVICES);
+      const n = table.offsets.length;
+      const requests = new Array<M>(n);
+      r.enter("requests");
+      for (let i = 0; i < n; i++) {
+        r.enter(i);
+        requests[i] = embedded.decode(serviceReader(r, table, i), options, depth + 1);
+        r.leave();
+      }
+      r.leave();
+      r.offset = table.end;
+      return {
+        kind: "multipleServicePacket",
+        service: CipService.codes.multipleServicePacket,
+        path,
+        requests,
+        offsets: table.offsets,
+      };
+    },
+    sizeOf(req) {
+      let size = 2 + 2 * req.requests.length;
+      for (let i = 0; i < req.requests.length; i++) size += embedded.sizeOf(req.requests[i] as M);
+      return size;
+    },
+    encode(w, req) {
+      const n = req.requests.length;
+      const sizes = new Array<number>(n);
+      for (let i = 0; i < n; i++) sizes[i] = embedded.sizeOf(req.requests[i] as M);
+      encodeServiceTable(w, sizes);
+      for (let i = 0; i < n; i++) embedded.encode(w, req.requests[i] as M);
+    },
+  };
+}
+
+/** True when `request` is a Multiple Service Packet of requests `Q` (its `kind` says so). */
+function isMultipleServiceRequest<Q extends Kinded>(
+  request: Q | undefined,
+): request is Q & MultipleServiceRequest<Q> {
+  return request?.kind === "multipleServicePacket";
+}
+
+/**
+ * The codec of a Multiple Service Packet reply (0x8A) whose embedded replies `P` are read and written by
+ * `embedded`, each told the matching embedded request when the reply answers a Multiple Service Packet
+ * request `Q`. Limits as for the request; a reply without a body (e.g. status 0x08) leaves `replies` out.
+ */
+export function multipleServiceReplyCodec<P, Q extends Kinded>(
+  embedded: EmbeddedReplies<P, Q>,
+): ReplyCodec<MultipleServiceReply<P>, Q> {
+  return {
+    kind: "multipleServicePacket",
+    decode(r, head, options, depth) {
+      const service = head.service as MultipleServiceReply<P>["service"];
+      const { generalStatus, extStatus } = head;
+      if (r.remaining === 0) return { kind: "multipleServicePacket", service, generalStatus, extStatus };
+      checkNesting(r, depth, options, "replies");
+      const table = decodeServiceTable(r, options.limits?.maxServices ?? DEFAULT_MAX_SERVICES);
+      const n = table.offsets.length;
+      const request = head.request;
+      const subRequests = isMultipleServiceRequest(request) ? request.requests : undefined;
+      const replies = new Array<P>(n);
+      r.enter("replies");
+      for (let i = 0; i < n; i++) {
+        r.enter(i);
+        replies[i] = embedded.decode(serviceReader(r, table, i), subRequests?.[i], options, depth + 1);
+        r.leave();
+      }
+      r.leave();
+      r.offset = table.end;
+      return {
+        kind: "multipleServicePacket",
+        service,
+        generalStatus,
+        extStatus,
+        replies,
+        offsets: table.offsets,
+      };
+    },
+    sizeOf(reply) {
+      const replies = reply.replies;
+      if (!replies) return 0;
+      let size = 2 + 2 * replies.length;
+      for (let i = 0; i < replies.length; i++) size += embedded.sizeOf(replies[i] as P);
+      return size;
+    },
+    encode(w, reply) {
+      const replies = reply.replies;
+      if (!replies) return;
+      const sizes = new Array<number>(replies.length);
+      for (let i = 0; i < replies.length; i++) sizes[i] = embedded.sizeOf(replies[i] as P);
+      encodeServiceTable(w, sizes);
+      for (let i = 0; i < replies.length; i++) embedded.encode(w, replies[i] as P);
+    },
+  };
 }
 
 /** A Multiple Service Packet of `requests` to `path` (default the Message Router `@2/1`). */
