@@ -87,3 +87,27 @@ describe("Read Tag (0x4C) resolution", () => {
     expect(decodeRequestBytes(fromHex(hex)).kind).toBe(kind);
   });
 });
+
+describe("request resolution by service and class", () => {
+  it.each<[string, string, CipRequest["kind"]]>([
+    ["Get Attributes All to the Identity object", "01 02 2001 2401", "getAttributesAll"],
+    ["Get Attributes All with a body", "01 02 2001 2401 00", "generic"],
+    ["Get Attribute Single to the Connection Manager", "0e 03 2006 2401 3001", "getAttributeSingle"],
+    ["Get Attribute Single with a body", "0e 03 2001 2401 3001 00", "generic"],
+    [
+      "0x52 to the Connection Manager",
+      "52 02 2006 2401 05 9d 0800 4c02 2002 2401 0100 01 00 0100",
+      "unconnectedSend",
+    ],
+    ["0x52 to a tag", "52 04 9105 5343414441 00 0100 00000000", "readTagFragmented"],
+    [
+      "0x4E to the Connection Manager",
+      "4e 02 2006 2401 05 9d 0100 0200 03000000 03 00 0100 2002 2401",
+      "forwardClose",
+    ],
+    ["0x4D to the Template class", "4d 02 206c 2401 c400 0100 00000000", "generic"],
+    ["an unknown service", "7e 02 2001 2401 0102", "generic"],
+  ])("%s (%s) is %s", (_label, hex, kind) => {
+    expect(decodeRequestBytes(fromHex(hex)).kind).toBe(kind);
+  });
+});
