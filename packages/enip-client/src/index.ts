@@ -64,8 +64,8 @@ export {
   WRITABLE_TYPE_NAMES,
 } from "./parse-operations.js";
 export type { Operations } from "./pipeline/pipeline.js";
-export type { PreparedOperations } from "./pipeline/plan.js";
-export { prepare } from "./pipeline/plan.js";
+// A value export: tsup's bundled .d.ts declares the class as a value, so the build must export it too.
+export { PreparedOperations, prepare } from "./pipeline/plan.js";
 export type { OperationResult, PipelineOperation, PipelineOptions } from "./pipeline/types.js";
 export type { PollOptions } from "./poll.js";
 export { backoffDelay, poll } from "./poll.js";
