@@ -21,7 +21,12 @@ const fail = (message) => {
 
 /** `value Name` / `type Name` lines, sorted, for every export of a declaration file. */
 function surfaceOf(dts) {
-  const program = ts.createProgram([dts], { noEmit: true, skipLibCheck: true });
+  const program = ts.createProgram([dts], {
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+  });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(dts));
   return checker
@@ -36,36 +41,44 @@ function surfaceOf(dts) {
 for (const dir of readdirSync(join(root, "packages"))) {
   const base = join(root, "packages", dir);
   const manifest = JSON.parse(readFileSync(join(base, "package.json"), "utf8"));
-  const exported = manifest.publishConfig?.exports?.["."];
-  if (!exported) {
+  const entries = Object.entries(manifest.publishConfig?.exports ?? {});
+  if (!entries.some(([subpath]) => subpath === ".")) {
     fail(`${manifest.name}: no publishConfig.exports["."]`);
     continue;
   }
-  const files = [
-    exported.import.default,
-    exported.import.types,
-    exported.require.default,
-    exported.require.types,
-  ];
-  const missing = files.filter((file) => !existsSync(join(base, file)));
-  for (const file of missing) fail(`${manifest.name}: ${file} is missing (run the build)`);
-  if (missing.length) continue;
-  const cjs = Object.keys(require(join(base, exported.require.default))).sort();
-  const esm = Object.keys(await import(pathToFileURL(join(base, exported.import.default)).href)).sort();
-  if (cjs.join() !== esm.join()) fail(`${manifest.name}: CJS and ESM export different names`);
-  if (esm.length === 0) fail(`${manifest.name}: exports nothing`);
+  // The surface of every entry point: "." lines bare, a subpath's lines prefixed with it ("./errors value X").
+  const surface = [];
+  let values = 0;
+  for (const [subpath, exported] of entries) {
+    const entry = subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+    const files = [
+      exported.import.default,
+      exported.import.types,
+      exported.require.default,
+      exported.require.types,
+    ];
+    const missing = files.filter((file) => !existsSync(join(base, file)));
+    for (const file of missing) fail(`${entry}: ${file} is missing (run the build)`);
+    if (missing.length) continue;
+    const cjs = Object.keys(require(join(base, exported.require.default))).sort();
+    const module = await import(pathToFileURL(join(base, exported.import.default)).href);
+    const esm = Object.keys(module).sort();
+    if (cjs.join() !== esm.join()) fail(`${entry}: CJS and ESM export different names`);
+    if (esm.length === 0) fail(`${entry}: exports nothing`);
 
-  // Every exported error class (a CpppoError subclass with a static code) has its row in docs/errors.md.
-  const module = await import(pathToFileURL(join(base, exported.import.default)).href);
-  for (const [name, value] of Object.entries(module))
-    if (typeof value === "function" && value.prototype instanceof Error && typeof value.code === "string")
-      if (!errorTable.includes(`| \`${value.code}\` | \`${name}\` |`))
-        fail(`${manifest.name}: ${name} (${value.code}) has no row in docs/errors.md`);
+    // Every exported error class (a CpppoError subclass with a static code) has its row in docs/errors.md.
+    for (const [name, value] of Object.entries(module))
+      if (typeof value === "function" && value.prototype instanceof Error && typeof value.code === "string")
+        if (!errorTable.includes(`| \`${value.code}\` | \`${name}\` |`))
+          fail(`${entry}: ${name} (${value.code}) has no row in docs/errors.md`);
 
-  const surface = surfaceOf(join(base, exported.import.types));
-  const values = surface.filter((line) => line.startsWith("value ")).map((line) => line.slice(6));
-  if (values.sort().join() !== esm.join())
-    fail(`${manifest.name}: the .d.ts and the ESM build export different values`);
+    const lines = surfaceOf(join(base, exported.import.types));
+    const declared = lines.filter((line) => line.startsWith("value ")).map((line) => line.slice(6));
+    if (declared.sort().join() !== esm.join())
+      fail(`${entry}: the .d.ts and the ESM build export different values`);
+    values += declared.length;
+    surface.push(...lines.map((line) => (subpath === "." ? line : `${subpath} ${line}`)));
+  }
   const snapshot = join(base, "exports.txt");
   const text = `${surface.join("\n")}\n`;
   if (update) writeFileSync(snapshot, text);
@@ -83,7 +96,7 @@ for (const dir of readdirSync(join(root, "packages"))) {
       );
   }
   console.log(
-    `${manifest.name}: ${values.length} values and ${surface.length - values.length} types exported, ESM and CJS agree`,
+    `${manifest.name}: ${entries.length} entry point(s), ${values} values and ${surface.length - values} types exported, ESM and CJS agree`,
   );
 }
 

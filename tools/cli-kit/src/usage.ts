@@ -3,7 +3,7 @@
  * flags every CLI has, zod checks that name the flag, and `--help`/`--version`.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { defineError } from "@cpppo/automata";
+import { defineError } from "@cpppo/automata/errors";
 import { z } from "zod";
 
 /** Exit status when every operation succeeded. */

@@ -1,9 +1,9 @@
-import { CpppoError, defineError } from "@cpppo/automata";
+import { CpppoError, defineError } from "@cpppo/automata/errors";
 
 /** Field path of a decode error: names of nested fields and indexes of repeated ones. */
 export type FieldPath = readonly (string | number)[];
 
-export { CpppoError, type DefinedError, defineError, InvalidArgumentError } from "@cpppo/automata";
+export { CpppoError, type DefinedError, defineError, InvalidArgumentError } from "@cpppo/automata/errors";
 
 /** Why a decode failed: too few bytes, a ceiling exceeded, or a value the format forbids. */
 export type DecodeFailure = "truncated" | "limit" | "invalid" | "unsupported";
