@@ -131,9 +131,12 @@ export const ConnectionManagerService = codeTable(
 
 /** The class of the first class segment of `path` (port segments before it are skipped), or undefined. */
 export function targetClass(path: EPath): number | undefined {
+  // A property load, not `in`: every reply decode asks this of its request's path, and V8 caches loads of a
+  // missing property across the few segment shapes far better than `in` (the Multiple Service Packet reply
+  // of 50 Read Tags spent a tenth of its decode here).
   for (let i = 0; i < path.length; i++) {
-    const seg = path[i] as object;
-    if ("class" in seg) return (seg as { class: number }).class;
+    const cls = (path[i] as { class?: number }).class;
+    if (cls !== undefined) return cls;
   }
   return undefined;
 }
