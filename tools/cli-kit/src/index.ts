@@ -32,4 +32,4 @@ export {
   UsageError,
   withUsage,
 } from "./usage.js";
-export { packageVersion } from "./version.js";
+export { packageVersion, VersionError } from "./version.js";

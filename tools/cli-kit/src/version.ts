@@ -2,6 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defineError } from "@cpppo/automata/errors";
+
+/** The CLI's own package.json cannot be found or has no version: a broken install (code `ERR_CLI_VERSION`). */
+export class VersionError extends defineError("ERR_CLI_VERSION", "VersionError") {}
 
 /**
  * The `version` of the nearest package.json at or above the folder of `moduleUrl` (pass `import.meta.url`),
@@ -13,9 +17,9 @@ export function packageVersion(moduleUrl: string | URL): string {
     const manifest = join(dir, "package.json");
     if (existsSync(manifest)) {
       const { version } = JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown };
-      if (typeof version !== "string") throw new Error(`${manifest} has no "version" string`);
+      if (typeof version !== "string") throw new VersionError(`${manifest} has no "version" string`);
       return version;
     }
-    if (dirname(dir) === dir) throw new Error(`no package.json at or above ${from}`);
+    if (dirname(dir) === dir) throw new VersionError(`no package.json at or above ${from}`);
   }
 }
