@@ -9,7 +9,7 @@ if ! command -v tshark >/dev/null 2>&1; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections || true
   $SUDO apt-get install -y --no-install-recommends tshark
 fi
-# Not corepack: this registry's metadata carries no signatures, which corepack refuses (TOOLCHAIN.md §1).
+# Not corepack: this registry's metadata carries no signatures, which corepack refuses (pnpm 12 from npm instead).
 PNPM_VERSION=12.21.0
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install -g --no-audit --no-fund --allow-scripts=pnpm "pnpm@$PNPM_VERSION"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Fails on an import cycle among a package's own source modules, or between workspace packages through
-// their dependencies or devDependencies, as turbo's build graph follows both (STYLE.md rule 4: dependencies
+// their dependencies or devDependencies, as turbo's build graph follows both (CONTRIBUTING.md, Shape: dependencies
 // point one way); and on an import against a package's layer order (LAYERS below: a module may import
 // from its own folder and the folders listed before it). Reads the `import … from "./x.js"` edges of
 // every src/**/*.ts.

@@ -1,4 +1,4 @@
-// Benchmarks of @cpppo/automata; prints `BENCH automata.<figure> <value> <unit>` lines (DESIGN.md).
+// Benchmarks of @cpppo/automata; prints `BENCH automata.<figure> <value> <unit>` lines (see BENCHMARKS.md).
 import os from "node:os";
 import { compile, Framer, lengthPrefixedFrame, type Parser, RegexMatcher } from "@cpppo/automata";
 

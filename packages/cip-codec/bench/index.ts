@@ -1,4 +1,4 @@
-// Benchmarks of @cpppo/cip-codec; prints `BENCH cip-codec.<figure> <value> <unit>` lines (DESIGN.md).
+// Benchmarks of @cpppo/cip-codec; prints `BENCH cip-codec.<figure> <value> <unit>` lines (see BENCHMARKS.md).
 import { compile, count, Framer, machine } from "@cpppo/automata";
 import { measure, printMachine, report, reportRatio, rng } from "@cpppo/bench-kit";
 import {

@@ -1,4 +1,4 @@
-// Benchmarks of @cpppo/enip-client; prints `BENCH enip-client.<figure> <value> <unit>` lines (DESIGN.md).
+// Benchmarks of @cpppo/enip-client; prints `BENCH enip-client.<figure> <value> <unit>` lines (see BENCHMARKS.md).
 // The headline `tag-reads-packed` runs the simulator in a child process, so that client and server each get a
 // core as with a real PLC; every other figure (`tag-reads-packed-same-process` among them) shares ONE process and
 // one event loop with the simulator over 127.0.0.1, and so pays for both sides, as does the plain Node echo

@@ -1,4 +1,4 @@
-// Benchmarks of @cpppo/enip-server; prints `BENCH enip-server.<figure> <value> <unit>` lines (DESIGN.md).
+// Benchmarks of @cpppo/enip-server; prints `BENCH enip-server.<figure> <value> <unit>` lines (see BENCHMARKS.md).
 // The servers (and the echo ceiling) run in a child process (bench/server-child.ts), so the load
 // generator here and the server do not share one event loop, and RSS figures are the server's own.
 // `pnpm --filter @cpppo/enip-server bench [figure-prefix]` runs all figures, or those starting with the prefix.

@@ -1,7 +1,7 @@
 /**
  * The benchmark harness every package's `bench/` uses: a warmed-up, timed loop (≥ 1 s a figure by
  * default), seeded randomness so runs measure the same input, and `BENCH <package>.<figure> <value>
- * <unit>` lines, the format DESIGN.md fixes so scripts can read them.
+ * <unit>` lines, the format BENCHMARKS.md describes, so scripts can read them.
  */
 import os from "node:os";
 

@@ -1,6 +1,6 @@
 /**
  * The shape of a service body codec: one record `{ kind, decode, sizeOf, encode }` per request or reply
- * kind (STYLE.md rule 6), exported by the service's body module. message.ts reads and writes the
+ * kind (CONTRIBUTING.md, Codecs), exported by the service's body module. message.ts reads and writes the
  * message router header, resolves (service, target class) to a kind, and hands the body to the record
  * its one table holds for that kind; it never switches on kinds to read or write a body.
  */

@@ -1,4 +1,4 @@
-/** The client's diagnostics channel (STYLE.md rule 19: libraries never print; subscribers listen). */
+/** The client's diagnostics channel (CONTRIBUTING.md: libraries never print; subscribers listen). */
 import { channel } from "node:diagnostics_channel";
 
 /** Diagnostics channel of the client: connection lifecycle and dropped frames, for subscribers only (never printed). */

@@ -1,4 +1,4 @@
-/** The options of a client session, checked once at the edge (STYLE.md rule 14) with the defaults applied. */
+/** The options of a client session, checked once at the edge (CONTRIBUTING.md, Errors) with the defaults applied. */
 import { type EPath, MESSAGE_ROUTER_PATH } from "@cpppo/cip-codec";
 import { InvalidArgumentError } from "../core/errors.js";
 import { LARGE_CONNECTION_SIZE } from "../core/packing.js";
