@@ -91,8 +91,17 @@ export class ConfigDocument {
     return entry === undefined ? undefined : this.interpolate(section, entry);
   }
 
-  /** Expands `${key}`, `${section:key}` and `$$` in an entry's value (configparser's extended interpolation). */
+  /**
+   * Expands `${key}`, `${section:key}` and `$$` in an entry's value (configparser's extended interpolation). The
+   * expansion is bounded: references nest at most MAX_INTERPOLATION_DEPTH deep, one value follows at most
+   * MAX_INTERPOLATION_REFERENCES references and grows to at most MAX_INTERPOLATION_LENGTH characters, so a small file
+   * whose references fan out fails fast with a ConfigError naming its file and key.
+   */
   interpolate(section: string, entry: ConfigEntry, depth = 0): string {
+    return this.expand(section, entry, depth, { root: describeEntry(section, entry), references: 0 });
+  }
+
+  private expand(section: string, entry: ConfigEntry, depth: number, budget: ExpansionBudget): string {
     const where = describeEntry(section, entry);
     if (depth > MAX_INTERPOLATION_DEPTH)
       throw new ConfigError(
@@ -124,19 +133,50 @@ export class ConfigDocument {
       const target = this.entry(targetSection, targetKey);
       if (!target)
         throw new ConfigError(
-          `${where}: \${${reference}} names no key; define "${targetKey}" in [${targetSection}] or [DEFAULT]`,
+          `${where}: \${${excerpt(reference)}} names no key; define ${quoteExcerpt(targetKey)} in [${excerpt(targetSection)}] or [DEFAULT]`,
         );
-      out += this.interpolate(targetSection, target, depth + 1);
+      if (++budget.references > MAX_INTERPOLATION_REFERENCES)
+        throw new ConfigError(
+          `${budget.root}: interpolation follows more than ${MAX_INTERPOLATION_REFERENCES} \${…} references; the references fan out, so write the value out instead`,
+        );
+      out += this.expand(targetSection, target, depth + 1, budget);
       i = close;
+      if (out.length > MAX_INTERPOLATION_LENGTH)
+        throw new ConfigError(
+          `${budget.root}: interpolation expands past ${MAX_INTERPOLATION_LENGTH} characters; the \${…} references fan out, so write the value out instead`,
+        );
     }
     return out;
   }
+}
+
+/** What one top-level interpolation has spent: the references followed, and the entry to name in an error. */
+interface ExpansionBudget {
+  root: string;
+  references: number;
 }
 
 /** configparser's section whose keys every other section inherits. */
 export const DEFAULT_SECTION = "DEFAULT";
 /** How deep `${…}` references may nest before a loop is assumed (configparser's limit, 10). */
 export const MAX_INTERPOLATION_DEPTH = 10;
+/** How many `${…}` references one value's expansion may follow in all (a fan-out bomb's guard). */
+export const MAX_INTERPOLATION_REFERENCES = 1000;
+/** How many characters one value may expand to. */
+export const MAX_INTERPOLATION_LENGTH = 65536;
+/** How many characters of a value an error message quotes before cutting it short. */
+const EXCERPT_LENGTH = 40;
+
+/** At most EXCERPT_LENGTH characters of `text`, with "…" when cut. */
+function excerpt(text: string): string {
+  return text.length <= EXCERPT_LENGTH ? text : `${text.slice(0, EXCERPT_LENGTH)}…`;
+}
+
+/** `text` JSON-quoted for an error message; a long one is cut to an excerpt and its length given. */
+function quoteExcerpt(text: string): string {
+  if (text.length <= EXCERPT_LENGTH) return JSON.stringify(text);
+  return `"${JSON.stringify(text.slice(0, EXCERPT_LENGTH)).slice(1, -1)}…" (${text.length} characters)`;
+}
 
 /** Lower-case, underscores as spaces, runs of blanks as one space: how cpppo's config keys are compared. */
 export function normalizeKey(key: string): string {
@@ -186,11 +226,11 @@ export function parseIni(text: string, file = "<text>"): Map<string, ConfigEntry
     const at = delimiterIndex(trimmed);
     if (at < 0)
       throw new ConfigError(
-        `${file}:${n + 1}: "${trimmed}" is not "key = value", a [Section] or a # comment`,
+        `${file}:${n + 1}: ${quoteExcerpt(trimmed)} is not "key = value", a [Section] or a # comment`,
       );
     if (!current)
       throw new ConfigError(
-        `${file}:${n + 1}: "${trimmed}" comes before any [Section]; add a section header above it`,
+        `${file}:${n + 1}: ${quoteExcerpt(trimmed)} comes before any [Section]; add a section header above it`,
       );
     const key = trimmed.slice(0, at).trim();
     if (key === "")
@@ -568,7 +608,7 @@ function readKeys<K extends string>(
     const parsed = spec.schema.safeParse(value);
     if (!parsed.success)
       throw new ConfigError(
-        `${describeEntry(sectionName, entry)} = ${JSON.stringify(value)}: ${issueText(parsed.error)}`,
+        `${describeEntry(sectionName, entry)} = ${quoteExcerpt(value)}: ${issueText(parsed.error)}`,
       );
     out[spec.field] = parsed.data;
   }
@@ -609,7 +649,7 @@ export function simulatorConfig(doc: ConfigDocument): SimulatorConfig {
     }
     if (Array.isArray(routePath) && routePath.length !== 1)
       throw new ConfigError(
-        `${describeEntry("UCMM", routePathEntry)} = ${JSON.stringify(text)}: the simulator accepts exactly one route segment, e.g. "1/0"`,
+        `${describeEntry("UCMM", routePathEntry)} = ${quoteExcerpt(text)}: the simulator accepts exactly one route segment, e.g. "1/0"`,
       );
     if (routePath !== undefined) config.routePath = routePath;
   }
@@ -619,7 +659,7 @@ export function simulatorConfig(doc: ConfigDocument): SimulatorConfig {
     const parsed = jsonText(routeTableJson, '{"1/1-15": "localhost:44819"}').safeParse(text);
     if (!parsed.success)
       throw new ConfigError(
-        `${describeEntry("UCMM", routeEntry)} = ${JSON.stringify(text)}: ${issueText(parsed.error)}; write a JSON object like {"1/1-15": "localhost:44819"}`,
+        `${describeEntry("UCMM", routeEntry)} = ${quoteExcerpt(text)}: ${issueText(parsed.error)}; write a JSON object like {"1/1-15": "localhost:44819"}`,
       );
     try {
       config.routes = parseRouteTable(parsed.data);
@@ -641,7 +681,7 @@ export function simulatorConfig(doc: ConfigDocument): SimulatorConfig {
     try {
       definition = parseTagDefinition(`${entry.key.trim()}=${type}`);
     } catch (err) {
-      throw new ConfigError(`${where} = ${JSON.stringify(value)}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`${where} = ${quoteExcerpt(value)}: ${(err as Error).message}`, { cause: err });
     }
     if (at >= 0) {
       const text = value.slice(at + 1).trim();
