@@ -6,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   encodeSendRRData,
+  encodeValues,
   INT,
   parseEPath,
   readTagRequest,
+  SSTRING,
   unconnectedSend,
   writeTagRequest,
 } from "@cpppo/cip-codec";
@@ -241,6 +243,27 @@ describe("enip-server main()", () => {
     expect(r.stderr.text).toMatch(
       /NORMAL +EtherNet\/IP simulator serving 1 tag names on TCP 127\.0\.0\.1:\d+/,
     );
+  });
+
+  it("-p prints a client's string escaped on one line: no forged log line, no terminal escape codes", async () => {
+    const r = run(["-a", "127.0.0.1:0", "-A", "-p", "TEXT=SSTRING[2]"]);
+    const { tcp } = await started(r);
+    const client = await TestClient.open(tcp as number);
+    // A newline that would forge a log line, ANSI CSI colour codes (7-bit ESC [ and 8-bit C1 0x9B), NEL, a tab.
+    const forged = "ok\n2026-01-01T00:00:00.000Z NORMAL  forged\x1b[31mred\x9b0m\x85\t\x7f";
+    const reply = await client.request(
+      writeTagRequest(parseEPath("TEXT"), { type: SSTRING.code }, 2, encodeValues(SSTRING, [forged, "it's"])),
+    );
+    expect(reply.cip).toMatchObject({ generalStatus: 0 });
+    await r.stdout.waitFor(/TEXT\[ {4}0-1 {4}\] <= /);
+    client.close();
+    expect(await stop(r)).toBe(0);
+    const printed = r.stdout.lines().slice(2);
+    expect(printed).toEqual([
+      "                TEXT[    0-1    ] <= ['ok\\n2026-01-01T00:00:00.000Z NORMAL  forged\\x1b[31mred\\x9b0m\\x85\\t\\x7f', 'it\\'s']",
+    ]);
+    // Nothing but printable ASCII and the line ends reaches the terminal.
+    expect([...r.stdout.text].filter((ch) => ch !== "\n" && (ch < " " || ch > "~"))).toEqual([]);
   });
 
   it("-w with a token serves the web API; -d sets the delay; web done stops main() with 0", async () => {

@@ -56,6 +56,15 @@ describe("pyRepr with quote \"'\": always single quotes (enip-server's -p lines)
     expect(pyRepr(value, false, "'")).toBe(text);
   });
 
+  test("escapes what Python's repr escapes: terminal codes (7- and 8-bit), separators, format characters", () => {
+    expect(pyRepr("\x1b[31m", false, "'")).toBe("'\\x1b[31m'");
+    expect(pyRepr("\x9b\x85", false, "'")).toBe("'\\x9b\\x85'");
+    expect(pyRepr("\xa0\xad é", false, "'")).toBe("'\\xa0\\xad é'");
+    expect(pyRepr("\u2028\u200b", false, "'")).toBe("'\\u2028\\u200b'");
+    expect(pyRepr("\u{e0001}\ud800", false, "'")).toBe("'\\U000e0001\\ud800'");
+    expect(pyRepr("\u{1f600}", false, "'")).toBe("'\u{1f600}'");
+  });
+
   test("nested lists and mappings quote the same way", () => {
     expect(pyRepr([["it's"], { "k'": "v" }, 1.5, true], false, "'")).toBe(
       "[['it\\'s'], {'k\\'': 'v'}, 1.5, True]",

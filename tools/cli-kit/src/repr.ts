@@ -3,6 +3,12 @@
 /** How `pyRepr` quotes strings: "repr" as Python's `repr` does, "'" always in single quotes. */
 export type PyQuote = "repr" | "'";
 
+/**
+ * What Python's `repr` escapes (not `str.isprintable()`): controls, C1 controls such as the 8-bit CSI 0x9B, format
+ * characters, surrogates, private use, unassigned code points and separators other than the ASCII space.
+ */
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
 /** A Python string literal for `text`: quoted as `repr` quotes it, or always in single quotes with `quote` "'". */
 function pyString(text: string, quote: PyQuote): string {
   const q = quote === "'" ? "'" : text.includes("'") && !text.includes('"') ? '"' : "'";
@@ -13,7 +19,13 @@ function pyString(text: string, quote: PyQuote): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if ((c < 0x20 || c >= 0x7f) && NOT_PRINTABLE.test(ch))
+      out +=
+        c < 0x100
+          ? `\\x${c.toString(16).padStart(2, "0")}`
+          : c < 0x10000
+            ? `\\u${c.toString(16).padStart(4, "0")}`
+            : `\\U${c.toString(16).padStart(8, "0")}`;
     else out += ch;
   }
   return out + q;
