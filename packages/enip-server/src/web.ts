@@ -92,33 +92,76 @@ export interface ApiReply {
   until: number;
 }
 
-/** Translates an fnmatch pattern (`*`, `?`, `[seq]`, `[!seq]`) into an anchored, case-sensitive RegExp. */
+/** The longest glob the web API and `fnmatchRegExp` accept, in UTF-16 units. */
+export const MAX_PATTERN_LENGTH = 256;
+
+/** The regex source of one fnmatch character class body (after "[" or "[!"), or throws if a range is reversed. */
+function classSource(body: string, negate: boolean, pattern: string): string {
+  for (let j = 0; j < body.length; j++) {
+    if (body[j + 1] === "-" && j + 2 < body.length) {
+      if ((body[j] as string) > (body[j + 2] as string))
+        throw new InvalidArgumentError(
+          `bad glob ${JSON.stringify(pattern)}: range ${body[j]}-${body[j + 2]} is reversed`,
+        );
+      j += 2;
+    }
+  }
+  return `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
+}
+
+/**
+ * Translates an fnmatch pattern (`*`, `?`, `[seq]`, `[!seq]`) into an anchored, case-sensitive RegExp that runs in
+ * O(pattern × text) time: each text between stars is found leftmost inside an atomic lookahead, so the regex never
+ * backtracks across stars. Throws `InvalidArgumentError` for a pattern over `MAX_PATTERN_LENGTH` or a reversed range.
+ */
 export function fnmatchRegExp(pattern: string): RegExp {
-  let out = "";
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    throw new InvalidArgumentError(
+      `a glob may have at most ${MAX_PATTERN_LENGTH} characters, got ${pattern.length}`,
+    );
+  // The pattern as runs of single-character regex sources, split at each run of stars.
+  const segments: string[] = [""];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;
-    if (c === "*") out += ".*";
-    else if (c === "?") out += ".";
+    if (c === "*") {
+      if (segments[segments.length - 1] !== "" || segments.length === 1) segments.push("");
+      continue;
+    }
+    let source: string;
+    if (c === "?") source = ".";
     else if (c === "[") {
       // A "]" right after "[" or "[!" is a member of the set, as in fnmatch.
       const first = i + 1 + (pattern[i + 1] === "!" ? 1 : 0);
       const close = pattern.indexOf("]", first + 1);
-      if (close < 0) out += "\\[";
+      if (close < 0) source = "\\[";
       else {
         let body = pattern.slice(i + 1, close);
         const negate = body.startsWith("!");
         if (negate) body = body.slice(1);
-        out += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
+        source = classSource(body, negate, pattern);
         i = close;
       }
-    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    } else source = c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    segments[segments.length - 1] += source;
   }
-  return new RegExp(`^${out}$`, "s");
+  let out = `^${segments[0]}`;
+  if (segments.length > 1) {
+    // Middle texts: the leftmost match is always the best, so an atomic (?=(.*?X))\N never needs to be retried.
+    for (let k = 1; k < segments.length - 1; k++) out += `(?=(.*?${segments[k]}))\\${k}`;
+    out += `.*${segments[segments.length - 1]}`;
+  }
+  try {
+    return new RegExp(`${out}$`, "s");
+  } catch (err) {
+    throw new InvalidArgumentError(`bad glob ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+  }
 }
 
 interface ApiRequest {
   group: string;
   match: string;
+  groupRe: RegExp;
+  matchRe: RegExp;
   command: string | undefined;
   value: string | undefined;
   since: number | null;
@@ -397,8 +440,7 @@ class ApiModel {
 
   /** Runs one request: reads everything matched, or applies the command to each matched object. */
   async run(req: ApiRequest): Promise<ApiReply> {
-    const groupRe = fnmatchRegExp(req.group);
-    const matchRe = fnmatchRegExp(req.match);
+    const { groupRe, matchRe } = req;
     const data: ApiReply["data"] = {};
     const put = (group: string, name: string, view: Record<string, unknown>) => {
       const objects = data[group] ?? {};
@@ -641,9 +683,20 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
       );
       return;
     }
+    let groupRe: RegExp;
+    let matchRe: RegExp;
+    try {
+      groupRe = fnmatchRegExp(group ?? "*");
+      matchRe = fnmatchRegExp(match ?? "*");
+    } catch (err) {
+      send(res, 400, "text/plain", `${(err as Error).message}\n`);
+      return;
+    }
     const request: ApiRequest = {
       group: group ?? "*",
       match: match ?? "*",
+      groupRe,
+      matchRe,
       command,
       value,
       since,
