@@ -60,7 +60,7 @@ export interface MainIo extends CliOutput {
   systemDir?: string;
 }
 
-/** Seconds a graceful shutdown may take before the CLI gives up waiting. */
+/** How long a graceful shutdown may take before the CLI destroys what is left and exits 0. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 const USAGE = `usage: enip-server [options] [TAG ...]
@@ -89,6 +89,10 @@ options:
   -D, --defined-tags FILE  user structure (UDT) definitions, JSON (pycomm3 data types or tag list)
   -h, --help               show this help
       --version            show the version
+
+SIGINT or SIGTERM stops gracefully: replies in flight finish, then every connection closes (those a peer
+keeps open are destroyed after 2 s, all after 10 s) and the exit status is 0; a second signal closes
+everything at once.
 `;
 
 /** What --help and --version print; the version is this app's package.json's (beside src/ and dist/ alike). */
@@ -407,24 +411,54 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   let web: WebApi | undefined;
   const subscriptions: [string, (message: unknown) => void][] = [];
   const signals = io.signals;
-  const onSigint = () => stop("SIGINT");
-  const onSigterm = () => stop("SIGTERM");
+  // The first SIGINT or SIGTERM stops gracefully; another one while stopping closes every connection at once.
+  let stopping = false;
+  let force!: () => void;
+  const forced = new Promise<void>((resolve) => {
+    force = resolve;
+  });
+  const onStopSignal = (name: string) => () => {
+    if (stopping) force();
+    else {
+      stopping = true;
+      stop(name);
+    }
+  };
+  const onSigint = onStopSignal("SIGINT");
+  const onSigterm = onStopSignal("SIGTERM");
   const onSighup = () => log.reopen();
   signals?.on("SIGINT", onSigint);
   signals?.on("SIGTERM", onSigterm);
   signals?.on("SIGHUP", onSighup);
 
-  const shutdown = async (): Promise<boolean> => {
-    signals?.off("SIGINT", onSigint);
-    signals?.off("SIGTERM", onSigterm);
+  const shutdown = async (): Promise<void> => {
+    stopping = true;
     signals?.off("SIGHUP", onSighup);
     for (const [name, fn] of subscriptions) unsubscribe(name, fn);
     // Stop serving before anything is unloaded: the web API first (no new commands), then the server finishes
-    // the replies in flight and closes its connections.
+    // the replies in flight and closes its connections (destroying those a stuck peer keeps open).
     const closing = Promise.all([web?.close(), server.close()]);
-    const inTime = await within(closing, SHUTDOWN_DEADLINE_MS);
-    if (!inTime) log.write("WARNING", `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s`);
-    return inTime;
+    let again = false;
+    const inTime = await within(
+      Promise.race([
+        closing,
+        forced.then(() => {
+          again = true;
+        }),
+      ]),
+      SHUTDOWN_DEADLINE_MS,
+    );
+    signals?.off("SIGINT", onSigint);
+    signals?.off("SIGTERM", onSigterm);
+    if (again || !inTime) {
+      log.write(
+        "WARNING",
+        again
+          ? "a second signal: closing every connection now"
+          : `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; closing every connection now`,
+      );
+      void server.close(0);
+    }
   };
 
   try {
@@ -493,8 +527,8 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 
   const reason = await Promise.race([stopped, server.closed.then(() => "server closed")]);
   log.write("NORMAL", `stopping (${reason})`);
-  const clean = await shutdown();
+  await shutdown();
   log.write("NORMAL", "stopped");
   log.close();
-  return clean ? EXIT_OK : EXIT_FAILED;
+  return EXIT_OK;
 }

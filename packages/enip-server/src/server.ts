@@ -145,10 +145,13 @@ export class EnipServer {
   private reopenPort = 0;
 
   /**
-   * Stops accepting, answers the requests already received, half-closes every connection (destroying
-   * those still open after `closeTimeout`), and closes UDP. Idempotent; resolves when all is closed.
+   * Stops accepting, answers the requests already received, half-closes every connection, and closes UDP.
+   * Every connection still open `grace` seconds after the first call (default `closeTimeout`) is destroyed,
+   * even one whose peer has stopped reading its replies. Idempotent; a later call with a shorter `grace`
+   * (0: at once) brings that forward. Resolves when all is closed.
    */
-  close(): Promise<void> {
+  close(grace?: number): Promise<void> {
+    this.destroyAfter(grace === undefined ? this.engine.closeTimeoutMs : Math.max(0, grace * 1000));
     if (this.closing !== undefined) return this.closing;
     this.options.signal?.removeEventListener("abort", this.onAbort);
     this.closing = (async () => {
@@ -168,11 +171,27 @@ export class EnipServer {
       await serverClosed;
       await this.closeUdp();
       this.engine.close();
+      clearTimeout(this.destroyTimer);
       this.tcpBound = undefined;
       this.udpBound = undefined;
       this.resolveClosed();
     })();
     return this.closing;
+  }
+
+  private destroyTimer: NodeJS.Timeout | undefined;
+  private destroyAt = Number.POSITIVE_INFINITY;
+
+  /** Destroys every connection left open `ms` from now, unless an earlier call already set a sooner time. */
+  private destroyAfter(ms: number): void {
+    const at = Date.now() + ms;
+    if (at >= this.destroyAt) return;
+    this.destroyAt = at;
+    clearTimeout(this.destroyTimer);
+    this.destroyTimer = setTimeout(() => {
+      for (const connection of this.engine.connections.values()) connection.destroy();
+    }, ms);
+    this.destroyTimer.unref();
   }
 
   /** Binds TCP then UDP on the port TCP got; with port 0, retries until a port is free for both. */
