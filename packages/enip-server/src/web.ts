@@ -249,6 +249,9 @@ function splitValues(text: string): string[] {
   );
 }
 
+/** The most tag elements one request may read (`attribute[i-j]`), over all the tags it matches. */
+export const MAX_REQUEST_ELEMENTS = 10_000;
+
 const ELEMENT_COMMAND = /^attribute\[\s*(\d+)\s*(?:-\s*(\d+)\s*)?\]$/;
 
 function pyRepr(text: string): string {
@@ -366,7 +369,7 @@ class ApiModel {
   }
 
   /** `attribute[i]` or `attribute[i-j]` (inclusive) of a tag, or undefined if `command` is not an element command. */
-  elementAttribute(tag: WebTag, command: string): Attribute | undefined {
+  elementAttribute(tag: WebTag, command: string, take: (count: number) => void): Attribute | undefined {
     const m = ELEMENT_COMMAND.exec(command);
     if (!m) return undefined;
     const start = Number(m[1]);
@@ -381,6 +384,7 @@ class ApiModel {
     return {
       get: () => {
         check();
+        take(end - start + 1);
         const values = tag.values(start, end - start + 1);
         return single ? values[0] : values;
       },
@@ -431,11 +435,17 @@ class ApiModel {
   }
 
   /** Looks up `command` on an object: a plain attribute or, for tags, an element access. */
-  attribute(group: string, name: string, object: ApiObject, command: string): Attribute | undefined {
+  attribute(
+    group: string,
+    name: string,
+    object: ApiObject,
+    command: string,
+    take: (count: number) => void,
+  ): Attribute | undefined {
     const plain = Object.hasOwn(object, command) ? object[command] : undefined;
     if (plain || group !== "tags") return plain;
     const tag = this.controller.tags.get(name);
-    return tag ? this.elementAttribute(tag, command) : undefined;
+    return tag ? this.elementAttribute(tag, command, take) : undefined;
   }
 
   /** Runs one request: reads everything matched, or applies the command to each matched object. */
@@ -450,6 +460,15 @@ class ApiModel {
     let command: ApiReply["command"] = req.command === undefined ? {} : null;
     const messages: string[] = [];
     let success = true;
+    // Element reads draw on one budget per request, so memory and time per reply stay bounded.
+    let budget = MAX_REQUEST_ELEMENTS;
+    const take = (count: number) => {
+      if (count > budget)
+        throw new InvalidArgumentError(
+          `a request may read at most ${MAX_REQUEST_ELEMENTS} elements (${budget} left), not ${count}: read a smaller range`,
+        );
+      budget -= count;
+    };
     for (const [group, objects] of Object.entries(this.groups())) {
       if (!groupRe.test(group)) continue;
       for (const [name, object] of Object.entries(objects())) {
@@ -460,7 +479,7 @@ class ApiModel {
           put(group, name, view);
           continue;
         }
-        const attribute = this.attribute(group, name, object, req.command);
+        const attribute = this.attribute(group, name, object, req.command, take);
         if (!attribute) continue;
         command ??= {};
         const path = `${group}.${name}.${req.command}`;

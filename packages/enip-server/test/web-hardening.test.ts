@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
-import { type ApiReply, fnmatchRegExp, startWebApi, type WebApi } from "../src/web.js";
+import { type ApiReply, fnmatchRegExp, MAX_REQUEST_ELEMENTS, startWebApi, type WebApi } from "../src/web.js";
 
 const DEADLINE_MS = 5_000;
 
@@ -39,7 +39,7 @@ describe("web API hardening", () => {
     fetch(`${web.url}${path}`, { redirect: "manual", signal: AbortSignal.timeout(DEADLINE_MS), ...init });
 
   beforeEach(async () => {
-    const controller = new Controller({ tags: ["SCADA=INT[10]"] });
+    const controller = new Controller({ tags: ["SCADA=INT[10]", "BIG=INT[100000]", "BIG2=INT[8000]"] });
     server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0 });
     web = await startWebApi({ server, host: "127.0.0.1", port: 0 });
   });
@@ -92,6 +92,29 @@ describe("web API hardening", () => {
         expect(body).toMatch(/^(bad glob .*reversed|a glob may have at most 256 characters, got 257)\n$/);
         expect(body).not.toMatch(/internal/);
       }
+    });
+  });
+
+  describe("reads (issue 10, item 2)", () => {
+    it("refuses to read more than the per-request cap of elements, and says so", async () => {
+      const res = await get("/api/tags/BIG/attribute[0-99999]");
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(10_000);
+      const reply = JSON.parse(text) as ApiReply;
+      expect(reply.command?.success).toBe(false);
+      expect(reply.command?.message).toMatch(
+        /at most 10000 elements \(10000 left\), not 100000: read a smaller range/,
+      );
+      expect(reply.data).toEqual({});
+      // Up to the cap is served; the cap counts across every tag a glob matches.
+      const ok = (await (await get("/api/tags/BIG/attribute[0-9999]")).json()) as ApiReply;
+      expect(ok.data.tags?.BIG?.["attribute[0-9999]"]).toHaveLength(10_000);
+      const two = (await (await get("/api/tags/BIG*/attribute[0-5999]")).json()) as ApiReply;
+      expect(two.command?.success).toBe(false);
+      expect(two.command?.message).toMatch(/\(4000 left\), not 6000/);
+      expect(Object.keys(two.data.tags ?? {})).toHaveLength(1);
+      expect(MAX_REQUEST_ELEMENTS).toBe(10_000);
     });
   });
 });
