@@ -81,7 +81,7 @@ options:
   -p, --print / --no-print  print each tag write (and each read with -v)
   -l, --log FILE           log to FILE instead of stderr (SIGHUP reopens it)
   -w, --web [IFACE]:[PORT]  serve the web API (IFACE default 127.0.0.1, PORT default 80)
-      --web-token TOKEN    require this bearer token for web API changes (or env CPPPO_WEB_TOKEN)
+      --web-token TOKEN    require this bearer token for every web API request (or env CPPPO_WEB_TOKEN)
   -d, --delay S|LO-HI      delay each TCP reply by S seconds, or a random LO..HI re-drawn every second
   -s, --size N             refuse encapsulated requests larger than N bytes (status 0x65)
       --route-path RP      accept only this route path (e.g. 1/0; "false" = un-routed only)
@@ -481,10 +481,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
         onDone: () => stop("web API done"),
       });
       if (settings.addressOutput) io.stdout.write(`Web API address = ${pythonAddress(web.address)}\n`);
-      log.write(
-        "NORMAL",
-        `web API on ${web.url}/api${settings.webToken ? " (token required for changes)" : ""}`,
-      );
+      log.write("NORMAL", `web API on ${web.url}/api${settings.webToken ? " (token required)" : ""}`);
     }
 
     if (log.enabled("DETAIL")) {

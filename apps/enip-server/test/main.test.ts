@@ -274,7 +274,9 @@ describe("enip-server main()", () => {
     const web = Number((await r.stdout.waitFor(/Web API address = \('127\.0\.0\.1', (\d+)\)/))[1]);
     const base = `http://127.0.0.1:${web}`;
     const opts = { signal: AbortSignal.timeout(DEADLINE_MS) };
-    const body = (await (await fetch(`${base}/api/options/delay`, opts)).json()) as {
+    expect((await fetch(`${base}/api/options/delay`, opts)).status).toBe(401);
+    const auth = { ...opts, headers: { Authorization: "Bearer t0ken" } };
+    const body = (await (await fetch(`${base}/api/options/delay`, auth)).json()) as {
       data: { options: { delay: { value: number } } };
     };
     expect(body.data.options.delay.value).toBe(0.05);

@@ -1,12 +1,13 @@
 /**
  * cpppo's simulator web API over node:http: `GET /api/<group>/<match>/<command>/<value>` with fnmatch globs, the
  * `{alarm, command, data, since, until}` JSON reply, content negotiation (JSON, JavaScript, plain text, an HTML view)
- * and an optional bearer token that every state-changing request must carry. Binds 127.0.0.1 unless told otherwise.
+ * and an optional bearer token that every request must carry. Binds 127.0.0.1 unless told otherwise. A change of state
+ * from another site's page (Sec-Fetch-Site, Origin) and a Host that is not this API's (DNS rebinding) are refused.
  */
 import { timingSafeEqual } from "node:crypto";
 import { addAbortListener } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { InvalidArgumentError } from "./core/errors.js";
 
 /** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
@@ -60,7 +61,7 @@ export interface WebApiOptions {
   host?: string;
   /** TCP port; default 80 (cpppo's `-w :`); 0 picks a free one. */
   port?: number;
-  /** When set, requests that change state must carry `Authorization: Bearer <token>` or `?token=`; default none. */
+  /** When set, every API request (reads too) must carry `Authorization: Bearer <token>` or `?token=`; default none. */
   token?: string;
   /** Called once when `server/control/done` is set true: the owner shuts down gracefully. Default none. */
   onDone?: () => void;
@@ -604,7 +605,45 @@ function tokenMatches(expected: string, given: string | undefined): boolean {
 /** Milliseconds `close()` lets replies in flight finish before it drops their connections. */
 const CLOSE_GRACE_MS = 1_000;
 
-const COMMON_HEADERS = { "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*" };
+// No Access-Control-Allow-Origin: other sites' pages must not read the API through a visitor's browser.
+const COMMON_HEADERS = { "Cache-Control": "no-cache" };
+
+/** The host name of a Host header or origin ("[::1]" → "::1", lower case, no trailing dot), or undefined if bad. */
+function hostName(host: string): string | undefined {
+  try {
+    const name = new URL(`http://${host}`).hostname.toLowerCase().replace(/\.$/, "");
+    return name.startsWith("[") && name.endsWith("]") ? name.slice(1, -1) : name;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a Host header names this API: an IP address, localhost, or the host it was bound to. Any other name may be
+ * a DNS-rebinding site's own name resolving to us. A request without Host (HTTP/1.0) passes.
+ */
+function hostAllowed(host: string | undefined, bound: string): boolean {
+  if (host === undefined) return true;
+  const name = hostName(host);
+  if (name === undefined) return false;
+  return isIP(name) !== 0 || name === "localhost" || name.endsWith(".localhost") || name === hostName(bound);
+}
+
+/** Why a browser sent this request from another site (Sec-Fetch-Site, or an Origin not the API's own), or undefined. */
+function crossSiteReason(req: IncomingMessage): string | undefined {
+  const site = req.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") return `Sec-Fetch-Site is ${site}`;
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  let own: boolean;
+  try {
+    const url = new URL(origin);
+    own = url.protocol === "http:" && url.host === new URL(`http://${req.headers.host ?? ""}`).host;
+  } catch {
+    own = false;
+  }
+  return own ? undefined : `Origin ${JSON.stringify(origin)} is not this API's own`;
+}
 
 /** Starts the web API on `host:port` (default 127.0.0.1:80); resolves once listening. */
 export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
@@ -633,6 +672,11 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req.headers.host, host)) {
+      const reason = `Host ${JSON.stringify(req.headers.host)} is not this API's address; use its IP address or localhost`;
+      send(res, 421, "text/plain", `${reason}\n`);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, "text/plain", "only GET and HEAD are served\n", { Allow: "GET, HEAD" });
       return;
@@ -722,14 +766,21 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
       forceJson,
     };
 
-    if (token !== undefined && value !== undefined) {
+    // cpppo changes state with GET: scripts may, but a browser page of another site must not.
+    const crossSite = value === undefined ? undefined : crossSiteReason(req);
+    if (crossSite !== undefined) {
+      send(res, 403, "text/plain", `a change of state from another site's page is refused: ${crossSite}\n`);
+      return;
+    }
+
+    if (token !== undefined) {
       const auth = req.headers.authorization;
       const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
       if (!tokenMatches(token, bearer || (q.get("token") ?? undefined))) {
         const reply: ApiReply = {
           alarm: [],
           command: {
-            message: "changing state needs the web token: send Authorization: Bearer <token> or ?token=",
+            message: "the web API needs the web token: send Authorization: Bearer <token> or ?token=",
             success: false,
           },
           data: {},

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
@@ -24,6 +25,26 @@ async function openClient(port: number): Promise<Socket> {
   return socket;
 }
 
+/** A GET with exactly these headers (fetch would add or refuse some), answered before the deadline. */
+function raw(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, signal: AbortSignal.timeout(DEADLINE_MS) }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** Runs `work` and returns its result with the milliseconds it took (the event loop included). */
 async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; ms: number }> {
   const start = performance.now();
@@ -35,13 +56,22 @@ describe("web API hardening", () => {
   let server: EnipServer;
   let web: WebApi;
   let client: Socket | undefined;
+  let done = 0;
   const get = (path: string, init?: RequestInit) =>
     fetch(`${web.url}${path}`, { redirect: "manual", signal: AbortSignal.timeout(DEADLINE_MS), ...init });
 
   beforeEach(async () => {
     const controller = new Controller({ tags: ["SCADA=INT[10]", "BIG=INT[100000]", "BIG2=INT[8000]"] });
     server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0 });
-    web = await startWebApi({ server, host: "127.0.0.1", port: 0 });
+    done = 0;
+    web = await startWebApi({
+      server,
+      host: "127.0.0.1",
+      port: 0,
+      onDone: () => {
+        done++;
+      },
+    });
   });
   afterEach(async () => {
     client?.destroy();
@@ -115,6 +145,76 @@ describe("web API hardening", () => {
       expect(two.command?.message).toMatch(/\(4000 left\), not 6000/);
       expect(Object.keys(two.data.tags ?? {})).toHaveLength(1);
       expect(MAX_REQUEST_ELEMENTS).toBe(10_000);
+    });
+  });
+
+  describe("cross-site requests (issue 10, item 3)", () => {
+    it("refuses a change of state that a browser sent from another site, and serves scripts", async () => {
+      const own = web.url;
+      const port = web.address.port;
+      const refused: Record<string, string>[] = [
+        { "Sec-Fetch-Site": "cross-site" },
+        { "Sec-Fetch-Site": "same-site" },
+        { Origin: "http://evil.example" },
+        { Origin: `http://localhost:${port + 1 === 65536 ? 1 : port + 1}` },
+        { Origin: "null" },
+      ];
+      for (const headers of refused) {
+        for (const path of [
+          "/api/tags/SCADA/error=5",
+          "/api/server/control/done=true",
+          "/api/options/delay/value/1",
+        ]) {
+          const res = await raw(`${own}${path}`, headers);
+          expect(res.status).toBe(403);
+          expect(res.body).toMatch(/^a change of state from another site's page is refused: .+\n$/);
+        }
+      }
+      expect(server.controller.tags.get("SCADA")?.error).toBe(0);
+      expect(server.delay.value).toBe(0);
+      expect(done).toBe(0);
+      // A cross-site read is answered (the browser cannot show it to the page: no CORS header).
+      const read = await raw(`${own}/api/tags/SCADA/error`, { "Sec-Fetch-Site": "cross-site" });
+      expect(read.status).toBe(200);
+      expect(read.headers["access-control-allow-origin"]).toBeUndefined();
+      // curl, the address bar and the API's own pages may change state.
+      for (const headers of [
+        {},
+        { "Sec-Fetch-Site": "none" },
+        { "Sec-Fetch-Site": "same-origin", Origin: own },
+      ] as Record<string, string>[]) {
+        expect((await raw(`${own}/api/tags/SCADA/error=7`, headers)).status).toBe(200);
+      }
+      expect(server.controller.tags.get("SCADA")?.error).toBe(7);
+    });
+
+    it("refuses a Host that is not the API's address (DNS rebinding)", async () => {
+      const port = web.address.port;
+      for (const host of [`evil.example:${port}`, "rebind.attacker.test", `127.0.0.1.nip.example:${port}`]) {
+        const res = await raw(`${web.url}/api/server/control/done=true`, { Host: host });
+        expect(res.status).toBe(421);
+        expect(res.body).toMatch(/^Host .* is not this API's address; use its IP address or localhost\n$/);
+        expect((await raw(`${web.url}/api/tags`, { Host: host })).status).toBe(421);
+      }
+      expect(done).toBe(0);
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, "LOCALHOST"]) {
+        expect((await raw(`${web.url}/api/tags/SCADA/error`, { Host: host })).status).toBe(200);
+      }
+    });
+
+    it("with a token, reads of tags and connections need it too", async () => {
+      const guarded = await startWebApi({ server, host: "127.0.0.1", port: 0, token: "s3cret" });
+      try {
+        client = await openClient(server.tcpAddress?.port as number);
+        for (const path of ["/api", "/api/tags", "/api/tags/SCADA/attribute[0-9]", "/api/connections"]) {
+          const res = await raw(`${guarded.url}${path}`, {});
+          expect(res.status).toBe(401);
+          expect(res.body).not.toMatch(/SCADA|127_0_0_1/);
+          expect((await raw(`${guarded.url}${path}`, { Authorization: "Bearer s3cret" })).status).toBe(200);
+        }
+      } finally {
+        await guarded.close();
+      }
     });
   });
 });

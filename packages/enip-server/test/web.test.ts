@@ -98,7 +98,8 @@ describe("web API against a running EnipServer", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(res.headers.get("cache-control")).toBe("no-cache");
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    // Issue 10 (item 3) drops cpppo's wildcard CORS header: other sites' pages must not read the API.
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
     const text = await res.text();
     // Sorted keys, 4-space indent, as json.dumps(sort_keys=True, indent=4).
     expect(
@@ -346,8 +347,10 @@ describe("web API token", () => {
     expect(web.url).toBe(`http://127.0.0.1:${web.address.port}`);
   });
 
-  it("lets reads through without the token and refuses changes without the right one", async () => {
-    expect((await get("/api/tags/A/error")).status).toBe(200);
+  it("refuses reads and changes without the right token", async () => {
+    // Issue 10 (item 3): with a token set, reads need it too.
+    expect((await get("/api/tags/A/error")).status).toBe(401);
+    expect((await get("/api/tags/A/error", { Authorization: "Bearer s3cret" })).status).toBe(200);
     for (const [path, headers] of [
       ["/api/tags/A/error=5", {}],
       ["/api/tags/A/error=5", { Authorization: "Bearer wrong" }],
