@@ -250,6 +250,9 @@ function splitValues(text: string): string[] {
   );
 }
 
+/** The longest reply delay, in seconds: Node's timers run at most 2^31 - 1 ms (about 24.8 days). */
+export const MAX_DELAY_SECONDS = 2_147_483;
+
 /** The most tag elements one request may read (`attribute[i-j]`), over all the tags it matches. */
 export const MAX_REQUEST_ELEMENTS = 10_000;
 
@@ -284,7 +287,10 @@ class ApiModel {
         get: () => server.delay.value,
         set: (text) => {
           const value = numberFrom(text, "delay value");
-          if (value < 0) throw new InvalidArgumentError(`delay value must be >= 0 seconds, got ${value}`);
+          if (value < 0 || value > MAX_DELAY_SECONDS)
+            throw new InvalidArgumentError(
+              `delay value must be 0..${MAX_DELAY_SECONDS} seconds (Node's timer limit, about 24.8 days), got ${value}`,
+            );
           server.delay.value = value;
           return value;
         },
@@ -303,6 +309,10 @@ class ApiModel {
           if (!m || min > max)
             throw new InvalidArgumentError(
               `delay range must be "LO-HI" seconds with LO <= HI (or "none"), got ${JSON.stringify(text)}`,
+            );
+          if (max > MAX_DELAY_SECONDS)
+            throw new InvalidArgumentError(
+              `delay range must end at ${MAX_DELAY_SECONDS} seconds at most (Node's timer limit, about 24.8 days), got ${max}`,
             );
           server.delay.range = { min, max };
           return `${min}-${max}`;

@@ -217,4 +217,26 @@ describe("web API hardening", () => {
       }
     });
   });
+
+  describe("knobs in range (issue 10, item 4)", () => {
+    it("refuses a delay past Node's timer limit instead of turning it into 1 ms", async () => {
+      for (const path of [
+        "/api/options/delay/value/2147484",
+        "/api/options/delay/value/1e12",
+        "/api/options/delay/range/0-2147484",
+      ]) {
+        const reply = (await (await get(path)).json()) as ApiReply;
+        expect(reply.command?.success).toBe(false);
+        expect(reply.command?.message).toMatch(
+          /2147483 seconds.*Node's timer limit, about 24\.8 days\), got /,
+        );
+      }
+      expect(server.delay.value).toBe(0);
+      expect(server.delay.range).toBeUndefined();
+      const ok = (await (await get("/api/options/delay/value/2147483")).json()) as ApiReply;
+      expect(ok.command?.success).toBe(true);
+      expect(server.delay.value).toBe(2_147_483);
+      server.delay.value = 0;
+    });
+  });
 });
