@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import { addAbortListener } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, isIP } from "node:net";
+import { hostname } from "node:os";
 import { InvalidArgumentError } from "./core/errors.js";
 
 /** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
@@ -629,14 +630,17 @@ function hostName(host: string): string | undefined {
 }
 
 /**
- * Whether a Host header names this API: an IP address, localhost, or the host it was bound to. Any other name may be
+ * Whether a Host header names this API: an IP address, localhost, this machine's name or the host it was bound to
+ * (with or without ".local"). Any other name may be
  * a DNS-rebinding site's own name resolving to us. A request without Host (HTTP/1.0) passes.
  */
 function hostAllowed(host: string | undefined, bound: string): boolean {
   if (host === undefined) return true;
   const name = hostName(host);
   if (name === undefined) return false;
-  return isIP(name) !== 0 || name === "localhost" || name.endsWith(".localhost") || name === hostName(bound);
+  if (isIP(name) !== 0 || name === "localhost" || name.endsWith(".localhost")) return true;
+  const local = name.replace(/\.local$/, "");
+  return local === hostName(bound) || local === hostName(hostname());
 }
 
 /** Why a browser sent this request from another site (Sec-Fetch-Site, or an Origin not the API's own), or undefined. */

@@ -1,5 +1,6 @@
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
+import { hostname } from "node:os";
 import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
 import { type ApiReply, fnmatchRegExp, MAX_REQUEST_ELEMENTS, startWebApi, type WebApi } from "../src/web.js";
@@ -197,7 +198,7 @@ describe("web API hardening", () => {
         expect((await raw(`${web.url}/api/tags`, { Host: host })).status).toBe(421);
       }
       expect(done).toBe(0);
-      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, "LOCALHOST"]) {
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, "LOCALHOST", `${hostname()}:${port}`]) {
         expect((await raw(`${web.url}/api/tags/SCADA/error`, { Host: host })).status).toBe(200);
       }
     });
