@@ -8,13 +8,7 @@ import type { Socket as UdpSocket } from "node:dgram";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import type { Controller } from "./controller/controller.js";
 import { Engine } from "./transport/engine.js";
-import {
-  checkOptions,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_PORT,
-  ReplyDelay,
-  type ServerOptions,
-} from "./transport/options.js";
+import { checkOptions, DEFAULT_PORT, ReplyDelay, type ServerOptions } from "./transport/options.js";
 import type { ConnectionInfo } from "./transport/tcp-connection.js";
 import { bindUdp, closeUdp } from "./transport/udp.js";
 
@@ -221,7 +215,7 @@ export class EnipServer {
       if (this.closing !== undefined || this.isDisabled) socket.destroy();
       else this.engine.accept(socket);
     });
-    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    // No `server.maxConnections`: at the cap the engine evicts an idle connection to make room for the new one.
     return new Promise<number>((resolve, reject) => {
       server.once("error", reject);
       server.listen({ port, host: this.host }, () => {

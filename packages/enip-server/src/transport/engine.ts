@@ -18,7 +18,11 @@ import { RouteForwarder, type RouteTable } from "./forward.js";
 import { advertisedAddress, listReply } from "./list-services.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_S,
+  DEFAULT_IDLE_TIMEOUT_S,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_PENDING,
+  DEFAULT_PARTIAL_FRAME_TIMEOUT_S,
   type ReplyDelay,
   type ServerOptions,
 } from "./options.js";
@@ -31,7 +35,15 @@ import { errorReply, GS, type Outcome, STATUS, statusReply, u16, u32 } from "./w
 export class Engine {
   readonly maxFrameSize: number;
   readonly idleTimeoutMs: number;
+  readonly partialTimeoutMs: number;
   readonly maxPending: number;
+  readonly maxConnections: number;
+  /** Budget of bytes reserved by partial frames, all connections together. */
+  readonly maxBuffered: number;
+  /** Bytes reserved by partial frames now, all connections together. */
+  buffered = 0;
+  /** Connections holding a partial frame. */
+  readonly partials = new Set<TcpConnection>();
   readonly closeTimeoutMs: number;
   readonly connections = new Map<string, TcpConnection>();
   private readonly maxRequestSize: number | undefined;
@@ -51,8 +63,11 @@ export class Engine {
     private readonly serverName: () => string,
   ) {
     this.maxFrameSize = options.maxFrameSize ?? MAX_ENCAPSULATION_LENGTH + ENCAPSULATION_HEADER_SIZE;
-    this.idleTimeoutMs = (options.idleTimeout ?? 0) * 1000;
+    this.idleTimeoutMs = (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_S) * 1000;
+    this.partialTimeoutMs = (options.partialFrameTimeout ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_S) * 1000;
     this.maxPending = options.maxPendingRequests ?? DEFAULT_MAX_PENDING;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.closeTimeoutMs = (options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_S) * 1000;
     this.maxRequestSize = options.maxRequestSize;
     this.routePath = options.routePath;
@@ -66,6 +81,10 @@ export class Engine {
   readonly decodeOptions: MessageDecodeOptions;
 
   accept(socket: Socket): void {
+    if (this.connections.size >= this.maxConnections && !this.evictIdle()) {
+      socket.destroy();
+      return;
+    }
     const connection = new TcpConnection(socket, this);
     this.connections.set(connection.id, connection);
     if (sessionChannel.hasSubscribers) this.publishSession("open", connection);
@@ -78,6 +97,41 @@ export class Engine {
 
   close(): void {
     this.forwarder?.close();
+  }
+
+  /**
+   * Makes room for a new connection at the cap: closes the longest-idle connection that never registered a
+   * session, holds no class 3 connection and has no request being answered, preferring one that never sent a
+   * byte; false when there is none.
+   */
+  private evictIdle(): boolean {
+    let victim: TcpConnection | undefined;
+    for (const c of this.connections.values()) {
+      if (!c.evictable()) continue;
+      if (
+        victim === undefined ||
+        (c.received === 0 && victim.received !== 0) ||
+        ((c.received === 0) === (victim.received === 0) && c.lastActivity < victim.lastActivity)
+      )
+        victim = c;
+    }
+    if (victim === undefined) return false;
+    this.connections.delete(victim.id);
+    victim.destroy();
+    return true;
+  }
+
+  /** A connection's partial frame now reserves `delta` more bytes; over the budget, drops the longest-stalled holders. */
+  reserve(connection: TcpConnection, delta: number): void {
+    this.buffered += delta;
+    if (connection.reserved > 0) this.partials.add(connection);
+    else this.partials.delete(connection);
+    while (this.buffered > this.maxBuffered && this.partials.size > 0) {
+      let stalled: TcpConnection | undefined;
+      for (const c of this.partials)
+        if (stalled === undefined || c.partialSince < stalled.partialSince) stalled = c;
+      (stalled as TcpConnection).destroy();
+    }
   }
 
   private publishSession(event: SessionEvent["event"], connection: TcpConnection): void {

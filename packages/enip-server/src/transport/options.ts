@@ -24,12 +24,26 @@ export interface ServerOptions {
   routePath?: EPath | false;
   /** cpppo's `[UCMM] Route` table: routed requests whose first segment matches are forwarded; defaults to none. */
   routes?: RouteTable;
-  /** Most simultaneous TCP connections; defaults to 4096 (more are accepted and closed at once). */
+  /**
+   * Most simultaneous TCP connections; defaults to 4096. At the cap a new connection evicts the longest-idle one
+   * that never registered a session (sockets that never sent a byte first); when there is none it is closed at once.
+   */
   maxConnections?: number;
   /** Largest frame accepted, header included; defaults to 65559 (any frame the length field can describe). A larger one gets status 0x65 and the connection is closed. */
   maxFrameSize?: number;
-  /** Seconds of silence after which a TCP connection is closed; defaults to 0 (never). */
+  /**
+   * Seconds without a byte from the peer (and no request of its still being answered) after which a TCP connection
+   * is closed, as a controller's encapsulation inactivity timeout; defaults to 120; 0 = never.
+   */
   idleTimeout?: number;
+  /** Seconds a frame may take from its first byte to its last before the connection is closed; defaults to 10; 0 = no limit. */
+  partialFrameTimeout?: number;
+  /**
+   * Bytes all connections together may hold for frames not yet fully received (a frame counts as the size its
+   * header promises); over it, the connection whose partial frame has waited longest is closed. Defaults to
+   * 33554432 (32 MiB); one connection holds at most one partial frame, of at most `maxFrameSize` bytes.
+   */
+  maxBufferedBytes?: number;
   /** Requests received but not yet answered on one connection before the server stops reading from it; defaults to 64. */
   maxPendingRequests?: number;
   /** Seconds a closing connection gets to finish its half-close before it is destroyed; defaults to 2. */
@@ -43,6 +57,9 @@ export const DEFAULT_PORT = 44818;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const DEFAULT_MAX_PENDING = 64;
 export const DEFAULT_CLOSE_TIMEOUT_S = 2;
+export const DEFAULT_IDLE_TIMEOUT_S = 120;
+export const DEFAULT_PARTIAL_FRAME_TIMEOUT_S = 10;
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 /** The delay before each TCP reply, in seconds; setting `range` re-draws `value` from it every second. */
 export class ReplyDelay {
@@ -113,7 +130,9 @@ export function checkOptions(options: ServerOptions): void {
     MAX_ENCAPSULATION_LENGTH + ENCAPSULATION_HEADER_SIZE,
   );
   integer("maxPendingRequests", options.maxPendingRequests, 1, 1_000_000);
+  integer("maxBufferedBytes", options.maxBufferedBytes, ENCAPSULATION_HEADER_SIZE, Number.MAX_SAFE_INTEGER);
   seconds("idleTimeout", options.idleTimeout);
+  seconds("partialFrameTimeout", options.partialFrameTimeout);
   seconds("closeTimeout", options.closeTimeout);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === ""))
     throw new InvalidArgumentError('"host" must be an address such as "0.0.0.0" or "127.0.0.1"');

@@ -8,6 +8,8 @@ import type { Engine } from "./engine.js";
 import { DEFAULT_MAX_PENDING } from "./options.js";
 import { CLOSE, EMPTY, isPromise, type Outcome, plainAddress, STATUS, statusReply, u16 } from "./wire.js";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** One TCP connection, as the web API's `connections` group reports it. */
 export interface ConnectionInfo {
   /** The peer address and port joined by underscores, e.g. `"10_0_0_1_60592"`. */
@@ -37,6 +39,12 @@ export class TcpConnection {
   eof = false;
   /** The session handle RegisterSession gave this connection; 0 until then. */
   session = 0;
+  /** `Date.now()` when the peer last sent a byte (or connected). */
+  lastActivity = Date.now();
+  /** Bytes the partial frame being received reserves (the size its header promises; fewer before that); 0 = none. */
+  reserved = 0;
+  /** `Date.now()` when the partial frame's first byte arrived. */
+  partialSince = 0;
   readonly cipConnections = new Map<number, CipConnection>();
   /** Execution context of unconnected requests (made once, reused). */
   readonly context: RequestContext;
@@ -51,6 +59,11 @@ export class TcpConnection {
   private streamOffset = 0;
   private ending = false;
   private resolveClosed!: () => void;
+  /** The idle and partial-frame watch, and when it fires (`Date.now()` time). */
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
+  /** The first bytes of a header split across chunks (to read the length it promises). */
+  private headBytes: Uint8Array | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -65,10 +78,7 @@ export class TcpConnection {
       this.resolveClosed = resolve;
     });
     socket.setNoDelay(true);
-    if (engine.idleTimeoutMs > 0) {
-      socket.setTimeout(engine.idleTimeoutMs);
-      socket.on("timeout", () => this.end(true));
-    }
+    if (engine.idleTimeoutMs > 0) this.arm(engine.idleTimeoutMs);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     // The peer's FIN: answer what it already sent, then close our side (the socket allows half-open).
     socket.on("end", () => this.end(false));
@@ -109,20 +119,125 @@ export class TcpConnection {
     this.ending = true;
     this.queue = [];
     this.head = 0;
+    this.release();
     this.socket.destroy();
+  }
+
+  /** True when the connection may be evicted to make room: no session, class 3 connection or request in hand. */
+  evictable(): boolean {
+    return (
+      this.session === 0 &&
+      this.cipConnections.size === 0 &&
+      !this.ending &&
+      !this.busy &&
+      this.head === this.queue.length
+    );
+  }
+
+  /** Watches for idleness and stalled partial frames, firing `ms` from now (or sooner if already due sooner). */
+  private arm(wait: number): void {
+    // Node's timers run at most 2^31 - 1 ms; a longer wait fires early and `watch` re-arms for the rest.
+    const ms = Math.min(wait, MAX_TIMER_MS);
+    const due = Date.now() + ms;
+    if (this.timer !== undefined) {
+      if (this.timerDue <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
+    this.timer = setTimeout(this.watch, ms);
+    this.timer.unref();
+  }
+
+  private readonly watch = (): void => {
+    this.timer = undefined;
+    if (this.ending || this.socket.destroyed) return;
+    const now = Date.now();
+    const engine = this.engine;
+    let wait = Number.POSITIVE_INFINITY;
+    if (this.reserved > 0 && engine.partialTimeoutMs > 0) {
+      const left = this.partialSince + engine.partialTimeoutMs - now;
+      if (left <= 0) {
+        this.destroy();
+        return;
+      }
+      wait = left;
+    }
+    if (engine.idleTimeoutMs > 0) {
+      // A request still being answered (a slow reply, a blocked write) is not the peer's silence.
+      if (this.busy || this.head < this.queue.length) this.lastActivity = now;
+      const left = this.lastActivity + engine.idleTimeoutMs - now;
+      if (left <= 0) {
+        this.end(true);
+        return;
+      }
+      wait = Math.min(wait, left);
+    }
+    if (wait !== Number.POSITIVE_INFINITY) this.arm(wait);
+  };
+
+  /** Returns the partial frame's reservation to the engine's budget. */
+  private release(): void {
+    if (this.reserved === 0) return;
+    const held = this.reserved;
+    this.reserved = 0;
+    this.headBytes = undefined;
+    this.engine.buffered -= held;
+    this.engine.partials.delete(this);
+  }
+
+  /**
+   * Accounts for the partial frame left after `chunk` (`held` bytes of it in the framer): it reserves the size its
+   * header promises, or the bytes held while the header is incomplete.
+   */
+  private track(chunk: Uint8Array, held: number): void {
+    const before = this.reserved;
+    let reserved = 0;
+    if (held > 0) {
+      const n = chunk.length;
+      const fresh = held <= n; // the partial frame began in this chunk
+      if (fresh) this.partialSince = this.lastActivity;
+      const heldBefore = fresh ? 0 : held - n;
+      if (held < ENCAPSULATION_HEADER_SIZE) {
+        const head = this.headBytes ?? new Uint8Array(ENCAPSULATION_HEADER_SIZE);
+        this.headBytes = head;
+        head.set(fresh ? chunk.subarray(n - held) : chunk, heldBefore);
+        reserved = held;
+      } else if (fresh) {
+        const at = n - held;
+        reserved = ENCAPSULATION_HEADER_SIZE + u16(chunk, at + 2);
+      } else if (heldBefore >= ENCAPSULATION_HEADER_SIZE) {
+        reserved = before;
+      } else {
+        const head = this.headBytes as Uint8Array;
+        const byte = (i: number) =>
+          i < heldBefore ? (head[i] as number) : (chunk[i - heldBefore] as number);
+        reserved = ENCAPSULATION_HEADER_SIZE + (byte(2) | (byte(3) << 8));
+      }
+      if (fresh && this.engine.partialTimeoutMs > 0) this.arm(this.engine.partialTimeoutMs);
+    }
+    if (reserved === before) return;
+    this.reserved = reserved;
+    this.engine.reserve(this, reserved - before);
   }
 
   private onData(chunk: Buffer): void {
     if (this.ending) return;
     this.received += chunk.length;
+    this.lastActivity = Date.now();
     const start = this.streamOffset;
     this.streamOffset += chunk.length;
     let frames: Uint8Array[];
     try {
       frames = this.framer.push(chunk);
     } catch (error) {
+      this.release();
       this.framingFailed(chunk, start, error);
       return;
+    }
+    const held = this.framer.buffered;
+    if (held > 0 || this.reserved > 0) {
+      this.track(chunk, held);
+      if (this.socket.destroyed) return;
     }
     const n = frames.length;
     if (n === 0) return;
@@ -256,6 +371,9 @@ export class TcpConnection {
   private finished = false;
 
   private onClose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.release();
     this.eof = true;
     this.ending = true;
     this.queue = [];
