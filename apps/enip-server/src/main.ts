@@ -84,6 +84,13 @@ options:
       --web-token TOKEN    require this bearer token for every web API request (or env CPPPO_WEB_TOKEN)
   -d, --delay S|LO-HI      delay each TCP reply by S seconds, or a random LO..HI re-drawn every second
   -s, --size N             refuse encapsulated requests larger than N bytes (status 0x65)
+      --idle-timeout S     close a connection silent for S seconds (default 120; 0 = never)
+      --partial-frame-timeout S  close a connection whose frame takes over S seconds to arrive
+                           (default 10; 0 = never)
+      --max-connections N  most TCP connections (default 4096); at the cap a new one evicts the longest-idle
+                           connection without a session, else it is closed
+      --max-buffered BYTES  bytes all partly received frames may reserve (default 33554432); over it the
+                           longest-stalled one is closed
       --route-path RP      accept only this route path (e.g. 1/0; "false" = un-routed only)
   -S, --simple             accept only un-routed requests (a simple, non-routing device)
   -D, --defined-tags FILE  user structure (UDT) definitions, JSON (pycomm3 data types or tag list)
@@ -118,6 +125,10 @@ const OPTIONS = {
   "web-token": { type: "string" },
   delay: { type: "string", short: "d" },
   size: { type: "string", short: "s" },
+  "idle-timeout": { type: "string" },
+  "partial-frame-timeout": { type: "string" },
+  "max-connections": { type: "string" },
+  "max-buffered": { type: "string" },
   "route-path": { type: "string" },
   simple: { type: "boolean", short: "S" },
   "defined-tags": { type: "string", short: "D" },
@@ -152,6 +163,23 @@ export function parseDelay(text: string): number | { min: number; max: number } 
   throw new UsageError(
     `-d/--delay "${text}" must be seconds (e.g. 0.5) or a range LO-HI with LO <= HI (e.g. 0.1-1.5)`,
   );
+}
+
+/** A flag's value as seconds >= 0, or undefined when the flag is absent. */
+function parseSeconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text.trim()))
+    throw new UsageError(`${flag} "${text}" must be a number of seconds >= 0 (e.g. 120 or 0.5)`);
+  return Number(text);
+}
+
+/** A flag's value as an integer from `min`, or undefined when the flag is absent. */
+function parseCount(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
+    throw new UsageError(`${flag} "${text}" must be a whole number from ${min} to ${max}`);
+  return n;
 }
 
 /** The simulator's log line: `<ISO time> <LEVEL> <message>`, the level padded to 7. */
@@ -219,6 +247,10 @@ interface Settings {
   webToken: string | undefined;
   delay: number | { min: number; max: number } | undefined;
   size: number | undefined;
+  idleTimeout: number | undefined;
+  partialFrameTimeout: number | undefined;
+  maxConnections: number | undefined;
+  maxBuffered: number | undefined;
   routePath: EPath | false | undefined;
   log: string | undefined;
   udts: JsonDataType[] | undefined;
@@ -289,6 +321,10 @@ function parseSettings(argv: string[], io: MainIo): Settings | number {
     webToken: token,
     delay: values.delay === undefined ? undefined : parseDelay(values.delay),
     size,
+    idleTimeout: parseSeconds("--idle-timeout", values["idle-timeout"]),
+    partialFrameTimeout: parseSeconds("--partial-frame-timeout", values["partial-frame-timeout"]),
+    maxConnections: parseCount("--max-connections", values["max-connections"], 1, 1_000_000),
+    maxBuffered: parseCount("--max-buffered", values["max-buffered"], 24, Number.MAX_SAFE_INTEGER),
     routePath,
     log: values.log === undefined ? undefined : absolute(values.log),
     udts:
@@ -390,6 +426,11 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   };
   if (settings.delay !== undefined) serverOptions.delay = settings.delay;
   if (settings.size !== undefined) serverOptions.maxRequestSize = settings.size;
+  if (settings.idleTimeout !== undefined) serverOptions.idleTimeout = settings.idleTimeout;
+  if (settings.partialFrameTimeout !== undefined)
+    serverOptions.partialFrameTimeout = settings.partialFrameTimeout;
+  if (settings.maxConnections !== undefined) serverOptions.maxConnections = settings.maxConnections;
+  if (settings.maxBuffered !== undefined) serverOptions.maxBufferedBytes = settings.maxBuffered;
   const routePath = settings.routePath !== undefined ? settings.routePath : config.routePath;
   if (routePath !== undefined) serverOptions.routePath = routePath;
   if (config.routes) serverOptions.routes = config.routes;

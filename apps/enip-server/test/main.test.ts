@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -133,6 +134,13 @@ describe("enip-server main()", () => {
     ],
     [["-d", "2-1"], /^enip-server: -d\/--delay "2-1" must be seconds/],
     [["-s", "0"], /^enip-server: -s\/--size "0" must be a positive number of bytes$/],
+    [["--idle-timeout", "2m"], /^enip-server: --idle-timeout "2m" must be a number of seconds >= 0/],
+    [
+      ["--partial-frame-timeout", "x"],
+      /^enip-server: --partial-frame-timeout "x" must be a number of seconds/,
+    ],
+    [["--max-connections", "0"], /^enip-server: --max-connections "0" must be a whole number from 1 to/],
+    [["--max-buffered", "10"], /^enip-server: --max-buffered "10" must be a whole number from 24 to/],
     [["-S", "--route-path", "1/0"], /^enip-server: -S\/--simple and --route-path contradict/],
     [
       ["--route-path", "1/0/2/1"],
@@ -313,6 +321,40 @@ describe("enip-server main()", () => {
     expect(await routedStatus(["-S"])).not.toBe(0);
     expect(await routedStatus(["--route-path", "1/0"])).toBe(0);
     expect(await routedStatus(["--route-path", "1/3"])).not.toBe(0);
+  });
+
+  it("--idle-timeout, --partial-frame-timeout and --max-connections reach the server", async () => {
+    const r = run([
+      "-a",
+      "127.0.0.1:0",
+      "-A",
+      "--idle-timeout",
+      "0.2",
+      "--partial-frame-timeout",
+      "0.1",
+      "--max-connections",
+      "2",
+      "--max-buffered",
+      "100000",
+      "SCADA=INT[10]",
+    ]);
+    const { tcp } = await started(r);
+    const first = await TestClient.open(tcp as number);
+    const second = await TestClient.open(tcp as number);
+    // Both registered: a third connection finds none to evict and is closed; idle, all go by the timeout.
+    const third = connect({ port: tcp as number, host: "127.0.0.1" });
+    third.on("error", () => undefined);
+    third.resume();
+    const closed = (s: Socket) =>
+      new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error("the server did not close the socket")), DEADLINE_MS);
+        s.once("close", () => {
+          clearTimeout(timer);
+          done();
+        });
+      });
+    await Promise.all([closed(third), closed(first.socket), closed(second.socket)]);
+    expect(await stop(r)).toBe(0);
   });
 
   it("loads cpppo.cfg from the working directory, -c files over it, and ignores the search path with --no-config", async () => {
