@@ -153,12 +153,20 @@ export function parseAddress(
   return { host: host === "" ? defaults.host : host, port };
 }
 
-/** `-d` text: seconds, or "LO-HI" seconds with LO <= HI. */
+/** The longest `-d` delay, in seconds: Node's timers run at most 2^31 - 1 ms (about 24.8 days). */
+const MAX_DELAY_SECONDS = 2_147_483;
+
+/** `-d` text: seconds, or "LO-HI" seconds with LO <= HI, at most MAX_DELAY_SECONDS. */
 export function parseDelay(text: string): number | { min: number; max: number } {
   const number = "(\\d+(?:\\.\\d*)?|\\.\\d+)";
   const single = new RegExp(`^${number}$`).exec(text.trim());
-  if (single) return Number(single[1]);
   const range = new RegExp(`^${number}\\s*-\\s*${number}$`).exec(text.trim());
+  const longest = single ? Number(single[1]) : range ? Number(range[2]) : 0;
+  if (longest > MAX_DELAY_SECONDS)
+    throw new UsageError(
+      `-d/--delay "${text}" is longer than ${MAX_DELAY_SECONDS} seconds (Node's timer limit, about 24.8 days)`,
+    );
+  if (single) return Number(single[1]);
   if (range && Number(range[1]) <= Number(range[2])) return { min: Number(range[1]), max: Number(range[2]) };
   throw new UsageError(
     `-d/--delay "${text}" must be seconds (e.g. 0.5) or a range LO-HI with LO <= HI (e.g. 0.1-1.5)`,

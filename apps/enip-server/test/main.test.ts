@@ -104,6 +104,11 @@ describe("argument helpers", () => {
     expect(parseDelay(".25")).toBe(0.25);
     expect(parseDelay("0.1-1.5")).toEqual({ min: 0.1, max: 1.5 });
     for (const bad of ["", "-1", "2-1", "x"]) expect(() => parseDelay(bad)).toThrow(/-d\/--delay/);
+    // Issue 10 (item 4): past Node's timer limit a delay would silently become 1 ms.
+    for (const long of ["2147484", "0-1e9", "0-99999999"])
+      expect(() => parseDelay(long)).toThrow(/-d\/--delay|timer limit/);
+    expect(() => parseDelay("0-99999999")).toThrow(/longer than 2147483 seconds \(Node's timer limit/);
+    expect(parseDelay("2147483")).toBe(2_147_483);
   });
 
   it("formatAccess prints cpppo's -p lines", () => {
