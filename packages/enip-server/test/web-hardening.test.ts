@@ -239,5 +239,20 @@ describe("web API hardening", () => {
       expect(server.delay.value).toBe(2_147_483);
       server.delay.value = 0;
     });
+
+    it("refuses such a delay in the server's options and on its ReplyDelay too", async () => {
+      const controller = new Controller({ tags: ["A=INT"] });
+      for (const delay of [2_147_484, { min: 0, max: 2_147_484 }, Number.POSITIVE_INFINITY])
+        await expect(EnipServer.start({ controller, host: "127.0.0.1", port: 0, delay })).rejects.toThrow(
+          /"delay".*2147483 seconds \(Node's timer limit/,
+        );
+      expect(() => {
+        server.delay.value = 1e12;
+      }).toThrow(/"delay" must be 0\.\.2147483 seconds/);
+      expect(() => {
+        server.delay.range = { min: 1, max: 1e12 };
+      }).toThrow(/max <= 2147483 seconds/);
+      expect(server.delay.value).toBe(0);
+    });
   });
 });

@@ -61,10 +61,25 @@ export const DEFAULT_IDLE_TIMEOUT_S = 120;
 export const DEFAULT_PARTIAL_FRAME_TIMEOUT_S = 10;
 export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
+/** The longest reply delay, in seconds: Node's timers run at most 2^31 - 1 ms (about 24.8 days). */
+const MAX_DELAY_S = 2_147_483;
+
 /** The delay before each TCP reply, in seconds; setting `range` re-draws `value` from it every second. */
 export class ReplyDelay {
-  /** Seconds to wait before each TCP reply; 0 = none. */
-  value = 0;
+  private seconds = 0;
+
+  /** Seconds to wait before each TCP reply, 0..2147483 (Node's timer limit); default 0 = none. */
+  get value(): number {
+    return this.seconds;
+  }
+
+  set value(seconds: number) {
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_DELAY_S)
+      throw new InvalidArgumentError(
+        `"delay" must be 0..${MAX_DELAY_S} seconds (Node's timer limit, about 24.8 days), got ${seconds}`,
+      );
+    this.seconds = seconds;
+  }
   private span: { min: number; max: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -92,7 +107,7 @@ export class ReplyDelay {
 
   private draw(): void {
     const span = this.span;
-    if (span !== undefined) this.value = span.min + Math.random() * (span.max - span.min);
+    if (span !== undefined) this.seconds = span.min + Math.random() * (span.max - span.min);
   }
 }
 
@@ -102,9 +117,12 @@ function checkDelayRange(range: { min: number; max: number }): void {
     !Number.isFinite(range.min) ||
     !Number.isFinite(range.max) ||
     range.min < 0 ||
-    range.max < range.min
+    range.max < range.min ||
+    range.max > MAX_DELAY_S
   )
-    throw new InvalidArgumentError('"delay" range must be { min, max } with 0 <= min <= max seconds');
+    throw new InvalidArgumentError(
+      `"delay" range must be { min, max } with 0 <= min <= max <= ${MAX_DELAY_S} seconds (Node's timer limit)`,
+    );
 }
 
 export function checkOptions(options: ServerOptions): void {
@@ -139,7 +157,7 @@ export function checkOptions(options: ServerOptions): void {
   if (options.tcp === false && options.udp === false)
     throw new InvalidArgumentError('"tcp" and "udp" are both false: enable at least one');
   const delay = options.delay;
-  if (typeof delay === "number") seconds("delay", delay);
+  if (typeof delay === "number") new ReplyDelay().value = delay;
   else if (delay !== undefined) checkDelayRange(delay);
   const rp = options.routePath;
   if (rp !== undefined && rp !== false) {
