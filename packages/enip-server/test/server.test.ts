@@ -513,7 +513,7 @@ describe("EnipServer: connected messaging", () => {
     expect(close).toMatchObject({ kind: "forwardClose", generalStatus: 0, ...triple });
     const again = await c.request(forwardCloseRequest(triple));
     expect(again).toMatchObject({ kind: "forwardCloseFailure", generalStatus: 0x01, extStatus: [0x0107] });
-    // The connection is gone: class 3 traffic on it ends the TCP connection.
+    // The connection is gone: class 3 traffic on it is dropped, as a controller does, and the TCP stays open.
     c.send(
       (await import("@cpppo/cip-codec")).encodeSendUnitData({
         session: c.session,
@@ -522,7 +522,8 @@ describe("EnipServer: connected messaging", () => {
         message: readTag("SCADA"),
       }),
     );
-    await c.waitClosed();
+    expect(ints(await c.request(readTag("SCADA", 4)))).toEqual([404]);
+    expect(c.pending).toBe(0);
   });
 
   test("Large Forward Open up to 4002 bytes; larger sizes get 0x01/0x0109", async () => {
@@ -598,7 +599,10 @@ describe("EnipServer: connected messaging", () => {
         message: readTag("SCADA"),
       }),
     );
-    await b.waitClosed();
+    // Not b's connection: dropped without a reply (b stays open and answers its next request).
+    expect(await b.request(forwardCloseRequest(triple))).toMatchObject({ kind: "forwardCloseFailure" });
+    expect(b.pending).toBe(0);
+    b.close();
     a.close();
     await withDeadline(
       (async () => {

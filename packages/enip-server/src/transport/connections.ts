@@ -19,7 +19,6 @@ import { ReplyService } from "../core/reply-service.js";
 import type { Engine } from "./engine.js";
 import type { TcpConnection } from "./tcp-connection.js";
 import {
-  CLOSE,
   decodeFailureStatus,
   EMPTY,
   encodeFailureStatus,
@@ -31,7 +30,7 @@ import {
   statusReply,
 } from "./wire.js";
 
-/** Class 3 connections one TCP connection may hold; beyond it Forward Open fails with 0x01/0x0113. */
+/** Class 3 connections one TCP connection may hold; beyond it (or `maxCipConnections`) Forward Open gets 0x01/0x0113. */
 const MAX_CIP_CONNECTIONS = 128;
 /** Largest Large Forward Open connection size accepted: what a ControlLogix accepts (pycomm3 asks 4000, others 4002). */
 const MAX_LARGE_CONNECTION_SIZE = 4002;
@@ -42,6 +41,10 @@ const POINT_TO_POINT = 2;
 const MULTICAST = 1;
 /** Bytes of the class 3 sequence count that precedes each connected message. */
 const SEQUENCE_COUNT_SIZE = 2;
+/** Largest timeout multiplier code (CIP Vol 1 §3-5.4.1.4: code n multiplies the RPI by 4 × 2^n); larger are reserved. */
+const MAX_TIMEOUT_MULTIPLIER = 7;
+/** Node's timers run at most 2^31 - 1 ms; a longer watchdog fires early and re-arms for the rest. */
+const MAX_TIMER_MS = 0x7fffffff;
 
 const CM = ConnectionManagerExtendedStatus.codes;
 
@@ -61,6 +64,12 @@ export interface CipConnection {
   path: string;
   /** Execution context of requests arriving over this connection (made once, reused). */
   context: RequestContext;
+  /** Milliseconds of silence on the connection after which it is dropped: O→T RPI × the timeout multiplier. */
+  timeoutMs: number;
+  /** `Date.now()` when the connection was opened or last carried a SendUnitData. */
+  lastSeen: number;
+  /** The inactivity watchdog; undefined once the connection is gone. */
+  watchdog: NodeJS.Timeout | undefined;
 }
 
 export function sendUnitData(
@@ -75,8 +84,10 @@ export function sendUnitData(
   if (cpf.length !== 2 || address?.kind !== "connectedAddress" || item?.kind !== "connectedData")
     return statusReply(frame, STATUS.incorrectData);
   const cip = connection.cipConnections.get(address.connectionId);
-  // A real adapter ignores class 3 traffic for a connection it does not know; closing tells the client at once.
-  if (cip === undefined) return CLOSE;
+  // A controller drops class 3 traffic for a connection it does not know (closed, timed out, never opened).
+  if (cip === undefined) return undefined;
+  cip.lastSeen = Date.now();
+  cip.watchdog?.refresh();
   const senderContext = decoded.header.senderContext;
   const sequence = item.sequence;
   let request: CipRequest;
@@ -119,7 +130,11 @@ function encodeUnit(
   }
 }
 
-export function forwardOpen(connection: TcpConnection, request: ForwardOpenRequest): CipReply {
+export function forwardOpen(
+  engine: Engine,
+  connection: TcpConnection,
+  request: ForwardOpenRequest,
+): CipReply {
   const large = request.service === ConnectionManagerService.codes.largeForwardOpen;
   const fail = (extended: number): CipReply => ({
     kind: "forwardOpenFailure",
@@ -168,7 +183,14 @@ export function forwardOpen(connection: TcpConnection, request: ForwardOpenReque
     if (!same) return fail(CM.connectionInUse);
     return forwardOpenReply(request, existing);
   }
-  if (connection.cipConnections.size >= MAX_CIP_CONNECTIONS) return fail(CM.outOfConnections);
+  if (
+    connection.cipConnections.size >= MAX_CIP_CONNECTIONS ||
+    engine.cipConnectionCount >= engine.maxCipConnections
+  )
+    return fail(CM.outOfConnections);
+  // The O→T RPI times the multiplier is the connection's watchdog: an RPI of 0 would expire it at once.
+  if (request.otRpiUs === 0) return fail(CM.rpiValueNotAcceptable);
+  const multiplier = Math.min(request.timeoutMultiplier, MAX_TIMEOUT_MULTIPLIER);
   // The consumer picks the id of what it consumes: we pick O→T; T→O is the originator's unless multicast.
   const otId = ot.connectionType === POINT_TO_POINT ? newConnectionId(connection) : request.otConnectionId;
   const toId = to.connectionType === MULTICAST ? newConnectionId(connection) : request.toConnectionId;
@@ -187,10 +209,43 @@ export function forwardOpen(connection: TcpConnection, request: ForwardOpenReque
     path,
     // The reply travels after the 2-byte sequence count inside the connection's T→O size.
     context: { peer: connection.context.peer, connected: true, replyLimit: to.size - SEQUENCE_COUNT_SIZE },
+    timeoutMs: (request.otRpiUs / 1000) * (4 << multiplier),
+    lastSeen: Date.now(),
+    watchdog: undefined,
   };
   if (connection.cipConnections.has(otId)) return fail(CM.connectionInUse);
   connection.cipConnections.set(otId, cip);
+  engine.cipConnectionCount++;
+  armWatchdog(engine, connection, cip, cip.timeoutMs);
   return forwardOpenReply(request, cip);
+}
+
+/** Starts (or re-starts, for the rest of a long timeout) the watchdog that drops `cip` after its silence. */
+function armWatchdog(engine: Engine, connection: TcpConnection, cip: CipConnection, wait: number): void {
+  cip.watchdog = setTimeout(
+    () => {
+      if (connection.cipConnections.get(cip.otId) !== cip) return;
+      const left = cip.lastSeen + cip.timeoutMs - Date.now();
+      if (left > 0) armWatchdog(engine, connection, cip, left);
+      else dropConnection(engine, connection, cip);
+    },
+    Math.min(Math.max(wait, 1), MAX_TIMER_MS),
+  );
+  cip.watchdog.unref();
+}
+
+/** Forgets `cip` as a Forward Close does: its id is no longer accepted and it leaves the server's count. */
+function dropConnection(engine: Engine, connection: TcpConnection, cip: CipConnection): void {
+  if (cip.watchdog !== undefined) clearTimeout(cip.watchdog);
+  cip.watchdog = undefined;
+  if (connection.cipConnections.get(cip.otId) !== cip) return;
+  connection.cipConnections.delete(cip.otId);
+  engine.cipConnectionCount--;
+}
+
+/** Forgets every class 3 connection of `connection` (it closed) and stops their watchdogs. */
+export function dropAllConnections(engine: Engine, connection: TcpConnection): void {
+  for (const cip of [...connection.cipConnections.values()]) dropConnection(engine, connection, cip);
 }
 
 function forwardOpenReply(request: ForwardOpenRequest, cip: CipConnection): CipReply {
@@ -234,7 +289,11 @@ function findConnection(
   return undefined;
 }
 
-export function forwardClose(connection: TcpConnection, request: ForwardCloseRequest): CipReply {
+export function forwardClose(
+  engine: Engine,
+  connection: TcpConnection,
+  request: ForwardCloseRequest,
+): CipReply {
   const cip = findConnection(connection, request);
   if (cip === undefined)
     return {
@@ -247,7 +306,7 @@ export function forwardClose(connection: TcpConnection, request: ForwardCloseReq
       originatorSerial: request.originatorSerial,
       remainingPathWords: 0,
     };
-  connection.cipConnections.delete(cip.otId);
+  dropConnection(engine, connection, cip);
   return {
     kind: "forwardClose",
     service: ReplyService.forwardClose,

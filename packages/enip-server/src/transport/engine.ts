@@ -20,6 +20,7 @@ import {
   DEFAULT_CLOSE_TIMEOUT_S,
   DEFAULT_IDLE_TIMEOUT_S,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CIP_CONNECTIONS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_PENDING,
   DEFAULT_PARTIAL_FRAME_TIMEOUT_S,
@@ -38,6 +39,10 @@ export class Engine {
   readonly partialTimeoutMs: number;
   readonly maxPending: number;
   readonly maxConnections: number;
+  /** Most class 3 connections, all TCP connections together. */
+  readonly maxCipConnections: number;
+  /** Class 3 connections open now, all TCP connections together. */
+  cipConnectionCount = 0;
   /** Budget of bytes reserved by partial frames, all connections together. */
   readonly maxBuffered: number;
   /** Bytes reserved by partial frames now, all connections together. */
@@ -67,6 +72,7 @@ export class Engine {
     this.partialTimeoutMs = (options.partialFrameTimeout ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_S) * 1000;
     this.maxPending = options.maxPendingRequests ?? DEFAULT_MAX_PENDING;
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxCipConnections = options.maxCipConnections ?? DEFAULT_MAX_CIP_CONNECTIONS;
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.closeTimeoutMs = (options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_S) * 1000;
     this.maxRequestSize = options.maxRequestSize;
@@ -204,9 +210,9 @@ export class Engine {
         case "unconnectedSend":
           return unconnectedSend(this, connection, request, context);
         case "forwardOpen":
-          return forwardOpen(connection, request);
+          return forwardOpen(this, connection, request);
         case "forwardClose":
-          return forwardClose(connection, request);
+          return forwardClose(this, connection, request);
         default:
           return this.controller.execute(request, context);
       }

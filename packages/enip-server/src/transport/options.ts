@@ -29,6 +29,11 @@ export interface ServerOptions {
    * that never registered a session (sockets that never sent a byte first); when there is none it is closed at once.
    */
   maxConnections?: number;
+  /**
+   * Most class 3 (Forward Open) connections, all TCP connections together, as a controller's connection limit;
+   * defaults to 500 (about what a ControlLogix L8x allows). Beyond it Forward Open fails with 0x01/0x0113.
+   */
+  maxCipConnections?: number;
   /** Largest frame accepted, header included; defaults to 65559 (any frame the length field can describe). A larger one gets status 0x65 and the connection is closed. */
   maxFrameSize?: number;
   /**
@@ -56,6 +61,7 @@ const DELAY_REDRAW_MS = 1000;
 export const DEFAULT_PORT = 44818;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const DEFAULT_MAX_PENDING = 64;
+export const DEFAULT_MAX_CIP_CONNECTIONS = 500;
 export const DEFAULT_CLOSE_TIMEOUT_S = 2;
 export const DEFAULT_IDLE_TIMEOUT_S = 120;
 export const DEFAULT_PARTIAL_FRAME_TIMEOUT_S = 10;
@@ -141,6 +147,7 @@ export function checkOptions(options: ServerOptions): void {
   integer("port", options.port, 0, 0xffff);
   integer("maxRequestSize", options.maxRequestSize, 0, MAX_ENCAPSULATION_LENGTH);
   integer("maxConnections", options.maxConnections, 1, 1_000_000);
+  integer("maxCipConnections", options.maxCipConnections, 0, 1_000_000);
   integer(
     "maxFrameSize",
     options.maxFrameSize,

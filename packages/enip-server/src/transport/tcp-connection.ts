@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { CipDecodeError, ENCAPSULATION_HEADER_SIZE, EnipFramer } from "@cpppo/cip-codec";
 import type { RequestContext } from "../controller/controller.js";
 import { type RequestEvent, requestChannel } from "../core/diagnostics.js";
-import type { CipConnection } from "./connections.js";
+import { type CipConnection, dropAllConnections } from "./connections.js";
 import type { Engine } from "./engine.js";
 import { DEFAULT_MAX_PENDING } from "./options.js";
 import { CLOSE, EMPTY, isPromise, type Outcome, plainAddress, STATUS, statusReply, u16 } from "./wire.js";
@@ -378,7 +378,7 @@ export class TcpConnection {
     this.ending = true;
     this.queue = [];
     this.head = 0;
-    this.cipConnections.clear();
+    dropAllConnections(this.engine, this);
     this.engine.forget(this);
     this.resolveClosed();
   }
