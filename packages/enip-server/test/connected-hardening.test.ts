@@ -103,6 +103,26 @@ describe("EnipServer: class 3 connections like a controller", () => {
     expect(await connectedAnswered(c, id, sequence + 1)).toBe(true);
   });
 
+  test("a slow reply does not time the connection out: the request pipelined behind it is answered", async () => {
+    const { port, server } = await start();
+    const c = await client(port);
+    await seed(c);
+    // 50 ms RPI × 4: the watchdog is 200 ms; each reply then takes 1 s.
+    const id = await open(c, { ...triple, rpiUs: 50_000, timeoutMultiplier: 0 });
+    server.delay.value = 1;
+    c.send(
+      encodeSendUnitData({ session: c.session, connectionId: id, sequence: 1, message: readTag("SCADA", 1) }),
+    );
+    c.send(
+      encodeSendUnitData({ session: c.session, connectionId: id, sequence: 2, message: readTag("SCADA", 2) }),
+    );
+    const first = await c.next(5000);
+    expect(first.body).toMatchObject({ command: "sendUnitData" });
+    expect(ints(first.cip as CipReply)).toEqual([101]);
+    const second = await c.next(5000);
+    expect(ints(second.cip as CipReply)).toEqual([202]);
+  });
+
   test("with maxCipConnections 2 the third Forward Open gets 0x01/0x0113 and the first two still work", async () => {
     const { port, server } = await start({ maxCipConnections: 2 });
     const a = await client(port);

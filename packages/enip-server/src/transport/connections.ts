@@ -225,6 +225,8 @@ function armWatchdog(engine: Engine, connection: TcpConnection, cip: CipConnecti
   cip.watchdog = setTimeout(
     () => {
       if (connection.cipConnections.get(cip.otId) !== cip) return;
+      // A request still being answered (a reply delay, a blocked write) is not the originator's silence.
+      if (connection.answering) cip.lastSeen = Date.now();
       const left = cip.lastSeen + cip.timeoutMs - Date.now();
       if (left > 0) armWatchdog(engine, connection, cip, left);
       else dropConnection(engine, connection, cip);

@@ -123,6 +123,11 @@ export class TcpConnection {
     this.socket.destroy();
   }
 
+  /** True while requests of the peer are received and not yet answered (a slow reply is not the peer's silence). */
+  get answering(): boolean {
+    return this.busy || this.head < this.queue.length;
+  }
+
   /** True when the connection may be evicted to make room: no session, class 3 connection or request in hand. */
   evictable(): boolean {
     return (
