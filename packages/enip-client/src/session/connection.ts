@@ -22,14 +22,22 @@ export interface Connection {
   path: EPath;
   /** The sequence count of the last request sent over it. */
   sequence: number;
+  /** Milliseconds without traffic after which the device drops it: O→T packet interval × the timeout multiplier. */
+  watchdogMs: number;
+  /** When the last request went over it, on the session's clock. */
+  lastSent: number;
 }
 
-/** How connections are opened and closed: the path and the ticks. */
+/** How connections are opened and closed: the path, the ticks and the requested packet interval (ms). */
 export interface ConnectionParameters {
   connectionPath: EPath;
   priorityTimeTick: number;
   timeoutTicks: number;
+  rpi: number;
 }
+
+/** Timeout multiplier code of our Forward Opens: ×8 (CIP Vol 1 §3-5.4.1.4: RPI × 4 × 2^code). */
+const TIMEOUT_MULTIPLIER_CODE = 1;
 
 /** The connection sizes to try in turn: `size`, then the standard 504 when `size` is larger. */
 export function connectionSizes(size: number): number[] {
@@ -52,18 +60,25 @@ export function openRequest(
     connectionPath: p.connectionPath,
     priorityTimeTick: p.priorityTimeTick,
     timeoutTicks: p.timeoutTicks,
+    rpiUs: Math.round(p.rpi * 1000),
+    timeoutMultiplier: TIMEOUT_MULTIPLIER_CODE,
   });
   return { request, serial };
 }
 
-/** The connection a successful Forward Open `reply` opened. */
+/** The connection a successful Forward Open `reply` opened (asked with interval `rpi` ms), at `now`. */
 export function openedConnection(
   reply: ForwardOpenReply,
   serial: number,
   size: number,
   path: EPath,
+  rpi: number,
+  now: number,
 ): Connection {
-  return { otConnectionId: reply.otConnectionId, serial, size, path, sequence: 0 };
+  // The device times the connection by the interval it granted (the API), else by the one asked.
+  const intervalMs = reply.otApiUs > 0 ? reply.otApiUs / 1000 : rpi;
+  const watchdogMs = intervalMs * (4 << TIMEOUT_MULTIPLIER_CODE);
+  return { otConnectionId: reply.otConnectionId, serial, size, path, sequence: 0, watchdogMs, lastSent: now };
 }
 
 /** The Forward Close of `connection`. */

@@ -22,6 +22,12 @@ export interface EnipClientOptions {
   connected?: boolean;
   /** Connection size asked of the Large Forward Open; defaults to 4002 (the fallback asks 504). */
   connectionSize?: number;
+  /**
+   * Requested packet interval of the class 3 connection, in milliseconds; defaults to 2000. A device drops a
+   * connection that carries nothing for RPI × 8 (the Forward Open's timeout multiplier), so after half of that
+   * without a request the client opens a new connection before it sends.
+   */
+  rpi?: number;
   /** Forward Open connection path; defaults to `routePath` followed by the Message Router `@2/1`. */
   connectionPath?: EPath;
   /** Priority/tick byte of Unconnected Send and Forward Open/Close; defaults to 5 (32 ms ticks). */
@@ -71,6 +77,7 @@ export function resolveOptions(options: EnipClientOptions): ResolvedOptions {
     sendPath: options.sendPath === undefined ? DEFAULT_SEND_PATH : options.sendPath,
     connected: options.connected ?? false,
     connectionSize,
+    rpi: positive("rpi", options.rpi, 2000),
     connectionPath: options.connectionPath ?? [...(routePath || []), ...MESSAGE_ROUTER_PATH],
     priorityTimeTick: options.priorityTimeTick ?? 5,
     timeoutTicks: options.timeoutTicks ?? 157,

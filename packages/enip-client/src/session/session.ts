@@ -150,7 +150,13 @@ export class Session {
 
   /** Resolves once the session can serve requests, (re)building it when it is down and allowed to. */
   ready(options: RequestOptions = {}): Promise<void> {
-    if (this.stateValue === "ready") return Promise.resolve();
+    if (this.stateValue === "ready") {
+      if (!this.connectionIdle()) return Promise.resolve();
+      this.establishing ??= this.refreshConnection().finally(() => {
+        this.establishing = undefined;
+      });
+      return withAbort(this.establishing, options.signal);
+    }
     if (this.stateValue === "closed") return Promise.reject(new SessionClosedError("the client is closed"));
     if (!this.establishing) {
       if (this.transport === undefined && this.lostReason !== undefined && !this.options.reconnect)
@@ -307,7 +313,8 @@ export class Session {
 
   /** Sends one CIP request once ready and resolves with its reply (whatever its status); see `EnipClient.request`. */
   request(message: CipRequest, options: SendOptions = {}): Promise<CipReply> {
-    if (this.stateValue !== "ready") return this.ready(options).then(() => this.send(message, options));
+    if (this.stateValue !== "ready" || this.connectionIdle())
+      return this.ready(options).then(() => this.send(message, options));
     return this.send(message, options);
   }
 
@@ -319,7 +326,7 @@ export class Session {
    * bytes), so that ambiguous reply codes are read as replies to it. Always uses the session's own route.
    */
   requestFrame(message: CipRequest, options: RequestOptions = {}, meaning?: CipRequest): Promise<RawReply> {
-    if (this.stateValue !== "ready")
+    if (this.stateValue !== "ready" || this.connectionIdle())
       return this.ready(options).then(() => this.sendFrame(message, options, meaning ?? message));
     return this.sendFrame(message, options, meaning ?? message);
   }
@@ -375,6 +382,7 @@ export class Session {
         if (connection !== undefined) {
           const sequence = (connection.sequence + 1) & 0xffff;
           connection.sequence = sequence;
+          connection.lastSent = this.table.now();
           key = SEQUENCE_KEY_BASE + sequence;
           frame = encodeSendUnitData({
             session: this.session,
@@ -456,7 +464,14 @@ export class Session {
       last = reply;
       if (reply.kind === "forwardOpen" && reply.generalStatus === 0) {
         const ok = reply as ForwardOpenReply;
-        this.connection = openedConnection(ok, serial, size, this.options.connectionPath);
+        this.connection = openedConnection(
+          ok,
+          serial,
+          size,
+          this.options.connectionPath,
+          this.options.rpi,
+          this.table.now(),
+        );
         clientChannel.publish({ event: "forwardOpen", size, connectionId: ok.otConnectionId });
         return resultOf(reply, { connectionSize: size });
       }
@@ -467,6 +482,37 @@ export class Session {
         `Forward Open refused: ${describeStatus(failed.generalStatus, failed.extStatus)}`,
       );
     return resultOf(failed);
+  }
+
+  /**
+   * True when the class 3 connection has carried nothing for half its watchdog: the device may drop it before a
+   * request sent now arrives, and a dropped connection's requests get no reply at all (a controller drops them).
+   */
+  private connectionIdle(): boolean {
+    const c = this.connection;
+    return c !== undefined && this.table.now() - c.lastSent > c.watchdogMs / 2;
+  }
+
+  /**
+   * Replaces an idle class 3 connection: a polite Forward Close while the device may still hold it (its answer does
+   * not matter), then a new Forward Open. Requests wait meanwhile; if the device refuses, they go unconnected.
+   */
+  private async refreshConnection(): Promise<void> {
+    const idle = this.connection as Connection;
+    this.stateValue = "forward-open";
+    try {
+      if (this.table.now() - idle.lastSent < idle.watchdogMs) {
+        try {
+          await this.closeConnection({ timeout: Math.min(CLOSE_TIMEOUT, this.options.timeout) });
+        } catch {
+          // A Forward Close that fails leaves nothing to undo: the device drops the connection by its watchdog.
+        }
+      }
+      this.connection = undefined;
+      await this.openConnection({});
+    } finally {
+      if ((this.stateValue as ClientState) === "forward-open") this.stateValue = "ready";
+    }
   }
 
   /** Closes the class 3 connection (Forward Close); later requests go unconnected. */
