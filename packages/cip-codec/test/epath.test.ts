@@ -346,3 +346,11 @@ describe("EPATH properties", () => {
     );
   });
 });
+
+test("an extended logical segment (0x3C..0x3E) is refused, not read as an attribute id", () => {
+  // fast-check's counterexample: a 32-bit "attribute" decoded from 0x3E that no encoder could write back.
+  for (const first of [0x3c, 0x3d, 0x3e])
+    expect(() =>
+      decodePathWithSize(new Reader(Uint8Array.from([3, first, 0, 0, 0, 0, 1])), { padded: false }),
+    ).toThrow(CipDecodeError);
+});

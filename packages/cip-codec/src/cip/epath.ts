@@ -342,8 +342,12 @@ function decodeSegment(r: Reader, maxSymbolicLength: number): Segment {
         return { element: decodeLogicalValue(r, format, "element") };
       case SEG_CONNECTION:
         return { connection: decodeLogicalValue(r, format, "connection") };
-      default:
+      case SEG_ATTRIBUTE:
         return { attribute: decodeLogicalValue(r, format, "attribute") };
+      default:
+        // 0x3C..0x3E, the extended logical segment (CIP Vol 1 C-1.4.2.2), was read as an attribute id before:
+        // a 32-bit one then decoded to a path no encoder can write.
+        throw r.fail("unsupported", "extended logical segment", "segment", r.offset - 1);
     }
   }
   if (first === SEG_SYMBOLIC) {
