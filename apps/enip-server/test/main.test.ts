@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -16,6 +15,7 @@ import {
   writeTagRequest,
 } from "@cpppo/cip-codec";
 import { formatAccess, main, parseAddress, parseDelay } from "../src/main.js";
+import { killExecutables, startExecutable } from "./support/executable.js";
 import { DEADLINE_MS, Sink } from "./support/sink.js";
 import { TestClient } from "./support/test-client.js";
 
@@ -425,45 +425,14 @@ describe("enip-server main()", () => {
 });
 
 describe("the enip-server executable", () => {
+  afterEach(killExecutables);
+
   it("runs from source with tsx and exits 0 on SIGTERM", async () => {
-    const appDir = resolve(__dirname, "..");
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--conditions=@cpppo/source",
-        "src/bin/enip-server.ts",
-        "-a",
-        "127.0.0.1:0",
-        "-A",
-        "--no-config",
-        "X=DINT",
-      ],
-      { cwd: appDir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
-    const end = Date.now() + 20_000;
-    while (!/Network TCP Server address = \('127\.0\.0\.1', (\d+)\)/.test(out)) {
-      if (Date.now() > end || child.exitCode !== null) {
-        child.kill("SIGKILL");
-        throw new Error(`no address line; stdout ${out}; stderr ${err}`);
-      }
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-    const port = Number(/\('127\.0\.0\.1', (\d+)\)/.exec(out)?.[1]);
-    const client = await TestClient.open(port);
+    const cli = await startExecutable(["--no-config", "X=DINT"]);
+    const client = await TestClient.open(cli.port);
     client.close();
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    expect(err).toBe("");
+    cli.child.kill("SIGTERM");
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stderr()).toBe("");
   }, 30_000);
 });

@@ -3,88 +3,21 @@
  * server's writes back up. SIGTERM must still end the real process with status 0 within the shutdown deadline,
  * and a second SIGTERM must end it at once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
-import { resolve } from "node:path";
 import { encodeSendRRData, parseEPath, readTagRequest } from "@cpppo/cip-codec";
+import { type Cli, killExecutables, startExecutable } from "./support/executable.js";
 
 /** How long the test waits for the CLI to start, for the peer to be stuck, or for an exit, before it fails. */
 const WAIT_MS = 20_000;
 /** The CLI's shutdown deadline (10 s): a graceful stop must end the process well within it. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-interface Cli {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  /** Resolves once stderr has matched `re`. */
-  waitErr: (re: RegExp) => Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-const children: ChildProcess[] = [];
 const sockets: Socket[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  killExecutables();
 });
-
-async function startCli(extra: string[] = []): Promise<Cli> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--conditions=@cpppo/source",
-      "src/bin/enip-server.ts",
-      "-a",
-      "127.0.0.1:0",
-      "-A",
-      "-U",
-      "--no-config",
-      ...extra,
-      "BIG=DINT[1000]",
-    ],
-    { cwd: resolve(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] },
-  );
-  children.push(child);
-  let out = "";
-  let err = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((ok) =>
-    child.once("exit", (code, signal) => ok({ code, signal, at: Date.now() })),
-  );
-  const address = /Network TCP Server address = \('127\.0\.0\.1', (\d+)\)/;
-  const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no address line; stdout ${out}; stderr ${err}`)), WAIT_MS);
-    child.stdout?.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = address.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok(Number(m[1]));
-      }
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      err += c.toString();
-      child.emit("stderr-text");
-    });
-    void exited.then(() => fail(new Error(`exited early; stderr ${err}`)));
-  });
-  const waitErr = (re: RegExp) =>
-    new Promise<void>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ${re} on stderr: ${err}`)), WAIT_MS);
-      const check = () => {
-        if (!re.test(err)) return;
-        clearTimeout(timer);
-        child.off("stderr-text", check);
-        ok();
-      };
-      child.on("stderr-text", check);
-      check();
-    });
-  return { child, port, stderr: () => err, waitErr, exited };
-}
 
 /**
  * Registers a session, then pipelines reads of 122 DINTs (a 488-byte reply each) and stops reading: resolves once
@@ -144,7 +77,7 @@ async function exitWithin(cli: Cli, ms: number) {
 
 describe("enip-server shutdown with a peer that stopped reading", () => {
   it("SIGTERM exits 0 within the shutdown deadline, destroying the stuck connection", async () => {
-    const cli = await startCli();
+    const cli = await startExecutable(["-U", "--no-config", "BIG=DINT[1000]"]);
     const peer = await stuckPeer(cli.port);
     const closedByServer = new Promise((ok) => peer.once("close", ok));
     const sent = Date.now();
@@ -157,7 +90,7 @@ describe("enip-server shutdown with a peer that stopped reading", () => {
   }, 60_000);
 
   it("a second SIGTERM while stopping exits 0 at once", async () => {
-    const cli = await startCli(["-v"]);
+    const cli = await startExecutable(["-U", "--no-config", "-v", "BIG=DINT[1000]"]);
     await stuckPeer(cli.port);
     cli.child.kill("SIGTERM");
     // Signals of one kind do not queue: send the second only once the first has been taken.
