@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Installs what a fresh clone needs and nothing else: pnpm (from the npm registry) and the Debian
-# packages the tests use (tshark, the wire oracle). Idempotent; safe to run on every CI run.
+# packages the tests use (listed below). Idempotent; safe to run on every CI run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v tshark >/dev/null 2>&1; then
+# Debian packages the tests drive as real peers: tshark (the wire oracle), mbpoll, libmodbus (a C peer built in a
+# test), pymodbus, socat (serial pty pairs), stunnel4 and openssl (TLS). Only what is missing is installed.
+APT_PACKAGES=(tshark mbpoll libmodbus-dev python3-pymodbus socat stunnel4 openssl)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections || true
-  $SUDO apt-get install -y --no-install-recommends tshark
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 # Not corepack: this registry's metadata carries no signatures, which corepack refuses (pnpm 12 from npm instead).
 PNPM_VERSION=12.21.0
