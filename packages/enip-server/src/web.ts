@@ -582,9 +582,10 @@ export function negotiateMediaType(accept: string | undefined): MediaType | unde
 
 const API_PATH = /^\/api(\.json)?(\/[^/]*)?(\/[^/]*)?(\/[^/]*)?(\/.*)?$/;
 
-function htmlPage(title: string, queries: Record<string, unknown>, body: string): string {
+/** The HTML view; `linkQuery` (e.g. "?token=…", already URL-encoded) is appended to every link. */
+function htmlPage(title: string, queries: Record<string, unknown>, body: string, linkQuery = ""): string {
   const links = ["api", "api/options", "api/server", "api/tags", "api/connections"]
-    .map((p) => `<a href="/${p}">${p}</a>`)
+    .map((p) => `<a href="/${p}${escapeHtml(linkQuery)}">${p}</a>`)
     .join(" | ");
   return [
     "<!DOCTYPE html>",
@@ -824,7 +825,12 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
         value: request.value ?? null,
         since,
       });
-      send(res, 200, "text/html", htmlPage(title, queries, body));
+      // A browser follows links without its Authorization header: links carry the ?token= the page was opened
+      // with, and only when that one matched (a wrong one beside a good Bearer header is never echoed).
+      const given = q.get("token") ?? undefined;
+      const linkQuery =
+        token !== undefined && tokenMatches(token, given) ? `?token=${encodeURIComponent(token)}` : "";
+      send(res, 200, "text/html", htmlPage(title, queries, body, linkQuery));
     } else send(res, 200, media, `${body}\n`);
   };
 
