@@ -2,8 +2,8 @@
 // The servers (and the echo ceiling) run in a child process (bench/server-child.ts), so the load
 // generator here and the server do not share one event loop, and RSS figures are the server's own.
 // `pnpm --filter @cpppo/enip-server bench [figure-prefix]` runs all figures, or those starting with the prefix.
-import { connect, type Socket } from "node:net";
-import { printMachine, report, reportRatio } from "@cpppo/bench-kit";
+import { connect, createServer, type Socket } from "node:net";
+import { buildC, printMachine, report, reportRatio, runEnipLoad, startEnipEcho } from "@cpppo/bench-kit";
 import { decodeEnipMessage, encodeEncapsulation, encodeSendRRData, readTagRequest } from "@cpppo/cip-codec";
 import { type ChildConfig, type ServerChild, startServerChild } from "./server-child.js";
 
@@ -258,9 +258,97 @@ async function controllers1000(): Promise<void> {
   });
 }
 
+/**
+ * A Node server answering like enip-echo (canned replies framed by their length, no CIP work), in this
+ * process: the C client does the load, so this event loop only serves. It is Node's own floor.
+ */
+async function nodeCanned(): Promise<{ port: number; close(): Promise<void> }> {
+  const body = Buffer.from([
+    0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0, 10, 0, 0xcc, 0, 0, 0, 0xc4, 0, 42, 0, 0, 0,
+  ]);
+  let session = 0x1000;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    let carry = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      while (data.length >= 24) {
+        const total = 24 + data.readUInt16LE(2);
+        if (data.length < total) break;
+        const register = data.readUInt16LE(0) === 0x65;
+        const reply = Buffer.allocUnsafe(24 + (register ? 4 : body.length));
+        data.copy(reply, 0, 0, 24);
+        reply.writeUInt32LE(0, 8);
+        if (register) {
+          reply.writeUInt16LE(4, 2);
+          reply.writeUInt32LE(session++, 4);
+          reply.writeUInt32LE(1, 24);
+        } else {
+          reply.writeUInt16LE(body.length, 2);
+          body.copy(reply, 24);
+        }
+        socket.write(reply);
+        data = data.subarray(total);
+      }
+      carry = Buffer.from(data);
+    });
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address !== null ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/**
+ * The C load generator (tools/bench-kit/c/enip-load.c: lock-step SendRRData / Unconnected Send / Read Tag of
+ * one DINT, as a C PLC library sends it) against our simulator, against the C canned-reply server
+ * (enip-echo.c) and against the same canned server written in Node. Skipped, and said so, without `cc`.
+ */
+async function againstC(): Promise<void> {
+  const figures = ["read-depth1-c-client", "c-echo-depth1", "read-depth1-vs-c-echo", "node-canned-depth1"];
+  if (!figures.some(wanted)) return;
+  const skipped = buildC("enip-load").skipped ?? buildC("enip-echo").skipped;
+  if (skipped !== undefined) {
+    for (const figure of figures) console.log(`# enip-server.${figure} skipped: ${skipped}`);
+    return;
+  }
+  const seconds = MEASURE_MS / 1000;
+  const warmupSeconds = WARMUP_MS / 1000;
+  const ours = await withChild({ tags: ["D=DINT"] }, async (child) =>
+    runEnipLoad({ port: child.ready.tcpPort, tag: "D", seconds, warmupSeconds }),
+  );
+  report("enip-server.read-depth1-c-client", ours.rate, "req/s");
+  const echo = await startEnipEcho();
+  try {
+    const c = await runEnipLoad({ port: echo.port, seconds, warmupSeconds });
+    report("enip-server.c-echo-depth1", c.rate, "req/s");
+    reportRatio("enip-server.read-depth1-vs-c-echo", ours.rate, c.rate);
+  } finally {
+    await echo.close();
+  }
+  const canned = await nodeCanned();
+  try {
+    const node = await runEnipLoad({ port: canned.port, seconds, warmupSeconds });
+    report("enip-server.node-canned-depth1", node.rate, "req/s");
+  } finally {
+    await canned.close();
+  }
+}
+
 printMachine();
 console.log("# servers run in a child process; the load generator runs in this one");
 await readTagThroughput();
+await againstC();
 await sessions();
 await start100kTags();
 await controllers1000();

@@ -67,3 +67,15 @@ export function printMachine(): void {
   const cpus = os.cpus();
   console.log(`# machine: ${cpus[0]?.model ?? "unknown"}, ${cpus.length} cores, node ${process.version}`);
 }
+
+export {
+  buildC,
+  type CBuild,
+  type CProgram,
+  cCacheDir,
+  type EnipEcho,
+  type EnipLoadOptions,
+  type EnipLoadResult,
+  runEnipLoad,
+  startEnipEcho,
+} from "./c.js";
