@@ -1,0 +1,46 @@
+import { ModbusEncodeError } from "./errors.js";
+
+/** Big-endian u16 at `o` (the caller has checked the bounds). */
+export function u16(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 8) | (b[o + 1] as number);
+}
+
+/** Writes big-endian `v` at `o`. */
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v & 0xff;
+}
+
+/** `v` when it is an integer in 0…65535, else a `ModbusEncodeError` naming `field`. */
+export function checkU16(v: number, field: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+    throw new ModbusEncodeError(`"${field}" must be an integer in 0…65535, got ${v}`);
+  return v;
+}
+
+/** `v` when it is an integer in 0…255, else a `ModbusEncodeError` naming `field`. */
+export function checkU8(v: number, field: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xff)
+    throw new ModbusEncodeError(`"${field}" must be an integer in 0…255, got ${v}`);
+  return v;
+}
+
+/** `n` when it is within 1…`limit`, else a `ModbusEncodeError` naming `field`. */
+export function checkCount(n: number, limit: number, field: string): number {
+  if (!Number.isInteger(n) || n < 1 || n > limit)
+    throw new ModbusEncodeError(`"${field}" must be 1…${limit}, got ${n}`);
+  return n;
+}
+
+/** Unpacks `count` bits from `count / 8` bytes at `o`, least significant bit first. */
+export function unpackBits(b: Uint8Array, o: number, count: number): boolean[] {
+  const out = new Array<boolean>(count);
+  for (let i = 0; i < count; i++) out[i] = (((b[o + (i >>> 3)] as number) >>> (i & 7)) & 1) === 1;
+  return out;
+}
+
+/** Packs `bits` at `o`, least significant bit first, the last byte padded with zeros. */
+export function packBits(b: Uint8Array, o: number, bits: readonly boolean[]): void {
+  for (let i = 0; i < bits.length; i++)
+    if (bits[i]) b[o + (i >>> 3)] = (b[o + (i >>> 3)] as number) | (1 << (i & 7));
+}
