@@ -9,6 +9,7 @@ import {
   type CliOutput,
   COMMON_OPTIONS,
   type CommandSpec,
+  describeError,
   ENIP_PORT,
   EXIT_FAILED,
   flag,
@@ -132,4 +133,14 @@ export async function* operationLines(
   }
   carry += decoder.decode();
   if (keep(carry)) yield carry.trim();
+}
+
+/**
+ * Why connecting to `host:port` failed, on one line: the library's message when it already names the target
+ * (`cannot connect to X: ECONNREFUSED`), else `cannot connect to X: <message>`; never the target twice.
+ */
+export function connectFailure(host: string, port: number, error: unknown): string {
+  const text = describeError(error);
+  const target = `${host}:${port}`;
+  return text.includes(target) ? text : `cannot connect to ${target}: ${text}`;
 }

@@ -3,7 +3,7 @@
  * `-d` deep, packed with `-m`, connected with `-c`; `-p` prints cpppo's line per operation, `--json` one JSON
  * object per operation. Exit status 0 when every operation succeeded, 1 when any failed, 2 for bad arguments.
  */
-import { formatEPath } from "@cpppo/cip-codec";
+import type { CpfItem } from "@cpppo/cip-codec";
 import {
   describeError,
   EXIT_FAILED,
@@ -13,7 +13,6 @@ import {
   Log,
   nonNegativeInt,
   positiveInt,
-  pyRepr,
   runCommand,
   seconds,
   UsageError,
@@ -23,7 +22,6 @@ import {
   discover,
   EnipClient,
   type Operation,
-  type OperationResult,
   parseOperation,
 } from "@cpppo/enip-client";
 import { z } from "zod";
@@ -31,11 +29,13 @@ import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  connectFailure,
   operationLines,
   parseAddress,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
+import { cpfPairs, cpppoStatus, dottedBlock, operationLine, replyPrefix, shownValue } from "./format.js";
 import { legacyCommand } from "./legacy.js";
 
 const USAGE = `usage: enip-client [-a HOST[:PORT]] [-t SECS] [-r N] [-p|--no-print] [-m] [-d N] [-f] [-c] [-S] [-u] [-b]
@@ -67,42 +67,17 @@ const OPTIONS = {
 
 const COMMAND = clientCommand("enip-client", USAGE, OPTIONS);
 
-/** Where an operation's tag and elements print in cpppo's per-operation line. */
-function operationLine(op: Operation | undefined, result: OperationResult): string {
-  const write = op?.method === "write" || op?.method === "setAttributeSingle";
-  const arrow = write ? "<=" : "==";
-  // cpppo's validate shows a successful write with the values it wrote.
-  const value = result.ok && op?.method === "write" ? op.values : result.value;
-  const floats =
-    isFloatReply(result) || (op?.method === "write" && (op.tagType === 0xca || op.tagType === 0xcb));
-  const status = result.ok
-    ? "OK"
-    : `Status ${result.status}${result.extStatus.length ? ` [${result.extStatus.join(", ")}]` : ""}`;
-  const tail = `${arrow} ${pyRepr(value, floats)}: ${pyRepr(status)}`;
-  if (!op) return `${result.description.padStart(20)}              ${tail}`;
-  const path = op.path;
-  const last = path[path.length - 1];
-  const elements = op.method === "read" || op.method === "write" ? op.elements : undefined;
-  if ((last && "element" in last) || (elements !== undefined && elements > 1)) {
-    const indexed = last && "element" in last;
-    const tag = formatEPath(indexed ? path.slice(0, -1) : path);
-    const first = indexed ? (last as { element: number }).element : 0;
-    const lastIndex = first + (elements ?? 1) - 1;
-    const offset = op.method === "read" || op.method === "write" ? (op.offset ?? 0) : 0;
-    return `${tag.padStart(20)}[${String(first).padStart(3)}-${String(lastIndex).padEnd(3)}]+${String(offset).padStart(3)} ${tail}`;
-  }
-  return `${formatEPath(path).padStart(20)}              ${tail}`;
-}
-
-/** True when the reply carries REAL or LREAL data (printed as floats, as Python would). */
-function isFloatReply(result: OperationResult): boolean {
-  const type = (result.reply as { type?: unknown }).type;
-  return type === 0xca || type === 0xcb;
-}
-
-/** `List Identity  0 from ('127.0.0.1', 44818): {...}`: cpppo's line for a List* reply. */
-function listLine(name: string, index: number, host: string, port: number, items: unknown): string {
-  return `${name}  ${index} from (${pyRepr(host)}, ${port}): ${jsonLine(items)}`;
+/** A List reply as cpppo prints it (`List Identity  0 from ('ip', port): {…}`), or one JSON line with `json`. */
+function listReply(
+  name: string,
+  index: number,
+  host: string,
+  port: number,
+  items: CpfItem[],
+  json: boolean,
+): string {
+  if (json) return jsonLine({ command: name, index, address: host, port, items });
+  return `${replyPrefix(name, index, host, port)}${dottedBlock(cpfPairs(items))}`;
 }
 
 /** Runs `enip-client` with `argv` (without the program name); resolves with the exit status. */
@@ -160,10 +135,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           signal: io.signal,
         });
         for (const [i, d] of devices.entries())
-          io.stdout.write(`${listLine(name, i, d.address, d.port, d.items)}\n`);
-        if (devices.length === 0 && !v.broadcast) failures++;
+          io.stdout.write(`${listReply(name, i, d.address, d.port, d.items, Boolean(v.json))}\n`);
+        if (devices.length === 0) {
+          io.stderr.write(`enip-client: no ${name} reply from ${host}:${port} within ${timeout / 1000}s\n`);
+          if (!v.broadcast) failures++;
+        }
       }
-      if (legacy !== undefined) failures += await printLegacy(io, host, port, timeout, true);
+      if (legacy !== undefined) failures += await printLegacy(io, host, port, timeout, true, Boolean(v.json));
       return failures ? EXIT_FAILED : EXIT_OK;
     }
 
@@ -181,18 +159,30 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         ...routing,
       });
     } catch (error) {
-      io.stderr.write(`enip-client: cannot connect to ${host}:${port}: ${describeError(error)}\n`);
+      io.stderr.write(`enip-client: ${connectFailure(host, port, error)}\n`);
       return EXIT_FAILED;
     }
     try {
-      const lists: [boolean | undefined, string, () => Promise<unknown[]>][] = [
+      // cpppo's order: Legacy, then List Services, List Identity, List Interfaces.
+      if (legacy !== undefined)
+        failures += await printLegacy(io, host, port, timeout, false, Boolean(v.json));
+      const lists: [boolean | undefined, string, () => Promise<CpfItem[]>][] = [
         [v["list-services"], "List Services", () => client.listServices({ timeout })],
         [v["list-identity"], "List Identity", () => client.listIdentity({ timeout })],
         [v["list-interfaces"], "List Interfaces", () => client.listInterfaces({ timeout })],
       ];
-      for (const [wanted, name, list] of lists)
-        if (wanted) io.stdout.write(`${listLine(name, 0, host, port, await list())}\n`);
-      if (legacy !== undefined) failures += await printLegacy(io, host, port, timeout, false);
+      for (const [wanted, name, list] of lists) {
+        if (!wanted) continue;
+        let items: CpfItem[];
+        try {
+          items = await list();
+        } catch (error) {
+          io.stderr.write(`enip-client: no ${name} reply from ${host}:${port}: ${describeError(error)}\n`);
+          failures++;
+          continue;
+        }
+        io.stdout.write(`${listReply(name, 0, host, port, items, Boolean(v.json))}\n`);
+      }
 
       // Operations in input order, stdin lines where "-" stands, the whole list `repeat` times.
       const ops: Operation[] = [];
@@ -240,6 +230,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         count++;
         if (!result.ok) failures++;
         const op = ops[result.index];
+        // cpppo warns of every non-zero status (0x06 partial data included) whether or not -p prints.
+        if (result.status !== 0)
+          io.stderr.write(
+            `enip-client: ${result.description}: ${cpppoStatus(result.status, result.extStatus).trimEnd()}: ${result.statusText}\n`,
+          );
         if (v.json)
           io.stdout.write(
             `${jsonLine({
@@ -249,7 +244,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
               status: result.status,
               extStatus: result.extStatus,
               statusText: result.statusText,
-              value: result.ok && op?.method === "write" ? op.values : result.value,
+              value: op ? shownValue(op, result) : result.value,
             })}\n`,
           );
         if (print) io.stdout.write(`${operationLine(op, result)}\n`);
@@ -278,9 +273,12 @@ async function printLegacy(
   port: number,
   timeout: number,
   udp: boolean,
+  json: boolean,
 ): Promise<number> {
   const replies = await legacyCommand({ host, port, timeout, udp, signal: io.signal });
   for (const [i, r] of replies.entries())
-    io.stdout.write(`${listLine("Legacy 0x0001", i, r.address, r.port, r.items)}\n`);
-  return replies.length === 0 ? 1 : 0;
+    io.stdout.write(`${listReply("Legacy 0x0001", i, r.address, r.port, r.items, json)}\n`);
+  if (replies.length > 0) return 0;
+  io.stderr.write(`enip-client: no Legacy 0x0001 reply from ${host}:${port} within ${timeout / 1000}s\n`);
+  return 1;
 }

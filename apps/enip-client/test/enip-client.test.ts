@@ -3,6 +3,29 @@ import { run } from "./support/run.js";
 import { type Simulator, startSimulator } from "./support/simulator.js";
 
 let sim: Simulator;
+
+/** cpppo's block for the simulator's default identity (a 1756-L61), as `enip_client -i` prints it. */
+function identityBlock(port: number): string[] {
+  return [
+    `List Identity  0 from ('127.0.0.1', ${port}): {`,
+    "    'count':                        1,",
+    "    'item[0].type_id':              12,",
+    "    'item[0].length':               54,",
+    "    'item[0].identity_object.version': 1,",
+    "    'item[0].identity_object.sin_family': 2,",
+    `    'item[0].identity_object.sin_port': ${port},`,
+    "    'item[0].identity_object.sin_addr': '127.0.0.1',",
+    "    'item[0].identity_object.vendor_id': 1,",
+    "    'item[0].identity_object.device_type': 14,",
+    "    'item[0].identity_object.product_code': 54,",
+    "    'item[0].identity_object.product_revision': 2836,",
+    "    'item[0].identity_object.status_word': 12640,",
+    "    'item[0].identity_object.serial_number': 7079450,",
+    "    'item[0].identity_object.product_name': '1756-L61/B LOGIX5561',",
+    "    'item[0].identity_object.state': 255,",
+    "}",
+  ];
+}
 beforeAll(async () => {
   sim = await startSimulator(["SCADA=INT[1000]", "TEXT=SSTRING", "F=REAL[4]", "BIG=DINT[2000]"]);
 });
@@ -16,8 +39,8 @@ describe("enip-client against the simulator", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
-      "               SCADA[  1-1  ]+  0 <= [99]: 'OK'",
-      "               SCADA[  0-10 ]+  0 == [0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0]: 'OK'",
+      "            SCADA[1][  1-1  ]+  0 <= [99]: 'OK'",
+      "            SCADA[0][  0-10 ]+  0 == [0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0]: 'OK'",
     ]);
   });
 
@@ -35,8 +58,8 @@ describe("enip-client against the simulator", () => {
     expect(r.lines).toEqual([
       "                TEXT              <= ['Hello, world!']: 'OK'",
       "                TEXT              == ['Hello, world!']: 'OK'",
-      "                   F[  0-3  ]+  8 <= [2.5, 3.0]: 'OK'",
-      "                   F[  0-3  ]+  0 == [0.0, 0.0, 2.5, 3.0]: 'OK'",
+      "                F[0][  0-3  ]+  8 <= [2.5, 3.0]: 'OK'",
+      "                F[0][  0-3  ]+  0 == [0.0, 0.0, 2.5, 3.0]: 'OK'",
     ]);
   });
 
@@ -73,10 +96,10 @@ describe("enip-client against the simulator", () => {
     });
     expect(good.code).toBe(0);
     expect(good.lines.map((l) => l.trim())).toEqual([
-      "SCADA[ 20-20 ]+  0 <= [1]: 'OK'",
-      "SCADA[ 21-21 ]+  0 <= [2]: 'OK'",
-      "SCADA[ 20-21 ]+  0 == [1, 2]: 'OK'",
-      "SCADA[ 22-22 ]+  0 == [0]: 'OK'",
+      "SCADA[20][ 20-20 ]+  0 <= [1]: 'OK'",
+      "SCADA[21][ 21-21 ]+  0 <= [2]: 'OK'",
+      "SCADA[20][ 20-21 ]+  0 == [1, 2]: 'OK'",
+      "SCADA[22][ 22-22 ]+  0 == [0]: 'OK'",
     ]);
     const bad = await run(main, ["-a", sim.address, "-"], { stdin: ["SCADA[0]", "U=(USINT)300"] });
     expect(bad.code).toBe(1);
@@ -121,19 +144,48 @@ describe("enip-client against the simulator", () => {
     ).toBe(0);
   });
 
-  test("-i, -s and -I print cpppo's List lines over TCP", async () => {
+  test("-i, -s and -I print cpppo's dotted-key blocks over TCP, in cpppo's order", async () => {
     const r = await run(main, ["-a", sim.address, "-i", "-s", "-I"]);
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.lines[0]).toMatch(/^List Services {2}0 from \('127\.0\.0\.1', \d+\): \[/);
-    expect(r.lines[1]).toMatch(/^List Identity {2}0 from \('127\.0\.0\.1', \d+\): \[.*"kind":"listIdentity"/);
-    expect(r.lines[2]).toMatch(/^List Interfaces {2}0 from \('127\.0\.0\.1', \d+\): \[\]$/);
+    expect(r.stdout).toBe(
+      [
+        `List Services  0 from ('127.0.0.1', ${sim.port}): {`,
+        "    'count':                        1,",
+        "    'item[0].type_id':              256,",
+        "    'item[0].length':               20,",
+        "    'item[0].communications_service.version': 1,",
+        "    'item[0].communications_service.capability': 32,",
+        "    'item[0].communications_service.service_name': 'Communications',",
+        "}",
+        ...identityBlock(sim.port),
+        `List Interfaces  0 from ('127.0.0.1', ${sim.port}): {`,
+        "    'count':                        0,",
+        "}",
+        "",
+      ].join("\n"),
+    );
   });
 
-  test("-u -i asks over UDP", async () => {
+  test("--json prints one JSON line per List reply", async () => {
+    const r = await run(main, ["-a", sim.address, "--json", "-i", "-I"]);
+    expect(r.code).toBe(0);
+    expect(r.lines).toHaveLength(2);
+    const [identity, interfaces] = r.lines.map((l) => JSON.parse(l));
+    expect(identity).toMatchObject({
+      command: "List Identity",
+      index: 0,
+      address: "127.0.0.1",
+      port: sim.port,
+      items: [expect.objectContaining({ kind: "listIdentity", productName: "1756-L61/B LOGIX5561" })],
+    });
+    expect(interfaces).toMatchObject({ command: "List Interfaces", items: [] });
+  });
+
+  test("-u -i asks over UDP and prints the same block", async () => {
     const r = await run(main, ["-a", sim.address, "-u", "-i", "-t", "0.5"]);
     expect(r.code).toBe(0);
-    expect(r.lines).toHaveLength(1);
-    expect(r.lines[0]).toMatch(/^List Identity {2}0 from \('127\.0\.0\.1', \d+\): \[.*"kind":"listIdentity"/);
+    expect(r.lines).toEqual(identityBlock(sim.port));
   });
 });
 
