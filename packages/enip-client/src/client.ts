@@ -33,6 +33,7 @@ import type { RawReply } from "./session/raw-reply.js";
 import type { SendOptions } from "./session/routing.js";
 import { type ClientState, Session } from "./session/session.js";
 import { connectTcp } from "./transport/tcp.js";
+import { connectUdp } from "./transport/udp.js";
 
 export type { PathLike } from "./core/path.js";
 export { toPath } from "./core/path.js";
@@ -70,6 +71,14 @@ class ClientPipelinePort implements PipelinePort {
   requestFrame(message: CipRequest, options: RequestOptions, meaning: CipRequest): Promise<RawReply> {
     return this.session.requestFrame(message, options, meaning);
   }
+
+  get multipleAllowed(): boolean {
+    return this.session.multipleAllowed;
+  }
+
+  refuseMultiple(): void {
+    this.session.refuseMultiple();
+  }
 }
 
 /**
@@ -90,7 +99,7 @@ export class EnipClient {
 
   private constructor(options: EnipClientOptions) {
     this.session = new Session(resolveOptions(options), {
-      transport: options.transport ?? connectTcp,
+      transport: options.transport ?? (options.udp ? connectUdp : connectTcp),
       signal: options.signal,
       maxFrameSize: options.maxFrameSize,
     });

@@ -7,6 +7,7 @@ export {
   AbortError,
   ConnectTimeoutError,
   CpppoError,
+  EncapsulationStatusError,
   InvalidArgumentError,
   InvalidOperationError,
   ProtocolError,
@@ -94,3 +95,4 @@ export type {
   TransportFactory,
   TransportHandlers,
 } from "./transport/transport.js";
+export { connectUdp } from "./transport/udp.js";

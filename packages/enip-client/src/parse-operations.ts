@@ -1,6 +1,7 @@
 import type { AnyCipType, EPath, Segment } from "@cpppo/cip-codec";
 import { CipEncodeError, CipTypeCode, encodeValues, typeByCode, VARIABLE_SIZE } from "@cpppo/cip-codec";
 import { InvalidArgumentError, InvalidOperationError } from "./core/errors.js";
+import { tagValueType } from "./operations/tags.js";
 import { parseJsonSegment, parseLogicalPath, parseRoutePath, parseSendPath, parseUnsigned } from "./route.js";
 
 /** A value written by an operation: numbers for up to 32-bit types and floats, bigint for 64-bit integers, booleans, text. */
@@ -204,7 +205,7 @@ export const WRITABLE_TYPE_NAMES: readonly string[] = Object.entries(CipTypeCode
 function typeNamed(name: string): { type: AnyCipType; read: ValueReader } | undefined {
   const code = (CipTypeCode.codes as Record<string, number>)[name.toUpperCase()];
   if (code === undefined) return undefined;
-  const type = typeByCode(code);
+  const type = tagValueType(code);
   const read = VALUE_READERS.get(code);
   return type && read ? { type, read } : undefined;
 }

@@ -48,6 +48,7 @@ function pending(
 ): { p: PendingRequest; outcome: () => unknown } {
   let outcome: unknown = "pending";
   const p: PendingRequest = {
+    command: 0x6f,
     request: undefined,
     decode: undefined,
     raw: false,

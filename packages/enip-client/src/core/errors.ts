@@ -19,8 +19,17 @@ export class RequestTimeoutError extends defineError("ERR_ENIP_TIMEOUT", "Reques
 /** The connection closed (or was closed) with requests pending (code `ERR_ENIP_SESSION_CLOSED`). */
 export class SessionClosedError extends defineError("ERR_ENIP_SESSION_CLOSED", "SessionClosedError") {}
 
-/** The peer sent bytes that are not a valid reply, or an encapsulation error status (code `ERR_ENIP_PROTOCOL`). */
+/**
+ * The peer sent bytes that are not a valid reply, or a reply that is not for us: another session handle (code
+ * `ERR_ENIP_PROTOCOL`).
+ */
 export class ProtocolError extends defineError("ERR_ENIP_PROTOCOL", "ProtocolError") {}
+
+/**
+ * The device answered with a non-zero encapsulation status (code `ERR_ENIP_STATUS`): the operations that reply
+ * answers fail at once; the message names the status, e.g. `0x0001 invalid or unsupported encapsulation command`.
+ */
+export class EncapsulationStatusError extends defineError("ERR_ENIP_STATUS", "EncapsulationStatusError") {}
 
 /** The operation's AbortSignal fired (code `ERR_ABORTED`); `cause` is the signal's reason. */
 export class AbortError extends defineError("ERR_ABORTED", "AbortError") {}

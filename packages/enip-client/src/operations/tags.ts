@@ -13,6 +13,7 @@ import {
   encodeValues,
   GeneralStatus,
   isSuccessStatus,
+  PADDED_STRING,
   type ReadTagFragmentedRequest,
   type ReadTagRequest,
   readTagFragmentedRequest,
@@ -41,6 +42,7 @@ export const FRAGMENT_WINDOW = 8;
 /** Most bytes one continued read gathers (16 MiB): a device that never stops sending partial replies is an error. */
 export const MAX_TRANSFER_BYTES = 16 * 1024 * 1024;
 const STRUCT = CipTypeCode.codes.STRUCT;
+const CIP_STRING = CipTypeCode.codes.STRING;
 const PARTIAL = GeneralStatus.codes.partialTransfer;
 
 /** The key of a tag in `tagTypes`: its symbolic names joined by "." (indexes dropped), or undefined. */
@@ -379,8 +381,17 @@ export async function sendWrite(
   return resultOf(replies[replies.length - 1] as CipReply, true as const);
 }
 
+/**
+ * The codec of one element of tag data of the elementary `type`: the codec's own, except CIP STRING (0xD0), whose
+ * elements in Read/Write Tag data are padded to an even byte count (cpppo serves a STRING tag so, and reads writes
+ * so): `03 00 'a' 'b' 'c' 00`. A missing pad after the last element is tolerated.
+ */
+export function tagValueType(type: number): AnyCipType | undefined {
+  return type === CIP_STRING ? PADDED_STRING : typeByCode(type);
+}
+
 /** The codec of an element type code, or undefined (structures need `structTypes`). */
 export function elementType(port: TagPort, type: number, structureHandle?: number): AnyCipType | undefined {
   if (structureHandle !== undefined) return port.structTypes.get(structureHandle);
-  return typeByCode(type);
+  return tagValueType(type);
 }

@@ -44,6 +44,8 @@ type Batch = OperationResult[] | LeanBatch;
 type Settled = { ok: true; results: Batch } | { ok: false; error: unknown };
 
 const PARTIAL = GeneralStatus.codes.partialTransfer;
+const SERVICE_NOT_SUPPORTED = GeneralStatus.codes.serviceNotSupported;
+const MULTIPLE_REPLY = CipService.codes.multipleServicePacket | REPLY_BIT;
 const SUCCESS_TEXT = describeStatus(GeneralStatus.codes.success);
 const READ_TAG_FRAGMENTED_REPLY = (LogixService.codes.readTagFragmented |
   REPLY_BIT) as ReadTagReply["service"];
@@ -248,14 +250,42 @@ function packetRequest(group: Prepared[]): CipRequest {
   return multipleServicePacket(requests);
 }
 
+/** True when `reply` is a device's "service not supported" to a Multiple Service Packet. */
+function refusesMultiple(reply: CipReply): boolean {
+  return reply.service === MULTIPLE_REPLY && reply.generalStatus === SERVICE_NOT_SUPPORTED;
+}
+
+/** Runs the operations of `group` one request each, one after the other (a device that takes no packets). */
+async function runSingly(ctx: RunContext, group: Prepared[], first: number): Promise<OperationResult[]> {
+  const out: OperationResult[] = [];
+  for (let i = 0; i < group.length; i++) out.push(await runAlone(ctx, group[i] as Prepared, first + i));
+  return out;
+}
+
+/**
+ * Completes a packet from its decoded reply; a device that answers the packet "service not supported" gets its
+ * operations again one by one, and no more packets on this connection.
+ */
+function completeOrResend(
+  ctx: RunContext,
+  group: Prepared[],
+  first: number,
+  reply: CipReply,
+): OperationResult[] | Promise<OperationResult[]> {
+  if (!refusesMultiple(reply)) return completePacket(ctx, group, first, reply);
+  ctx.port.refuseMultiple();
+  return runSingly(ctx, group, first);
+}
+
 /** Sends one group (one operation, or several in a packet) and completes its operations; `first` is the index of its first. */
 async function execute(ctx: RunContext, group: Prepared[], first: number): Promise<Batch> {
   if (group.length === 1) return [await runAlone(ctx, group[0] as Prepared, first)];
+  if (!ctx.port.multipleAllowed) return runSingly(ctx, group, first);
   const packet = encodedPacket(group);
   if (packet === undefined)
-    return completePacket(ctx, group, first, await ctx.port.request(packetRequest(group), ctx.options));
+    return completeOrResend(ctx, group, first, await ctx.port.request(packetRequest(group), ctx.options));
   const raw = await ctx.port.requestFrame(packet, ctx.options, packetRequest(group));
-  return directReplies(ctx, group, raw, first) ?? completePacket(ctx, group, first, raw.decode());
+  return directReplies(ctx, group, raw, first) ?? completeOrResend(ctx, group, first, raw.decode());
 }
 
 function settle(promise: Promise<Batch>): Promise<Settled> {
@@ -322,6 +352,12 @@ async function* batches(
   const add = (op: PipelineOperation, at: number): void => {
     const p = prepareOperation(ctx, op, slots, at);
     if (packer === undefined) {
+      send([p]);
+      return;
+    }
+    if (!port.multipleAllowed) {
+      // The device refused a packet: what waits in the packer, then every operation, goes alone.
+      for (const group of packer.flush()) send(group);
       send([p]);
       return;
     }

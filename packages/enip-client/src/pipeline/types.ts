@@ -4,10 +4,16 @@ import type { RequestOptions } from "../core/result.js";
 import type { TagPort } from "../operations/port.js";
 import type { RawReply } from "../session/raw-reply.js";
 
-/** What the pipeline needs of a client: tag requests, waiting for the session, and replies handed over undecoded. */
+/**
+ * What the pipeline needs of a client: tag requests, waiting for the session, replies handed over undecoded, and
+ * whether the device takes Multiple Service Packets (false once it answered one "service not supported").
+ */
 export interface PipelinePort extends TagPort {
   ready(options: RequestOptions): Promise<void>;
   requestFrame(message: CipRequest, options: RequestOptions, meaning: CipRequest): Promise<RawReply>;
+  readonly multipleAllowed: boolean;
+  /** Sends no more Multiple Service Packets over this connection. */
+  refuseMultiple(): void;
 }
 
 /** Where one operation goes when not where the client sends by default (an operation with its own route is never packed). */

@@ -40,7 +40,12 @@ export interface EnipClientOptions {
   signal?: AbortSignal;
   /** Largest reply frame accepted, header included; defaults to 65535 + 24 (a larger length field is a protocol error). */
   maxFrameSize?: number;
-  /** How to reach the device; defaults to TCP (`connectTcp`). */
+  /**
+   * Send over UDP, one frame per datagram, as cpppo's `udp=True` does: no RegisterSession (session handle 0), each
+   * request timed by its own deadline, a lost datagram a timeout. Not with `connected`. Defaults to false.
+   */
+  udp?: boolean;
+  /** How to reach the device; defaults to TCP (`connectTcp`), or UDP (`connectUdp`) with `udp`. */
   transport?: TransportFactory;
 }
 
@@ -66,6 +71,8 @@ export function resolveOptions(options: EnipClientOptions): ResolvedOptions {
     throw new InvalidArgumentError(`"host" must be a host name or address, got ${String(options.host)}`);
   const routePath = options.routePath === undefined ? DEFAULT_ROUTE : options.routePath;
   const connectionSize = options.connectionSize ?? LARGE_CONNECTION_SIZE;
+  if (options.udp && options.connected)
+    throw new InvalidArgumentError(`"connected" needs a TCP session; drop "udp" or "connected"`);
   if (!Number.isInteger(connectionSize) || connectionSize < 16 || connectionSize > 0xffff)
     throw new InvalidArgumentError(`"connectionSize" must be an integer in 16..65535, got ${connectionSize}`);
   return {
@@ -82,5 +89,6 @@ export function resolveOptions(options: EnipClientOptions): ResolvedOptions {
     priorityTimeTick: options.priorityTimeTick ?? 5,
     timeoutTicks: options.timeoutTicks ?? 157,
     reconnect: options.reconnect ?? false,
+    udp: options.udp ?? false,
   };
 }

@@ -12,6 +12,8 @@ export const SEQUENCE_KEY_BASE = 0x1_0000_0000;
 
 /** One request in flight. */
 export interface PendingRequest {
+  /** The encapsulation command it went in (its reply comes in the same one). */
+  command: number;
   /** The request as sent (with any Unconnected Send wrapper): the decoder's hint. */
   request: CipRequest | undefined;
   decode: EnipDecodeOptions | undefined;
@@ -103,6 +105,12 @@ export class RequestTable {
     this.pending.delete(key);
     p.disposeAbort?.();
     return p;
+  }
+
+  /** Removes and returns the oldest request `match` accepts (its abort listener removed), or undefined. */
+  takeFirst(match: (p: PendingRequest) => boolean): PendingRequest | undefined {
+    for (const [key, p] of this.pending) if (match(p)) return this.take(key);
+    return undefined;
   }
 
   /** Fails every request in flight with `error` at once, and stops the timer. */

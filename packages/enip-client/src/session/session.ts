@@ -9,6 +9,7 @@ import {
   ConnectionManagerService,
   decodeEnipMessage,
   describeStatus,
+  EncapsulationStatus,
   type EnipDecodeOptions,
   type EnipMessage,
   encodeEncapsulation,
@@ -21,7 +22,13 @@ import {
 } from "@cpppo/cip-codec";
 import { type AbortDisposer, addAbortListener } from "../core/abort.js";
 import { clientChannel } from "../core/diagnostics.js";
-import { AbortError, InvalidArgumentError, ProtocolError, SessionClosedError } from "../core/errors.js";
+import {
+  AbortError,
+  EncapsulationStatusError,
+  InvalidArgumentError,
+  ProtocolError,
+  SessionClosedError,
+} from "../core/errors.js";
 import { type PackLimits, packLimits, UCMM_CONNECTION_SIZE } from "../core/packing.js";
 import { type CipResult, type RequestOptions, resultOf } from "../core/result.js";
 import type { Transport, TransportFactory } from "../transport/transport.js";
@@ -59,6 +66,34 @@ export interface SessionParts {
 }
 
 const CONTEXT_KEY_MASK = 0x7fffffff;
+/**
+ * The key of the RegisterSession in flight: it goes with an all-zero sender context (strict servers refuse any
+ * other) and its reply is taken by its command, whatever context the device echoes.
+ */
+const REGISTER_KEY = 2 * SEQUENCE_KEY_BASE;
+const REGISTER_SESSION = 0x65;
+const SEND_RR_DATA = 0x6f;
+const SEND_UNIT_DATA = 0x70;
+const ZERO_CONTEXT = new Uint8Array(8);
+
+function u32At(frame: Uint8Array, at: number): number {
+  return (
+    ((frame[at] as number) |
+      ((frame[at + 1] as number) << 8) |
+      ((frame[at + 2] as number) << 16) |
+      ((frame[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+function hex(n: number, digits: number): string {
+  return `0x${n.toString(16).padStart(digits, "0")}`;
+}
+
+/** `0x0001 invalid or unsupported encapsulation command`: an encapsulation status with its meaning. */
+export function describeEncapsulationStatus(status: number): string {
+  return `${hex(status, 4)} ${EncapsulationStatus.describe(status).toLowerCase()}`;
+}
 const CLOSE_TIMEOUT = 1000;
 /** An Unconnected Send's own reply (a routing failure) answers whatever it carried. */
 const UNCONNECTED_SEND_REPLY = ConnectionManagerService.codes.unconnectedSend | REPLY_BIT;
@@ -96,6 +131,8 @@ export class Session {
   private readonly context = new Uint8Array(8);
   private readonly table: RequestTable;
   private lostReason: Error | undefined;
+  /** False once the device answered a Multiple Service Packet "service not supported"; true again on a new connection. */
+  private multiple = true;
   private readonly factory: TransportFactory;
   private readonly signal: AbortSignal | undefined;
   private readonly maxFrameSize: number | undefined;
@@ -136,6 +173,16 @@ export class Session {
   /** Requests sent and not yet answered. */
   get inFlight(): number {
     return this.table.size;
+  }
+
+  /** False once the device refused a Multiple Service Packet on this connection ("service not supported"). */
+  get multipleAllowed(): boolean {
+    return this.multiple;
+  }
+
+  /** Sends no more Multiple Service Packets over this connection (the next connection asks again). */
+  refuseMultiple(): void {
+    this.multiple = false;
   }
 
   /** Bytes one request and one reply may take on the current connection (UCMM 504 when unconnected). */
@@ -197,15 +244,17 @@ export class Session {
     }
     this.transport = transport;
     this.lostReason = undefined;
+    this.multiple = true;
     try {
-      const reply = await this.encapsulated("registerSession", o.timeout, undefined, 0);
-      if (reply.header.status !== 0 || reply.header.session === 0)
-        throw new ProtocolError(
-          `RegisterSession failed with encapsulation status 0x${reply.header.status.toString(16)}`,
-        );
-      this.session = reply.header.session;
-      this.stateValue = "session";
-      clientChannel.publish({ event: "session", session: this.session });
+      // UDP carries no session (cpppo registers on TCP only): requests go with session handle 0.
+      if (!o.udp) {
+        const reply = await this.encapsulated("registerSession", o.timeout, undefined, 0);
+        if (reply.header.session === 0)
+          throw new ProtocolError("RegisterSession answered with session handle 0");
+        this.session = reply.header.session;
+        this.stateValue = "session";
+        clientChannel.publish({ event: "session", session: this.session });
+      }
       if (o.connected) {
         this.stateValue = "forward-open";
         await this.openConnection({});
@@ -239,7 +288,8 @@ export class Session {
   }
 
   private nextContextKey(): number {
-    this.contextCounter = (this.contextCounter + 1) & CONTEXT_KEY_MASK;
+    // Never 0: an all-zero context is RegisterSession's.
+    this.contextCounter = (this.contextCounter + 1) & CONTEXT_KEY_MASK || 1;
     const key = this.contextCounter;
     const c = this.context;
     c[0] = key & 0xff;
@@ -259,13 +309,44 @@ export class Session {
     if (this.table.add(key, p)) transport.write(frame);
   }
 
+  /**
+   * Matches a reply to its request: RegisterSession by its command, connected replies by sequence count, others by
+   * sender context. A reply with a non-zero encapsulation status that matches nothing (a device may not echo the
+   * context, or drop the data that carries the sequence count) answers the oldest request of its command: devices
+   * answer in order. Such a status, or a session handle not ours, rejects the request at once.
+   */
   private receive(frame: Uint8Array): void {
-    const sequence = peekSequenceCount(frame);
-    const key = sequence >= 0 ? SEQUENCE_KEY_BASE + sequence : peekSenderContext32(frame);
-    const p = this.table.take(key);
+    const command = frame[0] as number;
+    const status = u32At(frame, 8);
+    let p: PendingRequest | undefined;
+    if (command === REGISTER_SESSION && frame[1] === 0) p = this.table.take(REGISTER_KEY);
+    else {
+      const sequence = peekSequenceCount(frame);
+      p = this.table.take(sequence >= 0 ? SEQUENCE_KEY_BASE + sequence : peekSenderContext32(frame));
+      if (p === undefined && status !== 0) p = this.table.takeFirst((q) => q.command === command);
+    }
     if (p === undefined) {
       clientChannel.publish({ event: "unmatched", frame });
       return;
+    }
+    if (status !== 0) {
+      p.reject(
+        new EncapsulationStatusError(
+          `${this.options.host}:${this.options.port} answered with encapsulation status ${describeEncapsulationStatus(status)}`,
+        ),
+      );
+      return;
+    }
+    if ((command === SEND_RR_DATA || command === SEND_UNIT_DATA) && frame[1] === 0) {
+      const session = u32At(frame, 4);
+      if (session !== this.session) {
+        p.reject(
+          new ProtocolError(
+            `a reply came with session handle ${hex(session, 8)}, not this session's ${hex(this.session, 8)}`,
+          ),
+        );
+        return;
+      }
     }
     if (p.raw) {
       p.resolve(frame);
@@ -292,12 +373,14 @@ export class Session {
     session: number = this.session,
   ): Promise<EnipMessage> {
     return new Promise<EnipMessage>((resolve, reject) => {
-      const key = this.nextContextKey();
+      const register = command === "registerSession";
+      const key = register ? REGISTER_KEY : this.nextContextKey();
       const frame = encodeEncapsulation({
-        header: { session, senderContext: this.context },
-        body: command === "registerSession" ? { command, protocolVersion: 1, optionFlags: 0 } : { command },
+        header: { session, senderContext: register ? ZERO_CONTEXT : this.context },
+        body: register ? { command, protocolVersion: 1, optionFlags: 0 } : { command },
       });
       this.track(key, frame, {
+        command: frame[0] as number,
         request: undefined,
         decode: {},
         raw: false,
@@ -412,6 +495,7 @@ export class Session {
         ? { ...options.decode, hint: { request: sent } }
         : undefined;
       this.track(key, frame, {
+        command: connection !== undefined ? SEND_UNIT_DATA : SEND_RR_DATA,
         request: sent,
         decode,
         raw,
