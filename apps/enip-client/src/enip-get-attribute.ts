@@ -3,7 +3,6 @@
  * attributes (integers default to SINT): `@c/i` is Get Attributes All, `@c/i/a` Get Attribute Single, and
  * `@c/i/a=(TYPE)v,…` Set Attribute Single with the values' bytes. Prints `<ctime>: <index>: <operation> == <value>`.
  */
-import type { EPath } from "@cpppo/cip-codec";
 import {
   ctime,
   describeError,
@@ -17,16 +16,23 @@ import {
   seconds,
   UsageError,
 } from "@cpppo/cli-kit";
-import { EnipClient, type Operation, parseAttributeOperation } from "@cpppo/enip-client";
+import {
+  EnipClient,
+  type Operation,
+  type PipelineOperation,
+  parseAttributeOperation,
+} from "@cpppo/enip-client";
 import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  connectFailure,
   operationLines,
   parseAddress,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
+import { cpppoPath, cpppoStatus } from "./format.js";
 
 const USAGE = `usage: enip-get-attribute [-a HOST[:PORT]] [-t SECS] [-p|--no-print] [-m] [-d N] [-S] [--route-path RP]
                           [--send-path SP] [-v] [-l FILE] [--version] operation ... [-]
@@ -53,24 +59,19 @@ const KINDS: Record<string, string> = {
   write: "Write Tag",
 };
 
-/** `@0x0001/1/7` for a logical path (class in hex, as cpppo prints it), else the path's text. */
-function attributePath(path: EPath): string {
-  const parts: string[] = [];
-  for (const s of path) {
-    if ("class" in s) parts.push(`@0x${s.class.toString(16).toUpperCase().padStart(4, "0")}`);
-    else if ("instance" in s) parts.push(String(s.instance));
-    else if ("attribute" in s) parts.push(String(s.attribute));
-    else if ("element" in s) parts.push(String(s.element));
-    else if ("symbolic" in s) parts.push(s.symbolic);
-    else parts.push(JSON.stringify(s));
-  }
-  return parts.join("/");
+/** cpppo's description of an attribute operation: `Single G_A_S      @0x0001/1/7` (`Multi.` when packed with -m). */
+export function attributeDescription(op: Operation, multiple = false): string {
+  return `${multiple ? "Multi." : "Single"} ${(KINDS[op.method] ?? op.method).padEnd(10)} ${cpppoPath(op.path)}`;
 }
 
-/** cpppo's description of an attribute operation: `Single G_A_S      @0x0001/1/7`. */
-export function attributeDescription(op: Operation): string {
-  return `Single ${(KINDS[op.method] ?? op.method).padEnd(10)} ${attributePath(op.path)}`;
-}
+/**
+ * Reply bytes assumed for a Get Attribute, so that `-m` can pack it (cpppo never packs one of unknown size): an
+ * attribute is most often a number or a short string; an instance's attributes a few dozen bytes.
+ */
+const ASSUMED_REPLY_DATA = { getAttributeSingle: 32, getAttributesAll: 64 } as const;
+
+/** cpppo's `-m` budget: Multiple Service Packets of about 500 bytes. */
+const MULTIPLE_BYTES = 500;
 
 /** Runs `enip-get-attribute` with `argv`; resolves with the exit status. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -97,23 +98,29 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         ...routing,
       });
     } catch (error) {
-      io.stderr.write(`enip-get-attribute: cannot connect to ${host}:${port}: ${describeError(error)}\n`);
+      io.stderr.write(`enip-get-attribute: ${connectFailure(host, port, error)}\n`);
       return EXIT_FAILED;
     }
     let failures = 0;
     const ops: Operation[] = [];
-    const source = async function* (): AsyncGenerator<Operation> {
+    const multiple = Boolean(v.multiple);
+    // With -m, a Get Attribute carries an assumed reply size so that it packs with the others.
+    const sized = (op: Operation): PipelineOperation =>
+      multiple && (op.method === "getAttributeSingle" || op.method === "getAttributesAll")
+        ? { ...op, dataSize: ASSUMED_REPLY_DATA[op.method] }
+        : op;
+    const source = async function* (): AsyncGenerator<PipelineOperation> {
       for (const item of fromArgs) {
         if (item !== "-") {
           ops.push(item);
-          yield item;
+          yield sized(item);
           continue;
         }
         for await (const line of operationLines(io.stdin)) {
           try {
             const op = parseAttributeOperation(line);
             ops.push(op);
-            yield op;
+            yield sized(op);
           } catch (error) {
             failures++;
             io.stderr.write(`enip-get-attribute: ${(error as Error).message}\n`);
@@ -124,16 +131,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     try {
       for await (const result of client.pipeline(source(), {
         depth,
-        multiple: Boolean(v.multiple),
+        multiple: multiple ? MULTIPLE_BYTES : false,
         timeout,
         signal: io.signal,
       })) {
         if (!result.ok) failures++;
         const op = ops[result.index] as Operation;
         const value = !result.ok ? undefined : op.method === "setAttributeSingle" ? true : result.value;
+        const description = attributeDescription(op, multiple);
         if (print)
           io.stdout.write(
-            `${ctime()}: ${String(result.index).padStart(3)}: ${attributeDescription(op)} == ${pyRepr(value)}\n`,
+            `${ctime()}: ${String(result.index).padStart(3)}: ${description} == ${pyRepr(value)}\n`,
+          );
+        // A failure is said on stderr even with --no-print.
+        if (result.status !== 0)
+          io.stderr.write(
+            `enip-get-attribute: ${description}: ${cpppoStatus(result.status, result.extStatus).trimEnd()}: ${result.statusText}\n`,
           );
         log.write("DETAIL", `${result.description}: ${result.statusText}`);
       }

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { main } from "../src/enip-get-attribute.js";
 import { run } from "./support/run.js";
 import { type Simulator, startSimulator } from "./support/simulator.js";
@@ -50,6 +51,48 @@ test("--no-print prints nothing; a missing attribute prints None and exits 1", a
   const r = await run(main, ["-a", sim.address, "@1/1/99"]);
   expect(r.code).toBe(1);
   expect(parts(r.lines[0] as string)[1]).toBe("None");
+});
+
+/** SendRRData frames the simulator received while `body` ran, and the CIP service of each (inside its Unconnected Send). */
+async function sendRRData(body: () => Promise<unknown>): Promise<number[]> {
+  const services: number[] = [];
+  const onRequest = (message: unknown): void => {
+    const { command, request } = message as { command: number; request: Uint8Array };
+    // Header 24, interface 4, timeout 2, count 2, null item 4, data item header 4, Unconnected Send 0x52 + path
+    // (4 words: 0x20 06 0x24 01), priority, ticks, size 2: the embedded request's service is at byte 50.
+    if (command === 0x6f) services.push(request[50] as number);
+  };
+  subscribe("cpppo:enip:request", onRequest);
+  try {
+    await body();
+  } finally {
+    unsubscribe("cpppo:enip:request", onRequest);
+  }
+  return services;
+}
+
+test("-m sends the operations in one Multiple Service Packet and prints cpppo's Multi. lines", async () => {
+  const ops = ["@1/1/1", "@1/1/7", "@0x93/3/10", "@1/1"];
+  let packed: Awaited<ReturnType<typeof run>> | undefined;
+  expect(await sendRRData(async () => (packed = await run(main, ["-a", sim.address, "-m", ...ops])))).toEqual(
+    [0x0a],
+  );
+  expect(packed?.code).toBe(0);
+  expect(packed?.lines.map(parts).map(([d]) => d)).toEqual([
+    "Multi. G_A_S      @0x0001/1/1",
+    "Multi. G_A_S      @0x0001/1/7",
+    "Multi. G_A_S      @0x0093/3/10",
+    "Multi. G_A_A      @0x0001/1",
+  ]);
+  // Without -m, one request per operation.
+  expect(await sendRRData(() => run(main, ["-a", sim.address, ...ops]))).toEqual([0x0e, 0x0e, 0x0e, 0x01]);
+});
+
+test("a failed operation says so on stderr, even with --no-print", async () => {
+  const r = await run(main, ["-a", sim.address, "--no-print", "@1/1/7", "@1/1/99"]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toMatch(/^enip-get-attribute: Single G_A_S {6}@0x0001\/1\/99: Status \d+: .+\n$/);
 });
 
 test("operations from stdin", async () => {
