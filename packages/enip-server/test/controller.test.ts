@@ -188,6 +188,45 @@ describe("Write Tag 0x4D and Write Tag Fragmented 0x53", () => {
     );
   });
 
+  it("writes the counted elements of a Write Tag with surplus data and succeeds, as a Logix does (issue 9 item 10)", () => {
+    const c = new Controller({ tags: ["SCADA=INT[4]", "D=DINT[2]", "R=REAL", "F=BOOL"] });
+    // Same type: 2 INTs counted, 4 sent.
+    expect(
+      run(c, writeTagRequest(path("SCADA"), { type: 0xc3 }, 2, encodeValues(INT, [1, 2, 3, 4]))).hex,
+    ).toBe(h("cd 00 00 00"));
+    expect(c.tags.require("SCADA").values()).toEqual([1, 2, 0, 0]);
+    // An odd byte past the last counted element is ignored too.
+    expect(run(c, writeTagRequest(path("SCADA[2]"), { type: 0xc3 }, 1, Uint8Array.of(7, 0, 9))).hex).toBe(
+      h("cd 00 00 00"),
+    );
+    expect(c.tags.require("SCADA").values()).toEqual([1, 2, 7, 0]);
+    // A widening write (INT into DINT) with one INT too many.
+    expect(run(c, writeTagRequest(path("D"), { type: 0xc3 }, 2, encodeValues(INT, [5, 6, 8]))).hex).toBe(
+      h("cd 00 00 00"),
+    );
+    expect(c.tags.require("D").values()).toEqual([5, 6]);
+    expect(run(c, writeTagRequest(path("R"), { type: 0xca }, 1, encodeValues(REAL, [1.5, 9]))).hex).toBe(
+      h("cd 00 00 00"),
+    );
+    expect(c.tags.require("R").values()).toEqual([1.5]);
+    expect(run(c, writeTagRequest(path("F"), { type: 0xc1 }, 1, Uint8Array.of(1, 0))).hex).toBe(
+      h("cd 00 00 00"),
+    );
+    expect(c.tags.require("F").values()).toEqual([true]);
+    // Too few bytes for the count: 0x13 with no extended status, and nothing is written.
+    expect(run(c, writeTagRequest(path("SCADA"), { type: 0xc3 }, 3, encodeValues(INT, [9, 9]))).hex).toBe(
+      h("cd 00 13 00"),
+    );
+    expect(run(c, writeTagRequest(path("SCADA"), { type: 0xc3 }, 1, Uint8Array.of(9))).hex).toBe(
+      h("cd 00 13 00"),
+    );
+    expect(run(c, writeTagRequest(path("D"), { type: 0xc3 }, 2, encodeValues(INT, [9]))).hex).toBe(
+      h("cd 00 13 00"),
+    );
+    expect(c.tags.require("SCADA").values()).toEqual([1, 2, 7, 0]);
+    expect(c.tags.require("D").values()).toEqual([5, 6]);
+  });
+
   it("writes fragments at byte offsets (cpppo's SCADA[0-3]+4 with DINTs 1, 2)", () => {
     const c = new Controller({ tags: ["SCADA=DINT[4]"] });
     const x = run(
@@ -215,8 +254,14 @@ describe("Write Tag 0x4D and Write Tag Fragmented 0x53", () => {
         .generalStatus,
     ).toBe(0);
     expect(c.tags.require("NAME").values()).toEqual(["abc"]);
+    // Issue 9 item 10: a string past the counted elements is ignored, as a Logix ignores surplus data.
     const extra = run(c, writeTagRequest(path("TEXT"), { type: 0xda }, 1, encodeValues(SSTRING, ["a", "b"])));
-    expect(extra.hex).toBe(h("cd 00 15 00"));
+    expect(extra.hex).toBe(h("cd 00 00 00"));
+    expect(c.tags.require("TEXT").values()).toEqual(["a", "there"]);
+    expect(run(c, writeTagRequest(path("TEXT"), { type: 0xda }, 2, encodeValues(SSTRING, ["x"]))).hex).toBe(
+      h("cd 00 13 00"),
+    );
+    expect(c.tags.require("TEXT").values()).toEqual(["a", "there"]);
     expect(run(c, writeTagRequest(path("TEXT"), { type: 0xda }, 1, Uint8Array.of(5, 0x41))).hex).toBe(
       h("cd 00 13 00"),
     );

@@ -131,7 +131,8 @@ export interface GetInstanceAttributeListReply extends ReplyStatus {
 /**
  * Symbol object (class 0x6B) attributes that Get Instance Attribute List returns (1756-PM020):
  * 1 name (UINT length + ISO-8859-1 characters), 2 symbol type (UINT), 3 address (UDINT), 5 symbol object
- * address (UDINT), 6 software control (UDINT), 7 element byte size (UINT), 8 array dimensions (3 × UDINT).
+ * address (UDINT), 6 software control (UDINT), 7 element byte size (UINT), 8 array dimensions (3 × UDINT),
+ * 10 external access (USINT: 0 read/write, 2 read only, 3 none; v20+ controllers).
  */
 export const SymbolAttributeId = {
   name: 1,
@@ -141,6 +142,7 @@ export const SymbolAttributeId = {
   softwareControl: 6,
   elementSize: 7,
   dimensions: 8,
+  externalAccess: 10,
 } as const;
 
 /** Bytes of a Write Tag body: type, elements, [offset when `fragmented`,] data. */
@@ -390,6 +392,8 @@ function symbolAttributeForm(id: number): number | "name" | "dims" | undefined {
       return 4;
     case SymbolAttributeId.dimensions:
       return "dims";
+    case SymbolAttributeId.externalAccess:
+      return 1;
     default:
       return undefined;
   }
@@ -449,10 +453,11 @@ function encodeSymbolValue(w: Writer, a: SymbolAttribute): void {
       checkRange("dimensions", v[i] as number, 0, 0xffffffff);
       w.u32(v[i] as number);
     }
-  } else if (form === 2 || form === 4) {
+  } else if (form === 1 || form === 2 || form === 4) {
     if (typeof v !== "number") throw new CipEncodeError(`symbol attribute ${a.id} must be a number`);
-    checkRange(`attribute ${a.id}`, v, 0, form === 2 ? 0xffff : 0xffffffff);
-    if (form === 2) w.u16(v);
+    checkRange(`attribute ${a.id}`, v, 0, form === 1 ? 0xff : form === 2 ? 0xffff : 0xffffffff);
+    if (form === 1) w.u8(v);
+    else if (form === 2) w.u16(v);
     else w.u32(v);
   } else w.raw(v as Uint8Array);
 }
@@ -495,6 +500,7 @@ function decodeSymbolInstances(
         r.ceiling(n, maxName, "nameLength");
         value = latin1(r.bytesN(n, "name"));
       } else if (form === "dims") value = [r.u32("dimension0"), r.u32("dimension1"), r.u32("dimension2")];
+      else if (form === 1) value = r.u8(id);
       else if (form === 2) value = r.u16(id);
       else if (form === 4) value = r.u32(id);
       else throw r.fail("unsupported", `size of symbol attribute ${id} is unknown`, id);

@@ -18,6 +18,7 @@ import {
   SymbolTypeBits,
   UDINT,
   UINT,
+  USINT,
 } from "@cpppo/cip-codec";
 import { ReplyService } from "../core/reply-service.js";
 import type { SymbolEntry, TagTable } from "../tags/table.js";
@@ -35,6 +36,10 @@ const OBJECT_ADDRESS_STRIDE = 40;
 const DATA_ADDRESS_BASE = 0x00001000;
 /** Software control (attribute 6) with external access Read/Write, as real controllers report user tags. */
 const SOFTWARE_CONTROL_BASE = 0x04010000;
+/** External access (attribute 10, USINT) of a tag: 0 Read/Write (2 is Read Only, 3 None). */
+const EXTERNAL_ACCESS_READ_WRITE = 0;
+/** External access of a program entry: 3 None (a program holds no data a client may read or write). */
+const EXTERNAL_ACCESS_NONE = 3;
 const S = GeneralStatus.codes;
 const L = LogixService.codes;
 
@@ -65,6 +70,8 @@ function attributeValue(entry: SymbolEntry, id: number): SymbolAttribute["value"
       return tag ? Math.min(tag.type.size, 0xffff) : 0;
     case SymbolAttributeId.dimensions:
       return tag?.isArray ? [tag.elements, 0, 0] : [0, 0, 0];
+    case SymbolAttributeId.externalAccess:
+      return tag ? EXTERNAL_ACCESS_READ_WRITE : EXTERNAL_ACCESS_NONE;
     default:
       return undefined;
   }
@@ -73,6 +80,7 @@ function attributeValue(entry: SymbolEntry, id: number): SymbolAttribute["value"
 function valueSize(id: number, v: SymbolAttribute["value"]): number {
   if (id === SymbolAttributeId.name) return 2 + (v as string).length;
   if (id === SymbolAttributeId.dimensions) return 12;
+  if (id === SymbolAttributeId.externalAccess) return 1;
   return id === SymbolAttributeId.symbolType || id === SymbolAttributeId.elementSize ? 2 : 4;
 }
 
@@ -162,7 +170,8 @@ export function listSymbols(
 
 /**
  * The Symbol class: its instances are the table's symbol entries, made on demand (a table of 100 000 tags builds no
- * objects up front). Get Attribute Single/List answer attributes 1 (name as UINT length + characters), 2, 7 and 8.
+ * objects up front). Get Attribute Single/List answer attributes 1 (name as UINT length + characters), 2, 7, 8 and
+ * 10 (external access).
  */
 export class SymbolClass extends CipClass {
   readonly #tags: TagTable;
@@ -198,6 +207,7 @@ export class SymbolClass extends CipClass {
       valueAttribute(2, UINT, () => attributeValue(entry, SymbolAttributeId.symbolType)),
       valueAttribute(7, UINT, () => attributeValue(entry, SymbolAttributeId.elementSize)),
       { id: 8, get: () => encodeValues(UDINT, dims), size: 12 },
+      valueAttribute(10, USINT, () => attributeValue(entry, SymbolAttributeId.externalAccess)),
     ]);
   }
 }

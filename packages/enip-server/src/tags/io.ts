@@ -303,7 +303,8 @@ function encodeSlots(to: TagDataType, values: readonly unknown[]): Uint8Array | 
 /**
  * Answers Write Tag / Write Tag Fragmented to `view`. The request's type must be the tag's (structures: the same
  * handle) or one cpppo widens from (INT into DINT, DINT into REAL, …; CIP STRING 0xD0 into a Logix STRING); the data
- * must stay inside the `elements` range (else 0xFF/0x2105).
+ * must stay inside the `elements` range (else 0xFF/0x2105). A Write Tag writes its counted elements and ignores
+ * bytes past them, as a Logix does; fewer bytes than the count needs is 0x13 (no extended status).
  */
 export function writeTag(
   view: TagView,
@@ -315,14 +316,15 @@ export function writeTag(
   const tag = view.tag;
   if (tag.error !== 0) return writeReply(service, tag.error);
   const to = view.type;
-  const data = req.data;
+  let data = req.data;
   const offset = req.kind === "writeTagFragmented" ? req.offset : 0;
   const count = req.elements === 0 ? 1 : req.elements;
   if (count > view.available) return writeReply(service, GENERAL_ERROR, [BEYOND_END]);
   if (view.bit !== 0) {
     if (req.type !== BOOL_CODE) return writeReply(service, GENERAL_ERROR, [TYPE_MISMATCH]);
-    if (offset !== 0 || data.length !== 1)
-      return writeReply(service, data.length < 1 ? NOT_ENOUGH_DATA : TOO_MUCH_DATA);
+    if (data.length < 1) return writeReply(service, NOT_ENOUGH_DATA);
+    if (offset !== 0 || (data.length !== 1 && req.kind !== "writeTag"))
+      return writeReply(service, TOO_MUCH_DATA);
     const host = tag.bytes[view.offset] as number;
     const next = data[0] !== 0 ? host | view.bit : host & ~view.bit;
     const refused = hookWrite(hooks, view, 1, view.offset, Uint8Array.of(data[0] !== 0 ? 1 : 0), peer);
@@ -332,8 +334,11 @@ export function writeTag(
   }
   // The same type: the bytes go to storage as they are (a fragment may even split an element).
   if (to.fixed && requestType(req, to) === to) {
-    if (req.kind === "writeTag" && data.length !== count * to.size)
-      return writeReply(service, data.length < count * to.size ? NOT_ENOUGH_DATA : TOO_MUCH_DATA);
+    if (req.kind === "writeTag") {
+      // A Logix writes the counted elements and ignores bytes past them; too few bytes is 0x13.
+      if (data.length < count * to.size) return writeReply(service, NOT_ENOUGH_DATA);
+      data = data.subarray(0, count * to.size);
+    }
     if (offset + data.length > count * to.size) return writeReply(service, GENERAL_ERROR, [BEYOND_END]);
     const at = view.offset + offset;
     const refused = hookWrite(hooks, view, Math.ceil(data.length / to.size), at, data, peer);
@@ -354,16 +359,23 @@ export function writeTag(
   if (from === undefined || !from.fixed) {
     // Strings (CIP STRING into a Logix STRING, SSTRING into SSTRING) carry their own lengths: whole elements only.
     if (offset !== 0) return writeReply(service, INVALID_PARAMETER);
-    const strings = decodeStrings(req.type === CIP_STRING ? STRING : SSTRING, data, count);
+    const strings = decodeStrings(
+      req.type === CIP_STRING ? STRING : SSTRING,
+      data,
+      count,
+      req.kind === "writeTag",
+    );
     if (typeof strings === "number") return writeReply(service, strings);
     values = strings;
     first = 0;
   } else {
+    if (req.kind === "writeTag") {
+      if (data.length < count * from.size) return writeReply(service, NOT_ENOUGH_DATA);
+      data = data.subarray(0, count * from.size);
+    }
     if (offset % from.size !== 0 || data.length % from.size !== 0)
       return writeReply(service, INVALID_PARAMETER);
     const n = data.length / from.size;
-    if (req.kind === "writeTag" && n !== count)
-      return writeReply(service, n < count ? NOT_ENOUGH_DATA : TOO_MUCH_DATA);
     first = offset / from.size;
     if (first + n > count) return writeReply(service, GENERAL_ERROR, [BEYOND_END]);
     values = decodeAll(from, data, n);
@@ -380,11 +392,15 @@ export function writeTag(
   return writeReply(service, 0);
 }
 
-/** Up to `max` strings back to back in `data`; a status instead when the data is short (0x13) or runs on (0x15). */
+/**
+ * Up to `max` strings back to back in `data`; a status instead when the data is short (0x13) or, unless `surplus`
+ * is allowed (a Write Tag ignores bytes past its counted elements), runs on (0x15).
+ */
 function decodeStrings(
   codec: typeof STRING | typeof SSTRING,
   data: Uint8Array,
   max: number,
+  surplus: boolean,
 ): unknown[] | number {
   const r = new Reader(data);
   const out: unknown[] = [];
@@ -393,7 +409,8 @@ function decodeStrings(
   } catch {
     return NOT_ENOUGH_DATA;
   }
-  if (r.remaining > 0) return TOO_MUCH_DATA;
+  if (r.remaining > 0 && !surplus) return TOO_MUCH_DATA;
+  if (surplus && out.length < max) return NOT_ENOUGH_DATA;
   return out.length > 0 ? out : NOT_ENOUGH_DATA;
 }
 
