@@ -1,7 +1,7 @@
 /**
  * `enip-list-identity`: cpppo's `list_identity_simple` (§3.5). Sends ListIdentity by UDP, to the broadcast address
  * 255.255.255.255 by default (or a device's address), and prints every reply received before the timeout:
- * `List Identity  N from ('ip', port): {...}`, or with `--json` one JSON object per device.
+ * cpppo's `List Identity  N from ('ip', port): {…}` dotted-key block, or with `--json` one JSON object per device.
  */
 
 import {
@@ -11,13 +11,13 @@ import {
   jsonLine,
   Log,
   positiveInt,
-  pyRepr,
   runCommand,
   seconds,
   UsageError,
 } from "@cpppo/cli-kit";
 import { discover } from "@cpppo/enip-client";
 import { CLIENT_OPTIONS, type CliIo, clientCommand, parseAddress } from "./cli.js";
+import { cpfPairs, dottedBlock, replyPrefix } from "./format.js";
 
 const USAGE = `usage: enip-list-identity [-a HOST[:PORT]] [-t SECS] [-s ADDRESS] [-n COUNT] [--list-services] [--json] [-v] [-l FILE] [--version] [HOST]
 Sends ListIdentity by UDP (default to the broadcast address 255.255.255.255) and prints every reply within -t seconds.
@@ -59,10 +59,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(`${jsonLine({ address: device.address, port: device.port, items: device.items })}\n`);
       else
         io.stdout.write(
-          `${name}  ${index} from (${pyRepr(device.address)}, ${device.port}): ${jsonLine(device.items)}\n`,
+          `${replyPrefix(name, index, device.address, device.port)}${dottedBlock(cpfPairs(device.items))}\n`,
         );
     });
     log.write("NORMAL", `${devices.length} replies`);
-    return devices.length > 0 ? EXIT_OK : EXIT_FAILED;
+    if (devices.length > 0) return EXIT_OK;
+    io.stderr.write(`enip-list-identity: no ${name} reply from ${host}:${port} within ${timeout / 1000}s\n`);
+    return EXIT_FAILED;
   });
 }

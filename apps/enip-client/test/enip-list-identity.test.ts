@@ -10,11 +10,32 @@ afterAll(async () => {
   await sim.server.close();
 });
 
-test("unicast ListIdentity prints the device's reply line", async () => {
+test("unicast ListIdentity prints the device's reply as cpppo's dotted-key block", async () => {
   const r = await run(main, ["-a", sim.address, "-t", "0.3"]);
+  expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  expect(r.lines).toHaveLength(1);
-  expect(r.lines[0]).toMatch(/^List Identity {2}0 from \('127\.0\.0\.1', \d+\): \[\{"kind":"listIdentity"/);
+  expect(r.stdout).toBe(
+    [
+      `List Identity  0 from ('127.0.0.1', ${sim.port}): {`,
+      "    'count':                        1,",
+      "    'item[0].type_id':              12,",
+      "    'item[0].length':               54,",
+      "    'item[0].identity_object.version': 1,",
+      "    'item[0].identity_object.sin_family': 2,",
+      `    'item[0].identity_object.sin_port': ${sim.port},`,
+      "    'item[0].identity_object.sin_addr': '127.0.0.1',",
+      "    'item[0].identity_object.vendor_id': 1,",
+      "    'item[0].identity_object.device_type': 14,",
+      "    'item[0].identity_object.product_code': 54,",
+      "    'item[0].identity_object.product_revision': 2836,",
+      "    'item[0].identity_object.status_word': 12640,",
+      "    'item[0].identity_object.serial_number': 7079450,",
+      "    'item[0].identity_object.product_name': '1756-L61/B LOGIX5561',",
+      "    'item[0].identity_object.state': 255,",
+      "}",
+      "",
+    ].join("\n"),
+  );
 });
 
 test("-n stops at the first reply; --json prints objects; --list-services asks ListServices", async () => {
@@ -22,14 +43,20 @@ test("-n stops at the first reply; --json prints objects; --list-services asks L
   const r = await run(main, [sim.address, "-n", "1", "-t", "5", "--json"]);
   expect(performance.now() - started).toBeLessThan(4000);
   expect(JSON.parse(r.lines[0] as string)).toMatchObject({ address: "127.0.0.1", port: sim.port });
+  expect(r.lines).toHaveLength(1);
   const s = await run(main, ["-a", sim.address, "-t", "0.3", "--list-services"]);
-  expect(s.lines[0]).toMatch(/^List Services {2}0 from .*"listServices"/);
+  expect(s.lines[0]).toBe(`List Services  0 from ('127.0.0.1', ${sim.port}): {`);
+  expect(s.lines).toContain("    'item[0].communications_service.service_name': 'Communications',");
 });
 
 test("no reply exits 1; bad arguments exit 2", async () => {
   const closed = await startSimulator([]);
   await closed.server.close();
-  expect((await run(main, ["-a", closed.address, "-t", "0.2"])).code).toBe(1);
+  const none = await run(main, ["-a", closed.address, "-t", "0.2"]);
+  expect(none.code).toBe(1);
+  expect(none.stderr).toBe(
+    `enip-list-identity: no List Identity reply from 127.0.0.1:${closed.port} within 0.2s\n`,
+  );
   expect((await run(main, ["-t", "0"])).code).toBe(2);
   expect((await run(main, ["a", "b"])).code).toBe(2);
 });
