@@ -3,6 +3,13 @@
 export type { ModbusAddress, ModbusTable } from "./core/address.js";
 export { parseModbusAddress } from "./core/address.js";
 export { CpppoError, InvalidArgumentError, ModbusRangeError } from "./core/errors.js";
+export type { DeviceIdentification } from "./engine/device-id.js";
+export { DEFAULT_DEVICE_IDENTIFICATION } from "./engine/device-id.js";
+export type { ModbusAccess, ModbusHooks } from "./engine/hooks.js";
+export { ModbusServer } from "./server.js";
 export type { RegisterRange } from "./store/ranges.js";
 export { parseRegisterRanges } from "./store/ranges.js";
 export { ModbusStore } from "./store/store.js";
+export type { Listener, TcpListenOptions, TlsListenOptions } from "./transport/listen.js";
+export type { CorruptField, EvilMode, ModbusServerOptions } from "./transport/options.js";
+export { certificateRole, ROLE_OID } from "./transport/role.js";

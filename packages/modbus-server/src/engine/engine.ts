@@ -1,0 +1,232 @@
+/**
+ * The function-code engine: one request PDU in, one reply PDU out (or none), for every transport. The codec
+ * answers exception 01 (unknown function, PDU too short) and 03 (bad quantity, byte count or value); the engine
+ * answers 02 for any address not defined in the unit's store and 04 for a hook that throws.
+ */
+import {
+  decodeRequestPdu,
+  ExceptionCode,
+  encodeExceptionPdu,
+  encodeResponsePdu,
+  FunctionCode,
+  MEI_READ_DEVICE_ID,
+  type ModbusRequest,
+  type ModbusResponse,
+  requestPduLength,
+} from "@cpppo/modbus-codec";
+import type { ModbusTable } from "../core/address.js";
+import type { ModbusStore } from "../store/store.js";
+import { type DeviceIdentification, deviceObjects, readDeviceId } from "./device-id.js";
+import type { ModbusAccess, ModbusHooks } from "./hooks.js";
+
+/** Who sent a request, as the transport knows it. */
+export interface RequestContext {
+  /** "ip:port" of a TCP or TLS peer, or the serial port's path. */
+  peer?: string;
+  /** The Modbus/TCP Security role of the client's certificate. */
+  role?: string;
+  /** On TLS: whether the role may use a function code; a refused one gets exception 01. */
+  allowed?: (fc: number) => boolean;
+}
+
+const FC = FunctionCode;
+const EX = ExceptionCode;
+
+/** A request the engine refuses with an exception code. */
+class Refusal {
+  constructor(readonly code: number) {}
+}
+
+/** Executes Modbus requests against the stores of the units it serves. */
+export class Engine {
+  private readonly objects: Map<number, Uint8Array>;
+
+  constructor(
+    /** The store of a unit id, or undefined when the unit is not served (no reply, as cpppo does). */
+    readonly storeOf: (unitId: number) => ModbusStore | undefined,
+    private readonly hooks: ModbusHooks | undefined,
+    deviceIdentification: DeviceIdentification | undefined,
+  ) {
+    this.objects = deviceObjects(deviceIdentification);
+  }
+
+  /** The reply PDU to `pdu` (a function code and its data) for `unitId`; undefined when the unit is not served. */
+  execute(unitId: number, pdu: Uint8Array, context: RequestContext): Uint8Array | undefined {
+    const store = this.storeOf(unitId);
+    if (store === undefined) return undefined;
+    const fc = pdu.length > 0 ? (pdu[0] as number) & 0x7f : 0;
+    if (context.allowed !== undefined && !context.allowed(fc))
+      return encodeExceptionPdu(fc, EX.IllegalFunction);
+    if (tooShort(pdu)) return encodeExceptionPdu(fc, EX.IllegalFunction);
+    let request: ModbusRequest;
+    try {
+      request = decodeRequestPdu(pdu);
+    } catch (error) {
+      const code = (error as { exceptionCode?: unknown }).exceptionCode;
+      return encodeExceptionPdu(fc, typeof code === "number" ? code : EX.IllegalFunction);
+    }
+    try {
+      return encodeResponsePdu(this.answer(store, unitId, request, context));
+    } catch (error) {
+      return encodeExceptionPdu(fc, error instanceof Refusal ? error.code : EX.ServerDeviceFailure);
+    }
+  }
+
+  private answer(
+    store: ModbusStore,
+    unitId: number,
+    req: ModbusRequest,
+    context: RequestContext,
+  ): ModbusResponse {
+    switch (req.fc) {
+      case FC.ReadCoils:
+      case FC.ReadDiscreteInputs: {
+        const table: ModbusTable = req.fc === FC.ReadCoils ? "coils" : "discreteInputs";
+        const values = this.read(store, unitId, req.fc, table, req.address, req.quantity, context);
+        const bits = new Array<boolean>(values.length);
+        for (let i = 0; i < values.length; i++) bits[i] = values[i] !== 0;
+        return { fc: req.fc, bits };
+      }
+      case FC.ReadHoldingRegisters:
+      case FC.ReadInputRegisters: {
+        const table: ModbusTable = req.fc === FC.ReadHoldingRegisters ? "holdingRegisters" : "inputRegisters";
+        return {
+          fc: req.fc,
+          registers: this.read(store, unitId, req.fc, table, req.address, req.quantity, context),
+        };
+      }
+      case FC.WriteSingleCoil:
+        this.write(store, unitId, req.fc, "coils", req.address, [req.value ? 1 : 0], context);
+        return { fc: req.fc, address: req.address, value: req.value };
+      case FC.WriteSingleRegister:
+        this.write(store, unitId, req.fc, "holdingRegisters", req.address, [req.value], context);
+        return { fc: req.fc, address: req.address, value: req.value };
+      case FC.WriteMultipleCoils:
+        this.write(store, unitId, req.fc, "coils", req.address, req.values.map(Number), context);
+        return { fc: req.fc, address: req.address, quantity: req.values.length };
+      case FC.WriteMultipleRegisters:
+        this.write(store, unitId, req.fc, "holdingRegisters", req.address, req.values, context);
+        return { fc: req.fc, address: req.address, quantity: req.values.length };
+      case FC.MaskWriteRegister: {
+        if (!store.has("holdingRegisters", req.address, 1)) throw new Refusal(EX.IllegalDataAddress);
+        const current = store.read("holdingRegisters", req.address, 1)[0] as number;
+        const next = ((current & req.andMask) | (req.orMask & ~req.andMask)) & 0xffff;
+        this.write(store, unitId, req.fc, "holdingRegisters", req.address, [next], context);
+        return { fc: req.fc, address: req.address, andMask: req.andMask, orMask: req.orMask };
+      }
+      case FC.ReadWriteMultipleRegisters: {
+        // Both halves are checked before either runs; the write happens before the read (spec §6.17).
+        if (
+          !store.has("holdingRegisters", req.writeAddress, req.values.length) ||
+          !store.has("holdingRegisters", req.readAddress, req.readQuantity)
+        )
+          throw new Refusal(EX.IllegalDataAddress);
+        this.write(store, unitId, req.fc, "holdingRegisters", req.writeAddress, req.values, context);
+        const registers = this.read(
+          store,
+          unitId,
+          req.fc,
+          "holdingRegisters",
+          req.readAddress,
+          req.readQuantity,
+          context,
+        );
+        return { fc: req.fc, registers };
+      }
+      case FC.EncapsulatedInterfaceTransport: {
+        if (req.meiType !== MEI_READ_DEVICE_ID) throw new Refusal(EX.IllegalFunction);
+        const reply = readDeviceId(this.objects, req.readDeviceIdCode, req.objectId);
+        if (reply === undefined) throw new Refusal(EX.IllegalDataAddress);
+        return { fc: req.fc, meiType: MEI_READ_DEVICE_ID, readDeviceIdCode: req.readDeviceIdCode, ...reply };
+      }
+      default:
+        throw new Refusal(EX.IllegalFunction);
+    }
+  }
+
+  private read(
+    store: ModbusStore,
+    unitId: number,
+    fc: number,
+    table: ModbusTable,
+    address: number,
+    count: number,
+    context: RequestContext,
+  ): number[] {
+    if (!store.has(table, address, count)) throw new Refusal(EX.IllegalDataAddress);
+    const values = store.read(table, address, count);
+    const hook = this.hooks?.onRead;
+    if (hook === undefined) return values;
+    const result = hook.call(this.hooks, access(fc, unitId, table, address, count, false, values, context));
+    if (result === false) throw new Refusal(EX.IllegalFunction);
+    if (Array.isArray(result)) {
+      if (result.length !== count) throw new Refusal(EX.ServerDeviceFailure);
+      const bits = table === "coils" || table === "discreteInputs";
+      return result.map((v) => (bits ? (v ? 1 : 0) : Number(v) & 0xffff));
+    }
+    return values;
+  }
+
+  private write(
+    store: ModbusStore,
+    unitId: number,
+    fc: number,
+    table: ModbusTable,
+    address: number,
+    values: number[],
+    context: RequestContext,
+  ): void {
+    if (!store.has(table, address, values.length)) throw new Refusal(EX.IllegalDataAddress);
+    const hook = this.hooks?.onWrite;
+    if (hook !== undefined) {
+      const result = hook.call(
+        this.hooks,
+        access(fc, unitId, table, address, values.length, true, values, context),
+      );
+      if (result === false) throw new Refusal(EX.IllegalFunction);
+    }
+    store.write(table, address, values);
+  }
+}
+
+/** Functions whose length follows a byte count: their data may fall short of it (exception 03, byte count mismatch). */
+const COUNTED = new Set<number>([
+  FC.WriteMultipleCoils,
+  FC.WriteMultipleRegisters,
+  FC.ReadWriteMultipleRegisters,
+]);
+
+/**
+ * True for a PDU too short for its function's fixed fields (exception 01, as the spec's state diagrams and cpppo
+ * do); one whose data falls short of its byte count is the codec's exception 03.
+ */
+function tooShort(pdu: Uint8Array): boolean {
+  const fc = pdu[0];
+  if (fc === undefined) return true;
+  const need = requestPduLength(pdu, 0, pdu.length);
+  return need < 0 || (need > pdu.length && !COUNTED.has(fc));
+}
+
+function access(
+  fc: number,
+  unitId: number,
+  table: ModbusTable,
+  address: number,
+  count: number,
+  write: boolean,
+  values: number[],
+  context: RequestContext,
+): ModbusAccess {
+  const record: { -readonly [K in keyof ModbusAccess]: ModbusAccess[K] } = {
+    fc,
+    unitId,
+    table,
+    address,
+    count,
+    write,
+    values: values.slice(),
+  };
+  if (context.peer !== undefined) record.peer = context.peer;
+  if (context.role !== undefined) record.role = context.role;
+  return record;
+}

@@ -1,0 +1,219 @@
+import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
+import { encodeTcpAdu } from "@cpppo/modbus-codec";
+import { ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
+import { bytes, hex, RawClient } from "./support/client.js";
+
+const ranges = parseRegisterRanges(["40001-40100=7"]);
+const READ1 = bytes("03 0000 0001");
+
+/** True when the machine has a loopback IPv6 address. */
+const hasIpv6 = Object.values(networkInterfaces()).some((list) =>
+  (list ?? []).some((i) => i.family === "IPv6" && i.internal),
+);
+
+async function withServer(
+  options: ConstructorParameters<typeof ModbusServer>[0],
+  run: (server: ModbusServer, port: number) => Promise<void>,
+  host = "127.0.0.1",
+): Promise<void> {
+  const server = new ModbusServer({ store: ModbusStore.fromRanges(ranges), ...options });
+  const listener = await server.listenTcp({ host, port: 0 });
+  try {
+    await run(server, listener.port);
+  } finally {
+    await server.close({ deadlineMs: 500 });
+  }
+}
+
+it("listenTcp binds port 0 on IPv4 and reports the address", async () => {
+  await withServer({}, async (server, port) => {
+    expect(port).toBeGreaterThan(0);
+    const c = await RawClient.connect(port);
+    expect(hex(await c.call(READ1))).toBe("03020007");
+    expect(server.connectionCount).toBe(1);
+    c.close();
+  });
+});
+
+(hasIpv6 ? it : it.skip)("listenTcp serves IPv6 (::1)", async () => {
+  const server = new ModbusServer({ store: ModbusStore.fromRanges(ranges) });
+  const listener = await server.listenTcp({ host: "::1", port: 0 });
+  try {
+    expect(listener.family).toBe("IPv6");
+    expect(listener.host).toBe("::1");
+    const c = await RawClient.connect(listener.port, "::1");
+    expect(hex(await c.call(READ1))).toBe("03020007");
+    c.close();
+  } finally {
+    await server.close();
+  }
+});
+
+it("answers pipelined requests in order, split at every byte", async () => {
+  await withServer({}, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    const adus: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++)
+      adus.push(encodeTcpAdu(i, 1, bytes(`03 00${(i % 100).toString(16).padStart(2, "0")} 0001`)));
+    const stream = Buffer.concat(adus);
+    // One write, then byte by byte.
+    c.send(stream);
+    for (let i = 0; i < 50; i++) expect((await c.next())?.transactionId).toBe(i);
+    for (const b of stream.subarray(0, 60)) {
+      c.send(Uint8Array.of(b));
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 5; i++) expect((await c.next())?.transactionId).toBe(i);
+    c.close();
+  });
+});
+
+it.each([
+  ["a protocol id other than 0", "0001 0001 0006 01 03 0000 0001"],
+  ["an MBAP length of 1", "0001 0000 0001 01"],
+  ["an MBAP length of 255", "0001 0000 00ff 01 03 0000 0001"],
+  ["an MBAP length of 65535", "0001 0000 ffff 01 03"],
+])("closes the connection on %s, after answering what came before", async (_what, garbage) => {
+  await withServer({}, async (server, port) => {
+    const c = await RawClient.connect(port);
+    c.send(Buffer.concat([encodeTcpAdu(7, 1, READ1), bytes(garbage)]));
+    const reply = await c.next();
+    expect(reply?.transactionId).toBe(7);
+    expect(await c.next()).toBeUndefined();
+    await c.closed;
+    // The server is still up.
+    const d = await RawClient.connect(port);
+    expect(hex(await d.call(READ1))).toBe("03020007");
+    d.close();
+    expect(server.connectionCount).toBeLessThanOrEqual(1);
+  });
+});
+
+it("sets TCP_NODELAY-friendly replies: one write per reply, no Nagle wait (a lock-step loop runs fast)", async () => {
+  await withServer({}, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    const started = Date.now();
+    for (let i = 0; i < 200; i++) await c.call(READ1);
+    // With Nagle and delayed ACKs, 200 lock-step requests take > 8 s (40 ms each); without, well under it.
+    expect(Date.now() - started).toBeLessThan(8000);
+    c.close();
+  });
+});
+
+it("closes an idle connection after idleTimeout", async () => {
+  await withServer({ idleTimeout: 0.2 }, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    expect(hex(await c.call(READ1))).toBe("03020007");
+    await c.closed;
+    expect(c.ended).toBe(true);
+  });
+});
+
+it("destroys a connection stuck in a partial frame after partialFrameTimeout", async () => {
+  await withServer({ partialFrameTimeout: 0.2, idleTimeout: 0 }, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    c.send(bytes("0001 0000 0006 01 03"));
+    await c.closed;
+    expect(c.ended).toBe(true);
+  });
+});
+
+it("caps connections: at the cap an idle connection is evicted for a new one", async () => {
+  await withServer({ maxConnections: 2 }, async (server, port) => {
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    expect(hex(await b.call(READ1))).toBe("03020007");
+    const c = await RawClient.connect(port);
+    expect(hex(await c.call(READ1))).toBe("03020007");
+    await a.closed;
+    expect(server.connectionCount).toBe(2);
+    b.close();
+    c.close();
+  });
+});
+
+it("bounds buffering: requests not yet answered past maxBufferedBytes close the connection holding the most", async () => {
+  await withServer(
+    { maxBufferedBytes: 2000, maxPendingRequests: 1000, evil: { mode: "delay", minS: 5, maxS: 5 } },
+    async (_server, port) => {
+      const c = await RawClient.connect(port);
+      const adus: Uint8Array[] = [];
+      for (let i = 0; i < 400; i++) adus.push(encodeTcpAdu(i, 1, READ1));
+      c.send(Buffer.concat(adus));
+      await c.closed;
+      expect(c.ended).toBe(true);
+    },
+  );
+});
+
+it("stops reading a connection with maxPendingRequests unanswered, and resumes", async () => {
+  await withServer(
+    { maxPendingRequests: 2, evil: { mode: "delay", minS: 0.05, maxS: 0.05 } },
+    async (_s, port) => {
+      const c = await RawClient.connect(port);
+      const adus: Uint8Array[] = [];
+      for (let i = 0; i < 10; i++) adus.push(encodeTcpAdu(i, 1, READ1));
+      c.send(Buffer.concat(adus));
+      for (let i = 0; i < 10; i++) expect((await c.next())?.transactionId).toBe(i);
+      c.close();
+    },
+  );
+});
+
+it("close() sends the replies in flight, then closes", async () => {
+  const server = new ModbusServer({
+    store: ModbusStore.fromRanges(ranges),
+    evil: { mode: "delay", minS: 0.2, maxS: 0.2 },
+  });
+  const listener = await server.listenTcp({ host: "127.0.0.1", port: 0 });
+  const c = await RawClient.connect(listener.port);
+  c.send(Buffer.concat([encodeTcpAdu(1, 1, READ1), encodeTcpAdu(2, 1, READ1)]));
+  await new Promise((r) => setTimeout(r, 50));
+  const closed = server.close({ deadlineMs: 5000 });
+  expect((await c.next())?.transactionId).toBe(1);
+  expect((await c.next())?.transactionId).toBe(2);
+  await c.closed;
+  await closed;
+  // No new connection is accepted once closed.
+  await expect(RawClient.connect(listener.port)).rejects.toThrow();
+});
+
+it("close() destroys connections still open at the deadline", async () => {
+  const server = new ModbusServer({
+    store: ModbusStore.fromRanges(ranges),
+    evil: { mode: "delay", minS: 30, maxS: 30 },
+  });
+  const listener = await server.listenTcp({ host: "127.0.0.1", port: 0 });
+  const c = await RawClient.connect(listener.port);
+  c.send(encodeTcpAdu(1, 1, READ1));
+  await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  await server.close({ deadlineMs: 200 });
+  await c.closed;
+  expect(Date.now() - started).toBeLessThan(5000);
+});
+
+it("a listener's signal closes it", async () => {
+  const server = new ModbusServer({ store: ModbusStore.fromRanges(ranges) });
+  const abort = new AbortController();
+  const listener = await server.listenTcp({ host: "127.0.0.1", port: 0, signal: abort.signal });
+  abort.abort();
+  await listener.close();
+  await expect(
+    new Promise((resolve, reject) => {
+      const s = connect({ port: listener.port, host: "127.0.0.1" }, () => resolve(s.destroy()));
+      s.once("error", reject);
+    }),
+  ).rejects.toThrow();
+  await server.close();
+});
+
+it("refuses bad options", () => {
+  expect(() => new ModbusServer({ maxConnections: 0 })).toThrow('"maxConnections"');
+  expect(() => new ModbusServer({ evil: { mode: "delay", minS: 2, maxS: 1 } })).toThrow("minS");
+  expect(() => new ModbusServer({ evil: { mode: "corrupt", field: "crc" as "unit" } })).toThrow(
+    '"evil.field"',
+  );
+  expect(() => new ModbusServer({ idleTimeout: -1 })).toThrow('"idleTimeout"');
+});
