@@ -1,13 +1,17 @@
+import { z } from "zod";
 import {
   answerHelpOrVersion,
   COMMON_OPTIONS,
+  commonHelp,
   describeError,
   EXIT_FAILED,
   EXIT_OK,
   EXIT_USAGE,
   flag,
+  joinNegativeValues,
   nonNegativeInt,
   oneLine,
+  optionsHelp,
   parseCommandLine,
   positiveInt,
   runCommand,
@@ -168,5 +172,67 @@ describe("--help, --version and runCommand", () => {
     };
     expect(await runCommand(broken, ["--version"], t, async () => 0)).toBe(EXIT_FAILED);
     expect(t.stderr.text).toBe("demo: no package.json\n");
+  });
+});
+
+describe("negative numbers as flag values", () => {
+  const options = {
+    ...COMMON_OPTIONS,
+    depth: { type: "string", short: "d" },
+    json: { type: "boolean", short: "j" },
+  } as const;
+
+  test("a negative number after a flag taking a value is its value, so its check gives the range", () => {
+    expect(parseCommandLine(["-d", "-1", "X"], options).values.depth).toBe("-1");
+    expect(parseCommandLine(["--depth", "-0.5"], options).values.depth).toBe("-0.5");
+    expect(() =>
+      flag("--depth", nonNegativeInt, parseCommandLine(["-d", "-1"], options).values.depth),
+    ).toThrow('"--depth" must be 0 or more, got "-1"');
+  });
+
+  test("other arguments are left alone: switches, flags, values after --", () => {
+    expect(joinNegativeValues(["-j", "-1"], options)).toEqual(["-j", "-1"]);
+    expect(joinNegativeValues(["-d", "-v"], options)).toEqual(["-d", "-v"]);
+    expect(joinNegativeValues(["--", "-d", "-1"], options)).toEqual(["--", "-d", "-1"]);
+    expect(joinNegativeValues(["--depth=-1"], options)).toEqual(["--depth=-1"]);
+  });
+});
+
+describe("flag messages never carry zod's own text", () => {
+  test.each([
+    [z.coerce.number().int().min(1), "x", '"--n" must be a number, got "x"'],
+    [z.coerce.number().min(1), "0", '"--n" must be at least 1, got "0"'],
+    [z.coerce.number().max(9), "10", '"--n" must be at most 9, got "10"'],
+    [z.coerce.number().positive(), "0", '"--n" must be more than 0, got "0"'],
+    [z.enum(["a", "b"]), "c", '"--n" must be one of "a", "b", got "c"'],
+    [z.coerce.number().min(1, "must be 1 or more"), "0", '"--n" must be 1 or more, got "0"'],
+  ])("%#: %j", (schema, raw, message) => {
+    expect(() => flag("--n", schema as z.ZodType, raw)).toThrow(message);
+  });
+});
+
+describe("optionsHelp", () => {
+  test("one line per flag with its value, text and default; long left parts run on after two spaces", () => {
+    const options = {
+      ...COMMON_OPTIONS,
+      "priority-time-tick": { type: "string" },
+      json: { type: "boolean" },
+    } as const;
+    const text = optionsHelp(options, {
+      ...commonHelp({ value: "HOST[:PORT]", text: "the device", default: "localhost:44818" }),
+      "priority-time-tick": { value: "N", text: "2**N ms per tick", default: "5" },
+      json: { text: "one JSON object per line" },
+    });
+    expect(text.split("\n")).toEqual([
+      "options:",
+      "  -a, --address HOST[:PORT]  the device (default localhost:44818)",
+      "  -v, --verbose             more logging (repeat: -vv detail, -vvv info, -vvvv debug)",
+      "  -l, --log FILE            log to FILE instead of stderr",
+      "  -h, --help                show this help",
+      "      --version             show the version",
+      "      --priority-time-tick N  2**N ms per tick (default 5)",
+      "      --json                one JSON object per line",
+      "",
+    ]);
   });
 });

@@ -54,9 +54,42 @@ export function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, " ");
 }
 
+/** A value that looks like a negative number (`-1`, `-0.5`, `-.5`, `-1e3`), not a flag. */
+const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
+
+/**
+ * `argv` with each negative number that follows a flag taking a value joined to it (`-d -1` → `--depth=-1`), so
+ * that parseArgs hands it to the flag, whose check then says what range is allowed, instead of calling it ambiguous.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionTable): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    let name: string | undefined;
+    if (arg.startsWith("--") && !arg.includes("=")) name = arg.slice(2);
+    else if (/^-[^-]$/.test(arg)) name = Object.keys(options).find((k) => options[k]?.short === arg[1]);
+    if (
+      name !== undefined &&
+      options[name]?.type === "string" &&
+      next !== undefined &&
+      NEGATIVE_NUMBER.test(next)
+    ) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /**
  * Parses `argv` with node's parseArgs (strict, positionals allowed, with tokens), turning its complaint into a
- * UsageError whose message is `explain(complaint)`; `explain` defaults to `oneLine`.
+ * UsageError whose message is `explain(complaint)`; `explain` defaults to `oneLine`. A negative number after a flag
+ * that takes a value is that flag's value (`-d -1`).
  */
 export function parseCommandLine<T extends OptionTable>(
   argv: string[],
@@ -64,9 +97,36 @@ export function parseCommandLine<T extends OptionTable>(
   explain: (message: string) => string = oneLine,
 ): ParsedCommandLine<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    return parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (error) {
     throw new UsageError(explain((error as Error).message));
+  }
+}
+
+/** What a zod issue says in our words: a schema's own message, else what is allowed (never zod's "Invalid input"). */
+function issueText(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return "is invalid";
+  // zod's built-in messages start with a capital ("Invalid input: …", "Too small: …"); ours never do.
+  if (!/^[A-Z]/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.expected === "number" || issue.expected === "int"
+        ? "must be a number"
+        : `must be a ${issue.expected}`;
+    case "too_small":
+      return `must be ${issue.inclusive === false ? "more than" : "at least"} ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be ${issue.inclusive === false ? "less than" : "at most"} ${String(issue.maximum)}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return "is invalid";
   }
 }
 
@@ -74,8 +134,50 @@ export function parseCommandLine<T extends OptionTable>(
 export function flag<S extends z.ZodType>(name: string, schema: S, raw: unknown): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new UsageError(`"${name}" ${issue ? issue.message : "is invalid"}, got ${JSON.stringify(raw)}`);
+  throw new UsageError(`"${name}" ${issueText(result.error.issues[0])}, got ${JSON.stringify(raw)}`);
+}
+
+/** One flag's line in `--help`: the name of its value (none for a switch), what it does, and its default if any. */
+export interface FlagHelp {
+  /** E.g. `SECS` or `HOST[:PORT]`; absent for a switch. */
+  value?: string;
+  /** What the flag does, in one line. */
+  text: string;
+  /** The default, as the user would type it; absent when there is none (or for a switch, which is off). */
+  default?: string;
+}
+
+/** A help line for every flag of `T`: a flag without one does not compile. */
+export type FlagHelpTable<T extends OptionTable> = { [K in keyof T]: FlagHelp };
+
+/** Column where the descriptions of `optionsHelp` start. */
+const HELP_COLUMN = 28;
+
+/**
+ * The options section of `--help`, one line per flag in the order of `help`, as enip-server prints it:
+ * `  -t, --timeout SECS        how long to wait for a reply (default 5.0)`.
+ */
+export function optionsHelp<T extends OptionTable>(options: T, help: FlagHelpTable<T>): string {
+  let out = "options:\n";
+  for (const name of Object.keys(help) as (keyof T & string)[]) {
+    const o = options[name] as OptionTable[string];
+    const h = help[name];
+    const left = `  ${o.short ? `-${o.short}, ` : "    "}--${name}${h.value ? ` ${h.value}` : ""}`;
+    const text = `${h.text}${h.default !== undefined ? ` (default ${h.default})` : ""}`;
+    out += `${left.length < HELP_COLUMN - 1 ? left.padEnd(HELP_COLUMN) : `${left}  `}${text}\n`;
+  }
+  return out;
+}
+
+/** Help lines of `COMMON_OPTIONS`; `address` names the default target, which each command sets. */
+export function commonHelp(address: FlagHelp): FlagHelpTable<typeof COMMON_OPTIONS> {
+  return {
+    address,
+    verbose: { text: "more logging (repeat: -vv detail, -vvv info, -vvvv debug)" },
+    log: { value: "FILE", text: "log to FILE instead of stderr" },
+    help: { text: "show this help" },
+    version: { text: "show the version" },
+  };
 }
 
 /** Seconds as a positive decimal number (the `-t` timeouts and `-c` cycles). */
