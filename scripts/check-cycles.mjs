@@ -13,6 +13,7 @@ const LAYERS = {
   "@cpppo/cip-codec": ["core", "types", "encapsulation", "cip", "bodies", "message", "frame"],
   "@cpppo/enip-client": ["core", "transport", "session", "operations", "pipeline"],
   "@cpppo/enip-server": ["core", "tags", "objects", "controller", "transport"],
+  "@cpppo/modbus-codec": ["core", "words", "pdu", "adu", "framing"],
   "@cpppo/modbus-server": ["core", "store", "engine", "transport"],
 };
 // Type-only imports are erased by the compiler, so they cannot form a cycle at run time.

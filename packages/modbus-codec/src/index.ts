@@ -28,6 +28,20 @@ export {
   QUANTITY_LIMITS,
 } from "./core/tables.js";
 
+// 32-bit values and strings in registers, every word and byte order.
+export {
+  decodeFloat32,
+  decodeInt32,
+  decodeRegisterString,
+  decodeUint32,
+  encodeFloat32,
+  encodeInt32,
+  encodeRegisterString,
+  encodeUint32,
+  type RegisterStringOptions,
+  type WordOrder,
+} from "./words/words.js";
+
 // PDUs: one table of function codes, both directions.
 export {
   decodeRequestPdu,
@@ -75,5 +89,19 @@ export {
   type TcpAdu,
 } from "./adu/tcp.js";
 
+// ADUs: RTU (unit id, PDU, CRC-16) and the line timing.
+export {
+  crc16,
+  decodeRtuAdu,
+  encodeRtuAdu,
+  MAX_RTU_ADU_LENGTH,
+  RTU_OVERHEAD,
+  rtuCrcValid,
+  type RtuTiming,
+  rtuTiming,
+  type SerialFormat,
+} from "./adu/rtu.js";
+
 // Stream framing.
+export { type RtuFrame, RtuFramer, type RtuFramerOptions } from "./framing/rtu-framer.js";
 export { TcpFramer } from "./framing/tcp-framer.js";
