@@ -8,6 +8,7 @@ import {
   CipTypeCode,
   GeneralStatus,
   LogixExtendedStatus,
+  PADDED_STRING,
   Reader,
   type ReadModifyWriteTagRequest,
   type ReadTagReply,
@@ -358,13 +359,12 @@ export function writeTag(
   let first: number;
   if (from === undefined || !from.fixed) {
     // Strings (CIP STRING into a Logix STRING, SSTRING into SSTRING) carry their own lengths: whole elements only.
+    // cpppo pads each CIP STRING to an even byte count; data that does not read so is read without pads.
     if (offset !== 0) return writeReply(service, INVALID_PARAMETER);
-    const strings = decodeStrings(
-      req.type === CIP_STRING ? STRING : SSTRING,
-      data,
-      count,
-      req.kind === "writeTag",
-    );
+    const surplus = req.kind === "writeTag";
+    let strings = decodeStrings(req.type === CIP_STRING ? PADDED_STRING : SSTRING, data, count, surplus);
+    if (typeof strings === "number" && req.type === CIP_STRING)
+      strings = decodeStrings(STRING, data, count, surplus);
     if (typeof strings === "number") return writeReply(service, strings);
     values = strings;
     first = 0;
