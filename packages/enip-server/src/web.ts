@@ -15,6 +15,9 @@ import { InvalidArgumentError } from "./core/errors.js";
 export interface WebTag {
   readonly name: string;
   readonly elements: number;
+  /** The tag's numeric address; its `path` when `addressGiven` (the definition named it: `Name@class/instance/attribute`). */
+  readonly address?: { class: number; instance: number; attribute: number; element?: number };
+  readonly addressGiven?: boolean;
   /** Forced CIP status for reads and writes; 0 = none. */
   error: number;
   /** cpppo's `attribute` text, e.g. "SCADA          INT[1000] == [0, 0, …]". */
@@ -44,7 +47,10 @@ export interface WebServer {
   readonly controller: WebController;
   readonly tcpAddress?: AddressInfo;
   readonly udpAddress?: AddressInfo;
-  /** The reply delay; the API sets its members (a range re-draws `value` every second). */
+  /**
+   * The reply delay; the API sets its members (a range re-draws `value` every second). As in cpppo, the API shows and
+   * sets `range` only when the server had one when the API started; setting `value` stops a range's re-draws.
+   */
   readonly delay: { value: number; range: { min: number; max: number } | undefined };
   connections(): WebConnectionInfo[];
   endConnection(id: string): boolean;
@@ -174,6 +180,8 @@ type Attribute = {
   get(): unknown;
   /** Absent when the attribute cannot be set. */
   set?(text: string): Promise<unknown> | unknown;
+  /** Left out of a read of the whole object (it exists only to refuse a command with a reason). */
+  hidden?: boolean;
 };
 
 type ApiObject = Record<string, Attribute>;
@@ -254,6 +262,23 @@ function splitValues(text: string): string[] {
 /** The longest reply delay, in seconds: Node's timers run at most 2^31 - 1 ms (about 24.8 days). */
 export const MAX_DELAY_SECONDS = 2_147_483;
 
+/** cpppo's server `latency` (seconds between its sockets' polls) and `timeout` (2 × latency), reported as cpppo does. */
+const CONTROL_LATENCY_S = 0.1;
+const CONTROL_TIMEOUT_S = 0.2;
+
+/** cpppo's `path` of a tag: null, or `{segment: [{class}, {instance}, {attribute}(, {element})]}`. */
+function tagPath(tag: WebTag): unknown {
+  const a = tag.address;
+  if (!a || !tag.addressGiven) return null;
+  const segment: Record<string, number>[] = [
+    { class: a.class },
+    { instance: a.instance },
+    { attribute: a.attribute },
+  ];
+  if (a.element !== undefined) segment.push({ element: a.element });
+  return { segment };
+}
+
 /** The most tag elements one request may read (`attribute[i-j]`), over all the tags it matches. */
 export const MAX_REQUEST_ELEMENTS = 10_000;
 
@@ -266,11 +291,15 @@ function pyRepr(text: string): string {
 /** The web API's view of the simulator: groups of named objects with attributes. */
 class ApiModel {
   done = false;
+  /** cpppo's rule: a delay range may be shown and set only when the server was started with one. */
+  private readonly rangeAllowed: boolean;
   constructor(
     private readonly server: WebServer,
     private readonly controller: WebController,
     private readonly onDone: (() => void) | undefined,
-  ) {}
+  ) {
+    this.rangeAllowed = server.delay.range !== undefined;
+  }
 
   groups(): Record<string, () => Record<string, ApiObject>> {
     return {
@@ -292,15 +321,25 @@ class ApiModel {
             throw new InvalidArgumentError(
               `delay value must be 0..${MAX_DELAY_SECONDS} seconds (Node's timer limit, about 24.8 days), got ${value}`,
             );
+          // A value set by hand holds: a range's re-draws stop (set the range again to resume them).
+          server.delay.range = undefined;
           server.delay.value = value;
           return value;
         },
       },
       range: {
+        hidden: !this.rangeAllowed,
         get: () => (server.delay.range ? `${server.delay.range.min}-${server.delay.range.max}` : null),
         set: (text) => {
           const t = text.trim().toLowerCase();
+          const refuse = () => {
+            if (!this.rangeAllowed)
+              throw new InvalidArgumentError(
+                "the server was started without a delay range; start it with one (-d LO-HI) to change it here",
+              );
+          };
           if (t === "" || t === "none" || t === "null") {
+            refuse();
             server.delay.range = undefined;
             return null;
           }
@@ -315,6 +354,7 @@ class ApiModel {
             throw new InvalidArgumentError(
               `delay range must end at ${MAX_DELAY_SECONDS} seconds at most (Node's timer limit, about 24.8 days), got ${max}`,
             );
+          refuse();
           server.delay.range = { min, max };
           return `${min}-${max}`;
         },
@@ -349,6 +389,8 @@ class ApiModel {
       },
       address: { get: () => address(server.tcpAddress) },
       address_udp: { get: () => address(server.udpAddress) },
+      latency: { get: () => CONTROL_LATENCY_S },
+      timeout: { get: () => CONTROL_TIMEOUT_S },
     };
   }
 
@@ -375,6 +417,7 @@ class ApiModel {
             return error;
           },
         },
+        path: { get: () => tagPath(tag) },
       };
     }
     return out;
@@ -483,11 +526,14 @@ class ApiModel {
     };
     for (const [group, objects] of Object.entries(this.groups())) {
       if (!groupRe.test(group)) continue;
+      // A read of every object ("*") shows each group it matches, even one with nothing in it (no connections yet).
+      if (req.command === undefined && req.match === "*") data[group] ??= {};
       for (const [name, object] of Object.entries(objects())) {
         if (!matchRe.test(name)) continue;
         if (req.command === undefined) {
           const view: Record<string, unknown> = {};
-          for (const [key, attribute] of Object.entries(object)) view[key] = attribute.get();
+          for (const [key, attribute] of Object.entries(object))
+            if (!attribute.hidden) view[key] = attribute.get();
           put(group, name, view);
           continue;
         }

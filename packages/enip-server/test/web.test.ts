@@ -103,13 +103,16 @@ describe("web API against a running EnipServer", () => {
     const text = await res.text();
     // Sorted keys, 4-space indent, as json.dumps(sort_keys=True, indent=4).
     expect(
-      text.startsWith('{\n    "alarm": [],\n    "command": {},\n    "data": {\n        "options": {'),
+      text.startsWith(
+        '{\n    "alarm": [],\n    "command": {},\n    "data": {\n        "connections": {},\n        "options": {',
+      ),
     ).toBe(true);
     const reply = JSON.parse(text) as ApiReply;
     expect(Object.keys(reply)).toEqual(["alarm", "command", "data", "since", "until"]);
     expect(reply.since).toBeNull();
     expect(reply.until).toBeGreaterThanOrEqual(before);
-    expect(reply.data.options).toEqual({ delay: { range: null, value: 0 } });
+    // Issue 9 item 12: cpppo's shape. No `range` unless the server was started with one.
+    expect(reply.data.options).toEqual({ delay: { value: 0 } });
     const port = server.tcpAddress?.port;
     expect(reply.data.server).toEqual({
       control: {
@@ -117,17 +120,21 @@ describe("web API against a running EnipServer", () => {
         address_udp: ["127.0.0.1", port],
         disable: false,
         done: false,
+        latency: 0.1,
+        timeout: 0.2,
       },
     });
     expect(Object.keys(reply.data.tags ?? {})).toEqual(["FLOAT", "SCADA", "Sensor"]);
     expect(reply.data.tags?.SCADA).toEqual({
       attribute: server.controller.tags.get("SCADA")?.describe(),
       error: 0,
+      path: null,
     });
-    expect(reply.data.connections).toBeUndefined();
+    // The connections group is there even with no connection.
+    expect(reply.data.connections).toEqual({});
   });
 
-  it("options/delay: value and range, by path, by = sugar and by query parameters", async () => {
+  it("options/delay: value by path, by = sugar and by query parameters; no range unless started with one", async () => {
     let reply = await api("/api/options/delay/value/0.5");
     expect(reply.command).toEqual({ message: "options.delay.value='0.5' (0.5)", success: true });
     expect(reply.data).toEqual({ options: { delay: { value: 0.5 } } });
@@ -139,13 +146,16 @@ describe("web API against a running EnipServer", () => {
     expect(reply.command?.success).toBe(true);
     expect(server.delay.value).toBe(0.125);
 
+    // cpppo's rule: a server started without a delay range has none to change.
     reply = await api("/api/options/delay/range=0.5-1.5");
-    expect(reply.data).toEqual({ options: { delay: { range: "0.5-1.5" } } });
-    expect(server.delay.range).toEqual({ min: 0.5, max: 1.5 });
-    expect(server.delay.value).toBeGreaterThanOrEqual(0.5);
-    expect(server.delay.value).toBeLessThanOrEqual(1.5);
-    await api("/api/options/delay/range=none");
+    expect(reply.command).toEqual({
+      message:
+        "options.delay.range='0.5-1.5' failed: the server was started without a delay range; start it with one (-d LO-HI) to change it here",
+      success: false,
+    });
     expect(server.delay.range).toBeUndefined();
+    expect(server.delay.value).toBe(0.125);
+    expect((await api("/api/options/delay/range=none")).command?.success).toBe(false);
 
     const unchanged = server.delay.value;
     reply = await api("/api/options/delay/value=fast");
@@ -240,7 +250,10 @@ describe("web API against a running EnipServer", () => {
     await api("/api/connections/*/eof=true");
     await b.ended;
     await until(
-      async () => ((await api("/api/connections")).data.connections ? undefined : true),
+      async () =>
+        Object.keys((await api("/api/connections")).data.connections ?? { pending: 1 }).length === 0
+          ? true
+          : undefined,
       "no connections",
     );
   });
@@ -419,5 +432,77 @@ describe("fnmatch and content negotiation", () => {
     expect(negotiateMediaType("text/html, application/json")).toBe("application/json");
     expect(negotiateMediaType("application/json;q=0.5, text/html")).toBe("text/html");
     expect(negotiateMediaType("image/png")).toBeUndefined();
+  });
+});
+
+describe("web API parity with cpppo (issue 9, item 12)", () => {
+  let server: EnipServer;
+  let web: WebApi;
+  afterEach(async () => {
+    await web.close();
+    await server.close();
+  });
+  const api = async (path: string): Promise<ApiReply> => {
+    const res = await fetch(`${web.url}${path}`, { signal: AbortSignal.timeout(DEADLINE_MS) });
+    expect(res.status).toBe(200);
+    return (await res.json()) as ApiReply;
+  };
+  const start = async (delay?: { min: number; max: number }) => {
+    const controller = new Controller({ tags: ["SCADA=INT[10]", "Motor_Velocity@0x93/3/10=REAL"] });
+    server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, ...(delay && { delay }) });
+    web = await startWebApi({ server, host: "127.0.0.1", port: 0 });
+  };
+
+  it("each tag's path: null, or cpppo's segment list for a tag defined at a numeric address", async () => {
+    await start();
+    const tags = (await api("/api/tags")).data.tags;
+    expect(tags?.SCADA?.path).toBeNull();
+    expect(tags?.Motor_Velocity?.path).toEqual({
+      segment: [{ class: 0x93 }, { instance: 3 }, { attribute: 10 }],
+    });
+    expect((await api("/api/tags/Motor_Velocity/path")).data).toEqual({
+      tags: { Motor_Velocity: { path: { segment: [{ class: 0x93 }, { instance: 3 }, { attribute: 10 }] } } },
+    });
+    // The connections group, empty, is in a read of it and of everything.
+    expect((await api("/api/connections")).data).toEqual({ connections: {} });
+    expect(Object.keys((await api("/api")).data)).toEqual(["connections", "options", "server", "tags"]);
+  });
+
+  it("a server started with a delay range shows it and lets the API change it; a value set by hand holds", async () => {
+    await start({ min: 0.5, max: 0.5 });
+    expect((await api("/api/options")).data.options).toEqual({ delay: { range: "0.5-0.5", value: 0.5 } });
+    let reply = await api("/api/options/delay/range=0.25-0.75");
+    expect(reply.command).toEqual({
+      message: `options.delay.range='0.25-0.75' ("0.25-0.75")`,
+      success: true,
+    });
+    expect(server.delay.range).toEqual({ min: 0.25, max: 0.75 });
+    expect(server.delay.value).toBeGreaterThanOrEqual(0.25);
+    expect(server.delay.value).toBeLessThanOrEqual(0.75);
+    reply = await api("/api/options/delay/range=none");
+    expect(reply.command?.success).toBe(true);
+    expect(server.delay.range).toBeUndefined();
+    expect((await api("/api/options")).data.options).toEqual({
+      delay: { range: null, value: server.delay.value },
+    });
+
+    // Re-arm a range that always draws 0.5, then set the value by hand: it must not be re-drawn a second later.
+    expect((await api("/api/options/delay/range=0.5-0.5")).command?.success).toBe(true);
+    expect(server.delay.value).toBe(0.5);
+    reply = await api("/api/options/delay/value=0");
+    expect(reply.command).toEqual({ message: "options.delay.value='0' (0)", success: true });
+    expect(server.delay.range).toBeUndefined();
+    // The range's re-draw was due within 1 s of arming it; timers fire in due order, so this wait outlasts it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(server.delay.value).toBe(0);
+    expect((await api("/api/options")).data.options).toEqual({ delay: { range: null, value: 0 } });
+  });
+
+  it("setting the delay value of a ReplyDelay ends its range (the library, not just the API)", async () => {
+    await start({ min: 0.5, max: 0.5 });
+    server.delay.value = 0.125;
+    expect(server.delay.range).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(server.delay.value).toBe(0.125);
   });
 });

@@ -198,7 +198,7 @@ export class TagTable {
         throw new InvalidTagError(
           `tag definition "${text}": @${formatAddress(address)} ${taken}; choose another address`,
         );
-      tag = this.#create(def.name, type, elements, isArray, address);
+      tag = this.#create(def.name, type, elements, isArray, address, undefined, true);
       this.#setAddress(address, tag);
       this.onCreate?.(tag);
     } else if (address) {
@@ -213,7 +213,7 @@ export class TagTable {
           `tag definition "${text}": elements ${first}..${first + elements - 1} of "${base.name}" (${describeShape(base)}) must exist and have type ${base.type.name}`,
         );
       const storage = base.bytes.subarray(first * type.size, (first + elements) * type.size);
-      tag = this.#create(def.name, type, elements, isArray, address, storage);
+      tag = this.#create(def.name, type, elements, isArray, address, storage, true);
     } else {
       while (this.byAddress(MESSAGE_ROUTER_CLASS, MR_INSTANCE, this.#nextMrAttribute))
         this.#nextMrAttribute++;
@@ -251,13 +251,14 @@ export class TagTable {
     isArray: boolean,
     address: TagAddress | undefined,
     storage?: Uint8Array,
+    addressGiven = false,
   ): Tag {
     // The program's own entry comes first, so the tag's instance id is the one its symbol entry gets next.
     this.#ensureProgram(name);
     return new Tag(name, type, elements, {
       isArray,
       instance: this.#nextInstance,
-      ...(address ? { address } : {}),
+      ...(address ? { address, addressGiven } : {}),
       ...(storage ? { storage } : {}),
     });
   }

@@ -45,6 +45,8 @@ export class Tag {
   readonly bytes: Uint8Array;
   /** Numeric address the tag answers at (`@class/instance/attribute`), when it has one. */
   readonly address?: TagAddress;
+  /** True when the definition gave `address` (`Name@class/instance/attribute`); false when the table picked it. */
+  readonly addressGiven: boolean;
   /** Symbol object (0x6B) instance id, used by tag browsing and Symbol Instance Addressing. */
   readonly instance: number;
   /** Forced CIP general status for every read and write of this tag (0 = none), as cpppo's web API sets it. */
@@ -55,7 +57,13 @@ export class Tag {
     name: string,
     type: TagDataType,
     elements: number,
-    options: { isArray?: boolean; address?: TagAddress; instance?: number; storage?: Uint8Array } = {},
+    options: {
+      isArray?: boolean;
+      address?: TagAddress;
+      addressGiven?: boolean;
+      instance?: number;
+      storage?: Uint8Array;
+    } = {},
   ) {
     this.name = name;
     this.type = type;
@@ -63,6 +71,7 @@ export class Tag {
     this.isArray = options.isArray ?? elements > 1;
     this.instance = options.instance ?? 0;
     if (options.address) this.address = options.address;
+    this.addressGiven = options.address !== undefined && options.addressGiven === true;
     this.bytes = options.storage ?? allocateStorage(elements * type.size);
   }
 

@@ -70,7 +70,10 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** The longest reply delay, in seconds: Node's timers run at most 2^31 - 1 ms (about 24.8 days). */
 const MAX_DELAY_S = 2_147_483;
 
-/** The delay before each TCP reply, in seconds; setting `range` re-draws `value` from it every second. */
+/**
+ * The delay before each TCP reply, in seconds; setting `range` re-draws `value` from it every second, and setting
+ * `value` ends the range.
+ */
 export class ReplyDelay {
   private seconds = 0;
 
@@ -84,6 +87,8 @@ export class ReplyDelay {
       throw new InvalidArgumentError(
         `"delay" must be 0..${MAX_DELAY_S} seconds (Node's timer limit, about 24.8 days), got ${seconds}`,
       );
+    // A value set by hand holds: a range stops re-drawing it (set `range` again to resume).
+    this.range = undefined;
     this.seconds = seconds;
   }
   private span: { min: number; max: number } | undefined;
