@@ -9,9 +9,11 @@ import {
   type CliOutput,
   COMMON_OPTIONS,
   type CommandSpec,
+  commonHelp,
   describeError,
   ENIP_PORT,
   EXIT_FAILED,
+  type FlagHelpTable,
   flag,
   type OptionTable,
   packageVersion,
@@ -57,6 +59,21 @@ export function runMain(main: (argv: string[], io: CliIo) => Promise<number>): v
 /** The flags of every client CLI: cli-kit's common ones and `-t/--timeout SECS`. */
 export const CLIENT_OPTIONS = { ...COMMON_OPTIONS, timeout: { type: "string", short: "t" } } as const;
 
+/** Help lines of `CLIENT_OPTIONS`: the default target and timeout differ by command. */
+export function clientHelp(defaults: {
+  address: string;
+  timeout?: string;
+}): FlagHelpTable<typeof CLIENT_OPTIONS> {
+  return {
+    ...commonHelp({ value: "HOST[:PORT]", text: "the device to talk to", default: defaults.address }),
+    timeout: {
+      value: "SECS",
+      text: "seconds to wait for a connection and for each reply",
+      ...(defaults.timeout !== undefined && { default: defaults.timeout }),
+    },
+  };
+}
+
 /** Codes of the client library's errors that are the caller's mistakes: exit status 2, like a UsageError. */
 const USAGE_CODES = ["ERR_INVALID_ARG", "ERR_INVALID_OPERATION"];
 
@@ -89,7 +106,11 @@ export function parseAddress(
         ? defaultPort
         : flag(
             "--address",
-            z.coerce.number().int().min(1, "port must be 1..65535").max(0xffff, "port must be 1..65535"),
+            z.coerce
+              .number({ error: "port must be 1..65535" })
+              .int("port must be 1..65535")
+              .min(1, "port must be 1..65535")
+              .max(0xffff, "port must be 1..65535"),
             port,
           ),
   };
@@ -101,6 +122,17 @@ export const ROUTING_OPTIONS = {
   "route-path": { type: "string" },
   "send-path": { type: "string" },
 } as const;
+
+/** Help lines of `ROUTING_OPTIONS`. */
+export const ROUTING_HELP: FlagHelpTable<typeof ROUTING_OPTIONS> = {
+  simple: { text: "a simple (non-routing) device: no route path and no send path" },
+  "route-path": {
+    value: "RP",
+    text: 'route path as PORT/LINK pairs or JSON; "false" for none',
+    default: "1/0",
+  },
+  "send-path": { value: "SP", text: 'the Unconnected Send target; "" for none', default: "@6/1" },
+};
 
 /** The `-S`, `--route-path` and `--send-path` flags as client options: `-S` means no route and no send path. */
 export function routingOptions(v: { simple?: boolean; "route-path"?: string; "send-path"?: string }): {

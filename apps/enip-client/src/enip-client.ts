@@ -8,10 +8,12 @@ import {
   describeError,
   EXIT_FAILED,
   EXIT_OK,
+  type FlagHelpTable,
   flag,
   jsonLine,
   Log,
   nonNegativeInt,
+  optionsHelp,
   positiveInt,
   runCommand,
   seconds,
@@ -29,20 +31,16 @@ import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  clientHelp,
   connectFailure,
   operationLines,
   parseAddress,
+  ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
 import { cpfPairs, cpppoStatus, dottedBlock, operationLine, replyPrefix, shownValue } from "./format.js";
 import { legacyCommand } from "./legacy.js";
-
-const USAGE = `usage: enip-client [-a HOST[:PORT]] [-t SECS] [-r N] [-p|--no-print] [-m] [-d N] [-f] [-c] [-S] [-u] [-b]
-                   [-i] [-s] [-I] [-L CMD] [--route-path RP] [--send-path SP] [--priority-time-tick N]
-                   [--timeout-ticks N] [--json] [-v] [-l FILE] [--version] [operation ...] [-]
-operations: TAG[<first>[-<last>]][*<count>][+<offset>][=[(TYPE)]v1,v2,...], e.g. SCADA[1]=99 SCADA[0-10]
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -65,7 +63,39 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-const COMMAND = clientCommand("enip-client", USAGE, OPTIONS);
+const HELP: FlagHelpTable<typeof OPTIONS> = {
+  ...clientHelp({ address: "localhost:44818", timeout: "5.0" }),
+  repeat: { value: "N", text: "run the list of operations N times", default: "1" },
+  print: { text: "print cpppo's line for each operation" },
+  "no-print": { text: "print no line per operation (the default)" },
+  multiple: { text: "pack operations into Multiple Service Packets" },
+  depth: { value: "N", text: "requests in flight at once (0 and 1: one at a time)", default: "1" },
+  fragment: { text: "always use Read/Write Tag Fragmented" },
+  connected: { text: "open a class 3 connection (Forward Open) and send connected" },
+  udp: { text: "send over UDP" },
+  broadcast: { text: "send by UDP broadcast (to 255.255.255.255 without -a) and collect replies until -t" },
+  "list-identity": { text: "ask List Identity first and print the reply" },
+  "list-services": { text: "ask List Services first and print the reply" },
+  "list-interfaces": { text: "ask List Interfaces first and print the reply" },
+  legacy: { value: "CMD", text: "send the legacy encapsulation command CMD (only 0x0001)" },
+  ...ROUTING_HELP,
+  "priority-time-tick": { value: "N", text: "Unconnected Send tick of 2**N ms, 0..15", default: "5" },
+  "timeout-ticks": { value: "N", text: "Unconnected Send timeout in ticks, 1..255", default: "157" },
+  json: { text: "print one JSON object per operation and per List reply" },
+};
+
+const USAGE = `usage: enip-client [-a HOST[:PORT]] [-t SECS] [-r N] [-p|--no-print] [-m] [-d N] [-f] [-c] [-S] [-u] [-b]
+                   [-i] [-s] [-I] [-L CMD] [--route-path RP] [--send-path SP] [--priority-time-tick N]
+                   [--timeout-ticks N] [--json] [-v] [-l FILE] [--version] [operation ...] [-]
+
+Reads and writes tags and attributes of an EtherNet/IP CIP device, as cpppo's enip_client.
+operations: TAG[<first>[-<last>]][*<count>][+<offset>][=[(TYPE)]v1,v2,...], e.g. SCADA[1]=99 SCADA[0-10];
+- reads more operations from stdin, one per line.
+
+${optionsHelp(OPTIONS, HELP)}`;
+
+/** The command: its flags, help and version. */
+export const COMMAND = clientCommand("enip-client", USAGE, OPTIONS);
 
 /** A List reply as cpppo prints it (`List Identity  0 from ('ip', port): {…}`), or one JSON line with `json`. */
 function listReply(
@@ -104,8 +134,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         : flag(
             "--legacy",
             z.coerce
-              .number()
-              .int()
+              .number({ error: "must be 0x0001 (the only legacy command)" })
               .refine((n) => n === 1, "must be 0x0001 (the only legacy command)"),
             v.legacy,
           );

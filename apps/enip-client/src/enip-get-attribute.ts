@@ -8,9 +8,11 @@ import {
   describeError,
   EXIT_FAILED,
   EXIT_OK,
+  type FlagHelpTable,
   flag,
   Log,
   nonNegativeInt,
+  optionsHelp,
   pyRepr,
   runCommand,
   seconds,
@@ -26,18 +28,15 @@ import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  clientHelp,
   connectFailure,
   operationLines,
   parseAddress,
+  ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
 import { cpppoPath, cpppoStatus } from "./format.js";
-
-const USAGE = `usage: enip-get-attribute [-a HOST[:PORT]] [-t SECS] [-p|--no-print] [-m] [-d N] [-S] [--route-path RP]
-                          [--send-path SP] [-v] [-l FILE] [--version] operation ... [-]
-operations: @class/instance (Get Attributes All), @class/instance/attribute[=(TYPE)v,...] (Get/Set Attribute Single)
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -48,7 +47,26 @@ const OPTIONS = {
   depth: { type: "string", short: "d" },
 } as const;
 
-const COMMAND = clientCommand("enip-get-attribute", USAGE, OPTIONS);
+const HELP: FlagHelpTable<typeof OPTIONS> = {
+  ...clientHelp({ address: "localhost:44818", timeout: "5.0" }),
+  ...ROUTING_HELP,
+  print: { text: "print cpppo's line for each operation (the default)" },
+  "no-print": { text: "print no line per operation" },
+  multiple: { text: "pack the operations into Multiple Service Packets of about 500 bytes" },
+  depth: { value: "N", text: "requests in flight at once (0 and 1: one at a time)", default: "0" },
+};
+
+const USAGE = `usage: enip-get-attribute [-a HOST[:PORT]] [-t SECS] [-p|--no-print] [-m] [-d N] [-S] [--route-path RP]
+                          [--send-path SP] [-v] [-l FILE] [--version] operation ... [-]
+
+Gets and sets attributes of an EtherNet/IP CIP device, as cpppo's enip_get_attribute.
+operations: @class/instance (Get Attributes All), @class/instance/attribute[=(TYPE)v,...] (Get/Set Attribute Single);
+integers default to SINT; - reads more operations from stdin, one per line.
+
+${optionsHelp(OPTIONS, HELP)}`;
+
+/** The command: its flags, help and version. */
+export const COMMAND = clientCommand("enip-get-attribute", USAGE, OPTIONS);
 
 const KINDS: Record<string, string> = {
   getAttributeSingle: "G_A_S",

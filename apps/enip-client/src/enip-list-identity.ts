@@ -7,21 +7,19 @@
 import {
   EXIT_FAILED,
   EXIT_OK,
+  type FlagHelpTable,
   flag,
   jsonLine,
   Log,
+  optionsHelp,
   positiveInt,
   runCommand,
   seconds,
   UsageError,
 } from "@cpppo/cli-kit";
 import { discover } from "@cpppo/enip-client";
-import { CLIENT_OPTIONS, type CliIo, clientCommand, parseAddress } from "./cli.js";
+import { CLIENT_OPTIONS, type CliIo, clientCommand, clientHelp, parseAddress } from "./cli.js";
 import { cpfPairs, dottedBlock, replyPrefix } from "./format.js";
-
-const USAGE = `usage: enip-list-identity [-a HOST[:PORT]] [-t SECS] [-s ADDRESS] [-n COUNT] [--list-services] [--json] [-v] [-l FILE] [--version] [HOST]
-Sends ListIdentity by UDP (default to the broadcast address 255.255.255.255) and prints every reply within -t seconds.
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -31,7 +29,23 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-const COMMAND = clientCommand("enip-list-identity", USAGE, OPTIONS);
+const HELP: FlagHelpTable<typeof OPTIONS> = {
+  ...clientHelp({ address: "255.255.255.255:44818", timeout: "1.0" }),
+  "source-address": { value: "ADDRESS", text: "send from this local address (an interface)" },
+  count: { value: "COUNT", text: "stop after COUNT replies", default: "no limit" },
+  "list-services": { text: "ask List Services instead of List Identity" },
+  json: { text: "print one JSON object per reply" },
+};
+
+const USAGE = `usage: enip-list-identity [-a HOST[:PORT]] [-t SECS] [-s ADDRESS] [-n COUNT] [--list-services] [--json] [-v] [-l FILE] [--version] [HOST]
+
+Sends List Identity by UDP (to the broadcast address 255.255.255.255 by default, or HOST) and prints every reply
+received within -t seconds as cpppo's dotted-key block.
+
+${optionsHelp(OPTIONS, HELP)}`;
+
+/** The command: its flags, help and version. */
+export const COMMAND = clientCommand("enip-list-identity", USAGE, OPTIONS);
 
 /** Runs `enip-list-identity` with `argv`; resolves with 0 when any device answered, else 1. */
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -9,8 +9,10 @@ import {
   describeError,
   EXIT_FAILED,
   EXIT_OK,
+  type FlagHelpTable,
   flag,
   Log,
+  optionsHelp,
   positiveInt,
   pyRepr,
   runCommand,
@@ -19,26 +21,26 @@ import {
 } from "@cpppo/cli-kit";
 import {
   type AttributeParameter,
+  type AttributeProxy,
+  type EnipClient,
   type EnipClientOptions,
   PARAMETERS,
   type ParameterResult,
   parameterName,
   parseTagPath,
   poll,
+  type TagPath,
 } from "@cpppo/enip-client";
 import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  clientHelp,
   parseAddress,
+  ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
-
-const USAGE = `usage: enip-poll [-a HOST[:PORT]] [-c SECS] [-t SECS] [-g GATEWAY] [-p] [-S] [--route-path RP] [--send-path SP]
-                 [-n COUNT] [-v] [-l FILE] [--version] [parameter ...]
-gateways: ${"generic, powerflex_750_series"}; parameters default to "Output Current" "Motor Velocity"
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -49,7 +51,29 @@ const OPTIONS = {
   count: { type: "string", short: "n" },
 } as const;
 
-const COMMAND = clientCommand("enip-poll", USAGE, OPTIONS);
+const HELP: FlagHelpTable<typeof OPTIONS> = {
+  ...clientHelp({ address: "localhost:44818", timeout: "5.0" }),
+  ...ROUTING_HELP,
+  cycle: { value: "SECS", text: "seconds between polls", default: "1.0" },
+  gateway: { value: "GATEWAY", text: "the device's parameter table", default: "powerflex_750_series" },
+  "pass-thru": { text: "also poll Logix tags (e.g. SCADA[0-3]) and raw @class/instance/attribute addresses" },
+  count: {
+    value: "COUNT",
+    text: "stop after COUNT polls, failed ones included",
+    default: "run until interrupted",
+  },
+};
+
+const USAGE = `usage: enip-poll [-a HOST[:PORT]] [-c SECS] [-t SECS] [-g GATEWAY] [-p] [-S] [--route-path RP] [--send-path SP]
+                 [-n COUNT] [-v] [-l FILE] [--version] [parameter ...]
+
+Polls a device's parameters every -c seconds, as cpppo's poll, and prints "%15s: %r" per value.
+gateways: generic, powerflex_750_series; parameters default to "Output Current" "Motor Velocity".
+
+${optionsHelp(OPTIONS, HELP)}`;
+
+/** The command: its flags, help and version. */
+export const COMMAND = clientCommand("enip-poll", USAGE, OPTIONS);
 
 /** A PowerFlex 750 DPI parameter: class 0x93, the parameter's instance, attribute 10 (its value). */
 function dpi(instance: number, units: string, type: AnyCipType = REAL): AttributeParameter {
@@ -107,8 +131,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const routing = routingOptions(v);
     const log = new Log({ verbosity: v.verbose?.length ?? 0, file: v.log, stderr: io.stderr });
 
-    // Every parameter must be known (or, with --pass-thru, be a raw @class/instance/attribute read as bytes).
+    // Every parameter must be known, or with --pass-thru be a raw @class/instance/attribute (read as bytes) or a
+    // Logix tag such as SCADA[0-3] (read with Read Tag, as cpppo's poll example reads a controller's tags).
     const definitions: Record<string, AttributeParameter> = { ...gateway };
+    const tags = new Map<string, TagPath>();
     const parameters = positionals.length > 0 ? positionals : DEFAULT_PARAMETERS;
     for (const name of parameters) {
       const key = parameterName(name);
@@ -118,13 +144,40 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         definitions[name] = { path, decode: (data) => Array.from(data) };
         continue;
       }
+      if (v["pass-thru"]) {
+        tags.set(name, parseTagPath(name));
+        continue;
+      }
       const known = [...Object.keys(PARAMETERS), ...Object.keys(gateway)].sort().join(", ");
       throw new UsageError(
-        `unknown parameter "${name}"; use one of ${known}${v["pass-thru"] ? ", or an @class/instance/attribute" : " (or -p for raw @class/instance/attribute)"}`,
+        `unknown parameter "${name}"; use one of ${known} (or -p for Logix tags and raw @class/instance/attribute)`,
       );
     }
-    const floats = (name: string): boolean =>
-      isFloat(definitions[parameterName(name)] ?? definitions[name] ?? PARAMETERS[parameterName(name)]);
+    /** One poll: tags with Read Tag, the rest through the proxy, all in flight at once, results in order. */
+    const read = (
+      client: EnipClient,
+      proxy: AttributeProxy,
+      signal?: AbortSignal,
+    ): Promise<ParameterResult[]> =>
+      Promise.all(
+        parameters.map(async (name): Promise<ParameterResult> => {
+          const tag = tags.get(name);
+          if (tag === undefined) return (await proxy.read([name], { signal })).at(0) as ParameterResult;
+          const r = await client.read(tag.path, {
+            elements: tag.count ?? 1,
+            ...(tag.offset !== undefined && { offset: tag.offset }),
+            ...(signal !== undefined && { signal }),
+          });
+          return { ...r, name };
+        }),
+      );
+    const floats = (r: ParameterResult): boolean => {
+      const type = (r as { type?: number }).type;
+      if (tags.has(r.name)) return type === CipTypeCode.codes.REAL || type === CipTypeCode.codes.LREAL;
+      return isFloat(
+        definitions[parameterName(r.name)] ?? definitions[r.name] ?? PARAMETERS[parameterName(r.name)],
+      );
+    };
 
     const connect: EnipClientOptions = {
       host,
@@ -146,19 +199,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         definitions,
         cycle,
         signal: stop.signal,
+        ...(tags.size > 0 && { read }),
         process(results: ParameterResult[]) {
           polls++;
           for (const r of results) {
             if (!r.ok) failures++;
             const shown = r.ok ? r.value : `Status ${r.status}: ${r.statusText}`;
-            io.stdout.write(`${r.name.padStart(15)}: ${pyRepr(shown, r.ok && floats(r.name))}\n`);
+            io.stdout.write(`${r.name.padStart(15)}: ${pyRepr(shown, r.ok && floats(r))}\n`);
           }
           if (count !== undefined && polls >= count) stop.abort();
         },
         failure(error: unknown) {
           failures++;
           polls++;
-          io.stderr.write(`enip-poll: ${host}:${port}: ${describeError(error)}\n`);
+          // The library's message may already name the target; say it once.
+          const text = describeError(error);
+          io.stderr.write(
+            `enip-poll: ${text.includes(`${host}:${port}`) ? text : `${host}:${port}: ${text}`}\n`,
+          );
           log.write("NORMAL", "poll failed; backing off before reconnecting");
           if (count !== undefined && polls >= count) stop.abort();
         },

@@ -9,9 +9,11 @@ import {
   describeError,
   EXIT_FAILED,
   EXIT_OK,
+  type FlagHelpTable,
   flag,
   Log,
   nonNegativeInt,
+  optionsHelp,
   positiveInt,
   pyRepr,
   runCommand,
@@ -24,14 +26,13 @@ import {
   CLIENT_OPTIONS,
   type CliIo,
   clientCommand,
+  clientHelp,
+  connectFailure,
   parseAddress,
+  ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
 } from "./cli.js";
-
-const USAGE = `usage: enip-thruput [-a HOST[:PORT]] [-d DEPTH] [-m BYTES] [-r REPEAT] [-t SECS] [-c] [-S] [--route-path RP]
-                    [--send-path SP] [-v] [-l FILE] [--version] operation ...
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -42,7 +43,28 @@ const OPTIONS = {
   connected: { type: "boolean", short: "c" },
 } as const;
 
-const COMMAND = clientCommand("enip-thruput", USAGE, OPTIONS);
+const HELP: FlagHelpTable<typeof OPTIONS> = {
+  ...clientHelp({ address: "localhost:44818", timeout: "none" }),
+  ...ROUTING_HELP,
+  depth: { value: "DEPTH", text: "requests in flight at once (0 and 1: one at a time)", default: "0" },
+  multiple: {
+    value: "BYTES",
+    text: "pack operations into Multiple Service Packets of BYTES (0: no packing)",
+    default: "0",
+  },
+  repeat: { value: "REPEAT", text: "run the list of operations REPEAT times", default: "1" },
+  connected: { text: "open a class 3 connection (Forward Open) and send connected" },
+};
+
+const USAGE = `usage: enip-thruput [-a HOST[:PORT]] [-d DEPTH] [-m BYTES] [-r REPEAT] [-t SECS] [-c] [-S] [--route-path RP]
+                    [--send-path SP] [-v] [-l FILE] [--version] operation ...
+
+Measures operations per second, as cpppo's thruput: runs the operations -r times and prints the rate and latencies.
+
+${optionsHelp(OPTIONS, HELP)}`;
+
+/** The command: its flags, help and version. */
+export const COMMAND = clientCommand("enip-thruput", USAGE, OPTIONS);
 
 /** Milliseconds between redraws of the live progress line. */
 const PROGRESS_INTERVAL = 250;
@@ -98,7 +120,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         },
       });
     } catch (error) {
-      io.stderr.write(`enip-thruput: cannot connect to ${host}:${port}: ${describeError(error)}\n`);
+      io.stderr.write(`enip-thruput: ${connectFailure(host, port, error)}\n`);
       return EXIT_FAILED;
     }
     // Connected sessions spend requests on the Forward Open; only operations' requests are counted.
@@ -115,6 +137,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     };
     const live = io.stdout.isTTY === true;
     let failures = 0;
+    // Why operations failed: each status text and how many times.
+    const reasons = new Map<string, number>();
     let done = 0;
     let lastDraw = 0;
     let used = 0;
@@ -130,7 +154,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const now = performance.now();
         latencies.push(now - (issued[result.index] as number));
         done++;
-        if (!result.ok) failures++;
+        if (!result.ok) {
+          failures++;
+          reasons.set(result.statusText, (reasons.get(result.statusText) ?? 0) + 1);
+        }
         log.write("NORMAL", `${timestamp()}: ${result.index}: ${pyRepr(result.value)}`);
         if (live && now - lastDraw >= PROGRESS_INTERVAL) {
           lastDraw = now;
@@ -155,6 +182,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     latencies.sort((a, b) => a - b);
     const ms = (p: number): string => percentile(latencies, p).toFixed(3);
     io.stdout.write(`latency ms: p50 ${ms(50)}, p90 ${ms(90)}, p99 ${ms(99)}, max ${ms(100)}\n`);
-    return failures > 0 ? EXIT_FAILED : EXIT_OK;
+    if (failures === 0) return EXIT_OK;
+    const why = [...reasons].map(([text, n]) => `${n} × ${text}`).join("; ");
+    io.stderr.write(`enip-thruput: ${failures} of ${done} operations failed: ${why}\n`);
+    return EXIT_FAILED;
   });
 }

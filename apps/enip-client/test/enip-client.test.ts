@@ -220,6 +220,11 @@ describe("enip-client errors", () => {
     [["-a", "127.0.0.1:99999", "A"], "port must be 1..65535"],
     [["-L", "0x0002"], "0x0001"],
     [["-u", "A"], "need a TCP session"],
+    [["-d", "-1", "A"], '"--depth" must be 0 or more, got "-1"'],
+    [["-t", "-1", "A"], '"--timeout" must be more than 0 seconds, got "-1"'],
+    [["-a", "127.0.0.1:abc", "A"], '"--address" port must be 1..65535, got "abc"'],
+    [["-L", "abc"], '"--legacy" must be 0x0001 (the only legacy command), got "abc"'],
+    [["-r", "x", "A"], '"--repeat" must be a number, got "x"'],
   ])("%j → exit 2 with one line on stderr", async (argv, fragment) => {
     const r = await run(main, argv);
     expect(r.code).toBe(2);
@@ -235,6 +240,9 @@ describe("enip-client errors", () => {
     const r = await run(main, ["-a", closed.address, "-t", "1", "SCADA[0]"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot connect to 127.0.0.1:${closed.port}`);
+    // Said once: the library's message already names the target.
+    expect(r.stderr.split("cannot connect to")).toHaveLength(2);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 
   test("-h prints the usage", async () => {

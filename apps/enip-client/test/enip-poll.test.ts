@@ -1,3 +1,4 @@
+import { main as clientMain } from "../src/enip-client.js";
 import { GATEWAYS, main } from "../src/enip-poll.js";
 import { run } from "./support/run.js";
 import { type Simulator, startSimulator } from "./support/simulator.js";
@@ -9,6 +10,8 @@ beforeAll(async () => {
     "Output_Current@0x93/7/10=REAL",
     "Motor_Velocity@0x93/3/10=REAL",
     "Speed_Units@0x93/300/10=DINT",
+    "SCADA=INT[10]",
+    "FLOAT=REAL",
   ]);
 });
 afterAll(async () => {
@@ -50,7 +53,40 @@ test("no server: every poll fails, backs off, and the run exits 1", async () => 
   const r = await run(main, ["-a", closed.address, "-c", "0.01", "-t", "0.5", "-n", "3"]);
   expect(r.code).toBe(1);
   expect(r.stderr.trimEnd().split("\n")).toHaveLength(3);
-  expect(r.stderr).toContain(`enip-poll: 127.0.0.1:${closed.port}:`);
+  // Each line names the target once (the library's message already does).
+  for (const line of r.stderr.trimEnd().split("\n"))
+    expect(line).toMatch(new RegExp(`^enip-poll: cannot connect to 127\\.0\\.0\\.1:${closed.port}: [^]*$`));
+  expect(r.stderr.split("cannot connect to")).toHaveLength(4);
+});
+
+test("--pass-thru polls Logix tags with Read Tag, beside named parameters", async () => {
+  expect((await run(clientMain, ["-a", sim.address, "SCADA[1-2]=7,8"])).code).toBe(0);
+  const r = await run(main, [
+    "-a",
+    sim.address,
+    "-n",
+    "2",
+    "-c",
+    "0.02",
+    "-p",
+    "SCADA[1-2]",
+    "FLOAT",
+    "Output Current",
+  ]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.lines).toEqual([
+    "     SCADA[1-2]: [7, 8]",
+    "          FLOAT: [0.0]",
+    " Output Current: 0.0",
+    "     SCADA[1-2]: [7, 8]",
+    "          FLOAT: [0.0]",
+    " Output Current: 0.0",
+  ]);
+  // A tag that does not exist is a failed poll value, not a usage error.
+  const missing = await run(main, ["-a", sim.address, "-n", "1", "-p", "NOPE"]);
+  expect(missing.code).toBe(1);
+  expect(missing.lines[0]).toMatch(/^ {11}NOPE: 'Status 4: .+'$/);
 });
 
 test("aborting stops the poller", async () => {

@@ -49,6 +49,24 @@ test("-v prints <timestamp>: <index>: <value> per operation", async () => {
   expect(r.stderr).toMatch(/: 1: \[\d+, \d+\]/);
 });
 
+test("failed operations: how many and why on stderr, exit 1", async () => {
+  const r = await run(main, ["-a", sim.address, "-r", "3", "NOPE", "SCADA[0]", "SCADA[2000]"]);
+  expect(r.code).toBe(1);
+  expect(r.lines[0]).toMatch(/^9 operations using 9 requests/);
+  expect(r.stderr).toBe(
+    "enip-thruput: 6 of 9 operations failed: 3 × Path segment error (0x04), extended 0x0000; " +
+      "3 × General error (0xff), extended 0x2105: number of elements extends beyond the end of the requested tag\n",
+  );
+});
+
+test("a refused connection is said once", async () => {
+  const closed = await startSimulator([]);
+  await closed.server.close();
+  const r = await run(main, ["-a", closed.address, "-t", "1", "SCADA[0]"]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.split("cannot connect to")).toHaveLength(2);
+});
+
 test("failures exit 1; bad arguments exit 2", async () => {
   expect((await run(main, ["-a", sim.address, "NOPE"])).code).toBe(1);
   expect((await run(main, ["-a", sim.address])).code).toBe(2);

@@ -24,6 +24,8 @@ export interface PollOptions {
   backoffMultiplier?: number;
   /** Longest back-off in ms; defaults to 10 × `backoffMin`. */
   backoffMax?: number;
+  /** How each poll reads, over the current client; defaults to reading `parameters` through an `AttributeProxy`. */
+  read?(client: EnipClient, proxy: AttributeProxy, signal?: AbortSignal): Promise<ParameterResult[]>;
   /** Called with each poll's results (every parameter, status included). */
   process(results: ParameterResult[]): void;
   /** Called with each failure (timeout, lost connection, refused connection…); defaults to ignoring it. */
@@ -89,7 +91,9 @@ export async function poll(options: PollOptions): Promise<void> {
           client = await connect();
           proxy = new AttributeProxy(client, options.definitions);
         }
-        const results = await (proxy as AttributeProxy).read(options.parameters, { signal });
+        const results = options.read
+          ? await options.read(client, proxy as AttributeProxy, signal)
+          : await (proxy as AttributeProxy).read(options.parameters, { signal });
         failures = 0;
         options.process(results);
       } catch (error) {
