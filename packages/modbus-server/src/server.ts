@@ -79,7 +79,7 @@ export class ModbusServer {
         for (const c of this.hub.connections) c.destroy();
       }, deadline);
       timer.unref();
-      await Promise.all([...this.listeners].map((l) => l.close()));
+      await Promise.all([...this.listeners].map((l) => l.close({ deadlineMs: deadline })));
       clearTimeout(timer);
     })();
     return this.closing;
@@ -92,9 +92,9 @@ export class ModbusServer {
       host: listener.host,
       port: listener.port,
       family: listener.family,
-      close: () => {
+      close: (options) => {
         this.listeners.delete(listener);
-        return close();
+        return close(options);
       },
     };
   }

@@ -41,8 +41,8 @@ export interface Listener {
   readonly port: number;
   /** "IPv4" or "IPv6". */
   readonly family: string;
-  /** Stops accepting, answers the requests already received, and closes this listener's connections. */
-  close(): Promise<void>;
+  /** Stops accepting, answers the requests already received, and closes this listener's connections; those still open after `deadlineMs` (default `closeTimeout`, 2 s) are destroyed. */
+  close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
 export const DEFAULT_TCP_PORT = 502;
@@ -104,19 +104,26 @@ async function bind(
     });
   });
   const bound = server.address() as AddressInfo;
+  // Every accepted socket, served or not yet (a TLS handshake in progress): the deadline destroys them all.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = ({ deadlineMs = hub.closeTimeoutMs }: { deadlineMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
       options.signal?.removeEventListener("abort", onAbort);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const timer = setTimeout(() => {
         for (const c of connections) c.destroy();
-      }, hub.closeTimeoutMs);
+        for (const socket of sockets) socket.destroy();
+      }, deadlineMs);
       timer.unref();
       for (const c of connections) c.end();
       await Promise.all([...connections].map((c) => c.closed));
-      clearTimeout(timer);
       await stopped;
+      clearTimeout(timer);
     })();
     return closing;
   };
@@ -165,7 +172,7 @@ export function listenTls(hub: Hub, options: TlsListenOptions, accepting: () => 
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: "TLSv1.2",
-      allowHalfOpen: true,
+      // No half-open TLS: a peer that leaves during the handshake would otherwise hold its socket open for good.
       handshakeTimeout: Math.max(1000, hub.partialTimeoutMs || 10_000),
     },
     (socket: TLSSocket) => {

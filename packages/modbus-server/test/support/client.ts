@@ -46,6 +46,11 @@ export class RawClient {
     socket.on("error", () => undefined);
   }
 
+  /** A client over a socket already connected (e.g. a TLS one). */
+  static over(socket: Socket): RawClient {
+    return new RawClient(socket);
+  }
+
   static connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host }, () => {
