@@ -1,13 +1,27 @@
-/** The UDP socket: binds it, and answers the List commands and NOP it receives; other commands get 0x0001. */
+/**
+ * The UDP socket: binds it, and answers the List commands, NOP, and SendRRData (unconnected messaging, as cpppo
+ * serves it over UDP: no session, the request's session handle echoed); other commands get 0x0001.
+ */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { decodeEncapsulation, ENCAPSULATION_HEADER_SIZE, type EncapsulationFrame } from "@cpppo/cip-codec";
 import { type RequestEvent, requestChannel } from "../core/diagnostics.js";
 import type { Engine } from "./engine.js";
 import { advertisedAddress, listReply } from "./list-services.js";
-import { STATUS, statusReply, u16 } from "./wire.js";
+import type { TcpConnection } from "./tcp-connection.js";
+import { sendRRData } from "./unconnected.js";
+import { isPromise, type Outcome, STATUS, statusReply, u16 } from "./wire.js";
 
-/** Handles one UDP datagram: only the List commands and NOP are served; others get 0x0001. */
-function handleUdp(engine: Engine, datagram: Uint8Array): Uint8Array | undefined {
+/**
+ * What unconnected messaging needs of a peer, for one datagram: the session handle to echo and the execution
+ * context. A datagram has no TCP connection (and no class 3 connections: a Forward Open over UDP fails).
+ */
+function datagramPeer(session: number, remote: RemoteInfo): TcpConnection {
+  const peer = { session, context: { peer: `${remote.address}:${remote.port}`, connected: false } };
+  return peer as unknown as TcpConnection;
+}
+
+/** Handles one UDP datagram: the List commands, NOP and SendRRData are served; others get 0x0001. */
+function handleUdp(engine: Engine, datagram: Uint8Array, remote: RemoteInfo): Outcome | Promise<Outcome> {
   if (datagram.length < ENCAPSULATION_HEADER_SIZE) return undefined;
   if (ENCAPSULATION_HEADER_SIZE + u16(datagram, 2) !== datagram.length) return undefined;
   let frame: EncapsulationFrame;
@@ -24,6 +38,8 @@ function handleUdp(engine: Engine, datagram: Uint8Array): Uint8Array | undefined
     case "listInterfaces":
     case "legacy":
       return listReply(engine.controller, frame, advertisedAddress(engine, undefined));
+    case "sendRRData":
+      return sendRRData(engine, datagramPeer(frame.header.session, remote), frame, frame.body.cpf, datagram);
     default:
       return statusReply(datagram, STATUS.invalidCommand);
   }
@@ -63,12 +79,22 @@ export function closeUdp(socket: UdpSocket | undefined): Promise<void> {
 }
 
 function onDatagram(engine: Engine, socket: UdpSocket, message: Buffer, remote: RemoteInfo): void {
-  let reply: Uint8Array | undefined;
+  let outcome: Outcome | Promise<Outcome>;
   try {
-    reply = handleUdp(engine, message);
+    outcome = handleUdp(engine, message, remote);
   } catch {
     return;
   }
+  if (isPromise(outcome))
+    outcome.then(
+      (settled) => answer(socket, message, remote, settled),
+      () => undefined,
+    );
+  else answer(socket, message, remote, outcome);
+}
+
+function answer(socket: UdpSocket, message: Buffer, remote: RemoteInfo, outcome: Outcome): void {
+  const reply = outcome instanceof Uint8Array ? outcome : outcome?.reply;
   if (reply !== undefined) socket.send(reply, remote.port, remote.address, () => undefined);
   if (requestChannel.hasSubscribers && message.length >= ENCAPSULATION_HEADER_SIZE) {
     const event: RequestEvent = {
