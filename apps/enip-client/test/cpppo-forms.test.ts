@@ -95,6 +95,19 @@ test("SSTRING and STRING values print as Python's repr of the Latin-1 text", asy
     "                   S              <= ['']: 'OK'",
     "                   S              == ['']: 'OK'",
   ]);
+  // Python's repr escapes C1 controls, the no-break space and the soft hyphen, and keeps other Latin-1 letters.
+  const latin1 = await run(main, [
+    "-a",
+    sim.address,
+    "-p",
+    'TEXT=(SSTRING)"\u0080\u009b\u00a0\u00ad\u00ff\\"',
+    "TEXT",
+  ]);
+  expect(latin1.code).toBe(0);
+  expect(latin1.lines).toEqual([
+    "                TEXT              <= ['\\x80\\x9b\\xa0\\xad\u00ff\\\\']: 'OK'",
+    "                TEXT              == ['\\x80\\x9b\\xa0\\xad\u00ff\\\\']: 'OK'",
+  ]);
 });
 
 describe("format helpers", () => {
