@@ -70,7 +70,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     });
     devices.forEach((device, index) => {
       if (v.json)
-        io.stdout.write(`${jsonLine({ address: device.address, port: device.port, items: device.items })}\n`);
+        io.stdout.write(
+          `${jsonLine({ command: name, index, address: device.address, port: device.port, items: device.items })}\n`,
+        );
       else
         io.stdout.write(
           `${replyPrefix(name, index, device.address, device.port)}${dottedBlock(cpfPairs(device.items))}\n`,

@@ -42,7 +42,13 @@ test("-n stops at the first reply; --json prints objects; --list-services asks L
   const started = performance.now();
   const r = await run(main, [sim.address, "-n", "1", "-t", "5", "--json"]);
   expect(performance.now() - started).toBeLessThan(4000);
-  expect(JSON.parse(r.lines[0] as string)).toMatchObject({ address: "127.0.0.1", port: sim.port });
+  expect(JSON.parse(r.lines[0] as string)).toMatchObject({
+    command: "List Identity",
+    index: 0,
+    address: "127.0.0.1",
+    port: sim.port,
+    items: [expect.objectContaining({ kind: "listIdentity", productName: "1756-L61/B LOGIX5561" })],
+  });
   expect(r.lines).toHaveLength(1);
   const s = await run(main, ["-a", sim.address, "-t", "0.3", "--list-services"]);
   expect(s.lines[0]).toBe(`List Services  0 from ('127.0.0.1', ${sim.port}): {`);
