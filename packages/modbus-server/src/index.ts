@@ -13,3 +13,4 @@ export { ModbusStore } from "./store/store.js";
 export type { Listener, TcpListenOptions, TlsListenOptions } from "./transport/listen.js";
 export type { CorruptField, EvilMode, ModbusServerOptions } from "./transport/options.js";
 export { certificateRole, ROLE_OID } from "./transport/role.js";
+export type { RtuOptions, RtuPort } from "./transport/rtu.js";

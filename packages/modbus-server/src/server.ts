@@ -15,6 +15,10 @@ import {
   type TlsListenOptions,
 } from "./transport/listen.js";
 import { checkServerOptions, type ModbusServerOptions } from "./transport/options.js";
+import { checkRtuOptions, openRtuPort, type RtuOptions, type RtuPort } from "./transport/rtu.js";
+
+/** Unit ids an RTU line answers by default when one store serves every unit: 1…247 (0 is broadcast, 248… reserved). */
+const RTU_UNITS = Array.from({ length: 247 }, (_, i) => i + 1);
 
 /** A Modbus simulator: function codes 1-6, 15, 16, 22, 23 and 43/14 over TCP, TLS and RTU, on sparse stores. */
 export class ModbusServer {
@@ -22,6 +26,8 @@ export class ModbusServer {
   readonly store: ModbusStore | undefined;
   private readonly hub: Hub;
   private readonly listeners = new Set<Listener>();
+  private readonly ports = new Set<RtuPort>();
+  private readonly unitIds: number[] | undefined;
   private closing: Promise<void> | undefined;
 
   /** A server for `options.store` (every unit id) or `options.units`; throws `InvalidArgumentError` for bad options. */
@@ -37,6 +43,7 @@ export class ModbusServer {
       const store = options.store ?? new ModbusStore();
       this.store = store;
       const served = new Set(units as readonly number[]);
+      this.unitIds = [...served];
       storeOf = (unitId) => (served.has(unitId) ? store : undefined);
     } else {
       const map = new Map<number, ModbusStore>(
@@ -47,6 +54,7 @@ export class ModbusServer {
       for (const [id, store] of map)
         if (!(store instanceof ModbusStore))
           throw new InvalidArgumentError(`"units" ${id} must map to a ModbusStore`);
+      this.unitIds = [...map.keys()];
       storeOf = (unitId) => map.get(unitId);
     }
     this.hub = new Hub(new Engine(storeOf, options.hooks, options.deviceIdentification), options);
@@ -60,6 +68,23 @@ export class ModbusServer {
   /** Listens for Modbus/TCP Security (TLS ≥ 1.2, mutual X.509, role authorisation) on `port` (default 802). */
   async listenTls(options: TlsListenOptions): Promise<Listener> {
     return this.track(await listenTls(this.hub, options, () => this.closing === undefined));
+  }
+
+  /** Opens a serial port (default 9600 8N1) and answers Modbus RTU requests for `units` (default: the server's units, or 1…247) on it. */
+  async openRtu(options: RtuOptions): Promise<RtuPort> {
+    checkRtuOptions(options);
+    if (this.closing !== undefined) throw new InvalidArgumentError("the server is closed");
+    const port = await openRtuPort(this.hub.engine, options, options.units ?? this.unitIds ?? RTU_UNITS);
+    this.ports.add(port);
+    const close = port.close;
+    return {
+      path: port.path,
+      stats: port.stats,
+      close: () => {
+        this.ports.delete(port);
+        return close();
+      },
+    };
   }
 
   /** Open TCP and TLS connections, all listeners together. */
@@ -80,6 +105,7 @@ export class ModbusServer {
       }, deadline);
       timer.unref();
       await Promise.all([...this.listeners].map((l) => l.close({ deadlineMs: deadline })));
+      await Promise.all([...this.ports].map((p) => p.close()));
       clearTimeout(timer);
     })();
     return this.closing;
