@@ -68,7 +68,7 @@ const HELP: FlagHelpTable<typeof OPTIONS> = {
   repeat: { value: "N", text: "run the list of operations N times", default: "1" },
   print: { text: "print cpppo's line for each operation" },
   "no-print": { text: "print no line per operation (the default)" },
-  multiple: { text: "pack operations into Multiple Service Packets" },
+  multiple: { text: "pack operations into Multiple Service Packets of about 500 bytes" },
   depth: { value: "N", text: "requests in flight at once (0 and 1: one at a time)", default: "1" },
   fragment: { text: "always use Read/Write Tag Fragmented" },
   connected: { text: "open a class 3 connection (Forward Open) and send connected" },
@@ -251,7 +251,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       let count = 0;
       for await (const result of client.pipeline(source(), {
         depth,
-        multiple: Boolean(v.multiple),
+        // cpppo's -m: packets of about 500 bytes.
+        multiple: v.multiple ? 500 : false,
         fragment: Boolean(v.fragment),
         timeout,
         signal: io.signal,
