@@ -145,11 +145,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
     // Operations on the command line are checked before connecting: a bad one is a usage error.
     const fromArgs = positionals.map((text) => (text === "-" ? "-" : parseOperation(text)));
-    if (udp && fromArgs.length > 0)
-      throw new UsageError("operations need a TCP session; -u/-b apply only to -i, -s and -L");
+    if (v.broadcast && fromArgs.length > 0)
+      throw new UsageError("operations go to one device; -b applies only to -i, -s and -L");
 
     let failures = 0;
-    if (udp) {
+    // Without operations, -u/-b ask the List commands by datagram; with them, -u sends everything over UDP.
+    if (udp && fromArgs.length === 0) {
       const commands: ["listIdentity" | "listServices", string][] = [];
       if (v["list-identity"]) commands.push(["listIdentity", "List Identity"]);
       if (v["list-services"]) commands.push(["listServices", "List Services"]);
@@ -182,6 +183,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         timeout,
         connectTimeout: timeout,
         connected: Boolean(v.connected),
+        udp: Boolean(v.udp),
         priorityTimeTick,
         timeoutTicks,
         signal: io.signal,

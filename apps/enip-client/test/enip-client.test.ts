@@ -219,7 +219,7 @@ describe("enip-client errors", () => {
     [["--timeout-ticks", "0", "A"], '"--timeout-ticks"'],
     [["-a", "127.0.0.1:99999", "A"], "port must be 1..65535"],
     [["-L", "0x0002"], "0x0001"],
-    [["-u", "A"], "need a TCP session"],
+    [["-b", "A"], "-b applies only to -i, -s and -L"],
     [["-d", "-1", "A"], '"--depth" must be 0 or more, got "-1"'],
     [["-t", "-1", "A"], '"--timeout" must be more than 0 seconds, got "-1"'],
     [["-a", "127.0.0.1:abc", "A"], '"--address" port must be 1..65535, got "abc"'],
