@@ -5,6 +5,7 @@
  */
 
 import {
+  describeError,
   EXIT_FAILED,
   EXIT_OK,
   type FlagHelpTable,
@@ -17,7 +18,7 @@ import {
   seconds,
   UsageError,
 } from "@cpppo/cli-kit";
-import { discover } from "@cpppo/enip-client";
+import { type DiscoveredDevice, discover } from "@cpppo/enip-client";
 import { CLIENT_OPTIONS, type CliIo, clientCommand, clientHelp, parseAddress } from "./cli.js";
 import { cpfPairs, dottedBlock, replyPrefix } from "./format.js";
 
@@ -59,15 +60,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const command = v["list-services"] ? "listServices" : "listIdentity";
     const name = v["list-services"] ? "List Services" : "List Identity";
     log.write("NORMAL", `${name} to ${host}:${port}, collecting replies for ${timeout / 1000}s`);
-    const devices = await discover({
-      host,
-      port,
-      timeout,
-      command,
-      signal: io.signal,
-      ...(limit !== undefined && { limit }),
-      ...(v["source-address"] !== undefined && { bindAddress: v["source-address"] }),
-    });
+    const source = v["source-address"];
+    let devices: DiscoveredDevice[];
+    try {
+      devices = await discover({
+        host,
+        port,
+        timeout,
+        command,
+        signal: io.signal,
+        ...(limit !== undefined && { limit }),
+        ...(source !== undefined && { bindAddress: source }),
+      });
+    } catch (error) {
+      const from = source !== undefined ? ` from ${source} (-s)` : "";
+      io.stderr.write(
+        `enip-list-identity: cannot send ${name} to ${host}:${port}${from}: ${describeError(error)}\n`,
+      );
+      return EXIT_FAILED;
+    }
     devices.forEach((device, index) => {
       if (v.json)
         io.stdout.write(

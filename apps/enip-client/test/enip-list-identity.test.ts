@@ -63,6 +63,15 @@ test("no reply exits 1; bad arguments exit 2", async () => {
   expect(none.stderr).toBe(
     `enip-list-identity: no List Identity reply from 127.0.0.1:${closed.port} within 0.2s\n`,
   );
+  // A source address this machine does not have: one line naming it and the flag.
+  const unbound = await run(main, ["-a", sim.address, "-s", "192.0.2.1", "-t", "0.2"]);
+  expect(unbound.code).toBe(1);
+  expect(unbound.stderr).toMatch(
+    new RegExp(
+      `^enip-list-identity: cannot send List Identity to 127\\.0\\.0\\.1:${sim.port} from 192\\.0\\.2\\.1 \\(-s\\): \\S.*\\n$`,
+    ),
+  );
+  expect(unbound.stderr).not.toContain("Error:");
   expect((await run(main, ["-t", "0"])).code).toBe(2);
   expect((await run(main, ["a", "b"])).code).toBe(2);
 });

@@ -128,6 +128,15 @@ describe("withUsage", () => {
     expect(describeError("text")).toBe("text");
     expect(await withUsage("cmd", t, async () => 7)).toBe(7);
   });
+
+  test("describeError says a code once, and reads errors that are not instanceof Error", () => {
+    expect(describeError(coded("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"))).toBe(
+      "connect ECONNREFUSED 127.0.0.1:1",
+    );
+    expect(describeError({ message: "from another realm", code: "ENOTFOUND" })).toBe(
+      "from another realm (ENOTFOUND)",
+    );
+  });
 });
 
 describe("--help, --version and runCommand", () => {

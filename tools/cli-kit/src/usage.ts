@@ -230,11 +230,14 @@ export function isCoded(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
 
-/** `message (code)` of a coded error, else its message. */
+/** `message (code)` of a coded error (the code once), else its message. */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${error.message} (${code})` : error.message;
+  // Errors made in another realm (node's own, under a test's vm context) are not `instanceof Error`; their message is.
+  if (typeof error !== "object" || error === null || typeof (error as Error).message !== "string")
+    return String(error);
+  const { message, code } = error as { message: string; code?: unknown };
+  // Node's system errors already name their code ("connect ECONNREFUSED …"): it is not said twice.
+  return typeof code === "string" && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 /**
