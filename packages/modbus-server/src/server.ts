@@ -94,10 +94,18 @@ export class ModbusServer {
 
   /**
    * Stops accepting, answers the requests already received, then closes every connection and port; connections
-   * still open after `deadlineMs` (default `closeTimeout`, 2 s) are destroyed. Idempotent.
+   * still open after `deadlineMs` (default `closeTimeout`, 2 s) are destroyed. Idempotent; a later call's
+   * `deadlineMs` also applies.
    */
   close(options: { deadlineMs?: number } = {}): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
+    if (this.closing !== undefined) {
+      // A later call with a deadline (a second Ctrl-C) may cut the first one's short.
+      if (options.deadlineMs !== undefined)
+        setTimeout(() => {
+          for (const c of this.hub.connections) c.destroy();
+        }, options.deadlineMs).unref();
+      return this.closing;
+    }
     const deadline = options.deadlineMs ?? this.hub.closeTimeoutMs;
     this.closing = (async () => {
       const timer = setTimeout(() => {

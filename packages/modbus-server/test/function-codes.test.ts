@@ -170,6 +170,8 @@ describe("exception codes", () => {
   it.each([
     ["an unknown function", "07", exception(7, EX.IllegalFunction)],
     ["function 0x41", "41 0000 0001", exception(0x41, EX.IllegalFunction)],
+    ["function 0", "00 0000 0001", "8001"],
+    ["a function code with the exception bit set", "83 0000 0001", exception(3, EX.IllegalFunction)],
     ["a PDU too short for its function", "03 00", exception(3, EX.IllegalFunction)],
     ["FC3 of quantity 0", "03 0000 0000", exception(3, EX.IllegalDataValue)],
     ["FC3 of quantity 126", "03 0000 007e", exception(3, EX.IllegalDataValue)],

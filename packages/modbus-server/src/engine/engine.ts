@@ -55,20 +55,19 @@ export class Engine {
     const store = this.storeOf(unitId);
     if (store === undefined) return undefined;
     const fc = pdu.length > 0 ? (pdu[0] as number) & 0x7f : 0;
-    if (context.allowed !== undefined && !context.allowed(fc))
-      return encodeExceptionPdu(fc, EX.IllegalFunction);
-    if (tooShort(pdu)) return encodeExceptionPdu(fc, EX.IllegalFunction);
+    if (context.allowed !== undefined && !context.allowed(fc)) return exceptionPdu(fc, EX.IllegalFunction);
+    if (tooShort(pdu)) return exceptionPdu(fc, EX.IllegalFunction);
     let request: ModbusRequest;
     try {
       request = decodeRequestPdu(pdu);
     } catch (error) {
       const code = (error as { exceptionCode?: unknown }).exceptionCode;
-      return encodeExceptionPdu(fc, typeof code === "number" ? code : EX.IllegalFunction);
+      return exceptionPdu(fc, typeof code === "number" ? code : EX.IllegalFunction);
     }
     try {
       return encodeResponsePdu(this.answer(store, unitId, request, context));
     } catch (error) {
-      return encodeExceptionPdu(fc, error instanceof Refusal ? error.code : EX.ServerDeviceFailure);
+      return exceptionPdu(fc, error instanceof Refusal ? error.code : EX.ServerDeviceFailure);
     }
   }
 
@@ -187,6 +186,11 @@ export class Engine {
     }
     store.write(table, address, values);
   }
+}
+
+/** An exception reply; function code 0 (which the codec cannot encode, being no function) gets 0x80 too, as libmodbus answers. */
+function exceptionPdu(fc: number, code: number): Uint8Array {
+  return fc === 0 ? Uint8Array.of(0x80, code) : encodeExceptionPdu(fc, code);
 }
 
 /** Functions whose length follows a byte count: their data may fall short of it (exception 03, byte count mismatch). */
