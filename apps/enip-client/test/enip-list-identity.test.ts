@@ -1,4 +1,5 @@
 import { main } from "../src/enip-list-identity.js";
+import { identityBlock } from "./support/cpppo.js";
 import { run } from "./support/run.js";
 import { type Simulator, startSimulator } from "./support/simulator.js";
 
@@ -14,28 +15,7 @@ test("unicast ListIdentity prints the device's reply as cpppo's dotted-key block
   const r = await run(main, ["-a", sim.address, "-t", "0.3"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe(
-    [
-      `List Identity  0 from ('127.0.0.1', ${sim.port}): {`,
-      "    'count':                        1,",
-      "    'item[0].type_id':              12,",
-      "    'item[0].length':               54,",
-      "    'item[0].identity_object.version': 1,",
-      "    'item[0].identity_object.sin_family': 2,",
-      `    'item[0].identity_object.sin_port': ${sim.port},`,
-      "    'item[0].identity_object.sin_addr': '127.0.0.1',",
-      "    'item[0].identity_object.vendor_id': 1,",
-      "    'item[0].identity_object.device_type': 14,",
-      "    'item[0].identity_object.product_code': 54,",
-      "    'item[0].identity_object.product_revision': 2836,",
-      "    'item[0].identity_object.status_word': 12640,",
-      "    'item[0].identity_object.serial_number': 7079450,",
-      "    'item[0].identity_object.product_name': '1756-L61/B LOGIX5561',",
-      "    'item[0].identity_object.state': 255,",
-      "}",
-      "",
-    ].join("\n"),
-  );
+  expect(r.stdout).toBe(`${identityBlock(sim.port).join("\n")}\n`);
 });
 
 test("-n stops at the first reply; --json prints objects; --list-services asks ListServices", async () => {
