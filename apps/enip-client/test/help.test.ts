@@ -7,6 +7,8 @@ import * as thruput from "../src/enip-thruput.js";
 import { run } from "./support/run.js";
 
 const CLIS = { client, getAttribute, listIdentity, poll, thruput };
+/** Flags whose value has no default: absent means not used. */
+const NO_DEFAULT = ["log", "legacy", "source-address"];
 
 describe.each(Object.entries(CLIS))("%s --help", (_, cli) => {
   const options = Object.entries(cli.COMMAND.options) as [string, { type: string; short?: string }][];
@@ -21,7 +23,10 @@ describe.each(Object.entries(CLIS))("%s --help", (_, cli) => {
     expect(m).not.toBeNull();
     const [, value, text] = m as RegExpExecArray;
     expect(text?.length).toBeGreaterThan(8);
-    // A flag that takes a value names it; its default is given unless it has none.
-    if (option.type === "string") expect(value).toMatch(/^[A-Z]/);
+    // A flag that takes a value names it and gives its default, unless it has none.
+    if (option.type === "string") {
+      expect(value).toMatch(/^[A-Z]/);
+      if (!NO_DEFAULT.includes(name)) expect(text).toMatch(/\(default [^)]+\)$/);
+    }
   });
 });
