@@ -13,6 +13,7 @@ import {
 import { EnipClient } from "../src/client.js";
 import type { PipelineOperation } from "../src/pipeline/types.js";
 import {
+  connectSimple,
   frameOf,
   headerOf,
   type RawServer,
@@ -171,13 +172,7 @@ describe("a minimal server (Read/Write Tag, Forward Open/Close only)", () => {
 
   test("simple (no route): only RegisterSession before the first operation, and plain requests work", async () => {
     server = await minimalServer();
-    client = await EnipClient.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      routePath: false,
-      sendPath: "",
-      timeout: 5000,
-    });
+    client = await connectSimple(server.port);
     expect(server.seen).toEqual([{ command: 0x65 }]);
     expect((await client.write("D[1]", [11])).ok).toBe(true);
     expect((await client.read("D[0]", { elements: 3 })).value).toEqual([0, 11, 20]);
@@ -217,13 +212,7 @@ describe("a minimal server (Read/Write Tag, Forward Open/Close only)", () => {
 
   test("unconnected and simple, the fallback works the same way", async () => {
     server = await minimalServer();
-    client = await EnipClient.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      routePath: false,
-      sendPath: "",
-      timeout: 5000,
-    });
+    client = await connectSimple(server.port);
     const values = await client.results(reads(5), { multiple: true, depth: 3 });
     expect(values).toEqual([[0], [10], [20], [30], [40]]);
     expect(server.seen.filter((s) => s.service === 0x0a).length).toBeGreaterThanOrEqual(1);

@@ -6,6 +6,7 @@
 import { EnipClient } from "../src/client.js";
 import { parseOperation } from "../src/parse-operations.js";
 import {
+  connectSimple,
   frameOf,
   headerOf,
   type RawServer,
@@ -119,13 +120,7 @@ describe("cpppo's CIP STRING (0xD0) tags", () => {
       } else reply = Uint8Array.of((cip[0] as number) | 0x80, 0, 0x08, 0);
       socket.write(frameOf(0x6f, 0x77, 0, h.context, rrData(reply)));
     });
-    client = await EnipClient.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      routePath: false,
-      sendPath: "",
-      timeout: 5000,
-    });
+    client = await connectSimple(server.port);
   });
   afterAll(async () => {
     await client.close();

@@ -3,6 +3,7 @@
 // whatever bytes it likes. Frame helpers build replies byte by byte.
 import { createServer, type Server, type Socket } from "node:net";
 import { EnipFramer } from "@cpppo/cip-codec";
+import { EnipClient } from "../../src/client.js";
 
 /** A running raw server: its port, every frame received (in order), and how to close it. */
 export interface RawServer {
@@ -111,4 +112,9 @@ export function dintReply(value: number): Uint8Array {
   const out = Uint8Array.of(0xcc, 0, 0, 0, 0xc4, 0, 0, 0, 0, 0);
   new DataView(out.buffer).setInt32(6, value, true);
   return out;
+}
+
+/** A client of a raw server on `port` that sends "simple" requests (no route, no Unconnected Send). */
+export function connectSimple(port: number): Promise<EnipClient> {
+  return EnipClient.connect({ host: "127.0.0.1", port, routePath: false, sendPath: "", timeout: 5000 });
 }
