@@ -21,8 +21,25 @@ describe("pyRepr: Python's repr, as cpppo prints values", () => {
   });
 
   test("floats print as Python floats", () => {
+    // Python's repr: fixed notation for exponents -4..15, else at least two exponent digits.
+    expect(
+      [
+        0.0001, 0.00001, 1.0000000116860974e-7, 1e15, 1e16, 123456789012345680, -2.5e-10, 0.1, -0.0, 5e-324,
+      ].map((f) => pyRepr(f, true)),
+    ).toEqual([
+      "0.0001",
+      "1e-05",
+      "1.0000000116860974e-07",
+      "1000000000000000.0",
+      "1e+16",
+      "1.2345678901234568e+17",
+      "-2.5e-10",
+      "0.1",
+      "-0.0",
+      "5e-324",
+    ]);
     expect(pyRepr([1, 2.5, Number.NaN, Number.NEGATIVE_INFINITY, 1e20, 1e-7], true)).toBe(
-      "[1.0, 2.5, nan, -inf, 1e+20, 1e-7]",
+      "[1.0, 2.5, nan, -inf, 1e+20, 1e-07]",
     );
   });
 

@@ -31,16 +31,23 @@ function pyString(text: string, quote: PyQuote): string {
   return out + q;
 }
 
-/** A float as Python prints it: `1.0`, `1.5`, `inf`, `nan`, `1e+20`. */
+/**
+ * A float as Python's `repr` prints it: the shortest digits that read back the same (as JavaScript finds them), in
+ * fixed notation for exponents -4..15 (`1.0`, `0.0001`, `1e+16` is not), else `1e-05`, `1.5e+20`; `inf`, `nan`.
+ */
 function pyFloat(n: number): string {
   if (Number.isNaN(n)) return "nan";
   if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf";
-  if (Math.abs(n) >= 1e16)
-    return n
-      .toExponential()
-      .replace(/e\+?(-?)(\d)$/, "e$1+0$2")
-      .replace("e+-", "e-");
-  return Number.isInteger(n) ? n.toFixed(1) : String(n);
+  if (Object.is(n, -0)) return "-0.0";
+  const [mantissa, exp] = n.toExponential().split("e") as [string, string];
+  const exponent = Number(exp);
+  if (exponent >= -4 && exponent < 16) {
+    // JavaScript writes these in fixed notation too (it switches only below 1e-6 and from 1e21).
+    const fixed = String(n);
+    return Number.isInteger(n) ? `${fixed}.0` : fixed;
+  }
+  const digits = String(Math.abs(exponent)).padStart(2, "0");
+  return `${mantissa}e${exponent < 0 ? "-" : "+"}${digits}`;
 }
 
 /**
