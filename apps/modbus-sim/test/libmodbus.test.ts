@@ -1,7 +1,7 @@
 /**
  * modbus-sim against libmodbus 3.1.x (Debian's libmodbus-dev): the C client in fixtures/libmodbus-client.c is
  * compiled with `cc` into a temporary folder and run once; it calls every function code libmodbus has (1, 2, 3,
- * 4, 5, 6, 15, 16, 22, 23, and 43/14 and bad requests through `modbus_send_raw_request`) and prints one line per
+ * 4, 5, 6, 15, 16, 17, 22, 23, and 43/14 and bad requests through `modbus_send_raw_request`) and prints one line per
  * step, with the errno libmodbus sets for each exception reply.
  */
 import { execFileSync } from "node:child_process";
@@ -78,6 +78,8 @@ describeWithPeers("modbus-sim with libmodbus", missing, () => {
     expect(byStep.get("fc4-undefined")).toBe("fc4-undefined -1 EMBXILADD");
     expect(byStep.get("fc6-undefined")).toBe("fc6-undefined -1 EMBXILADD");
     expect(byStep.get("fc5-undefined")).toBe("fc5-undefined -1 EMBXILADD");
+    // Report server id (17) is not served: exception 01.
+    expect(byStep.get("fc17")).toBe("fc17 -1 EMBXILFUN");
     // Quantity 0 and 126 registers: exception 03; an unknown function code (7): exception 01.
     expect(byStep.get("fc3-quantity-0")).toBe("fc3-quantity-0 2 83 03");
     expect(byStep.get("fc3-quantity-126")).toBe("fc3-quantity-126 2 83 03");

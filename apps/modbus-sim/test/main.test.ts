@@ -2,12 +2,13 @@
  * modbus-sim's command line, run in-process through `main`: --help and --version, the flag grammar (-a, -r, -e,
  * -c, --tls-*), bad input as one line with status 2, the Success line, -v/-vv/-l logging, and SIGINT.
  */
-import { EventEmitter } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { decodeResponsePdu, decodeTcpAdu, encodeRequestPdu, encodeTcpAdu } from "@cpppo/modbus-codec";
 import { formatHostPort, main, parseSettings } from "../src/main.js";
 import { parseConfig, parseEndpoint, parseEvil, parseRoles } from "../src/settings.js";
 import { runToExit } from "./support/executable.js";
@@ -338,5 +339,46 @@ describe("serving", () => {
     r.signals.emit("SIGTERM");
     expect(await r.exit).toBe(0);
     expect(r.stderr.text).toBe("");
+  });
+
+  it("-c slaves limits the unit ids on TCP too: another unit gets no reply", async () => {
+    const r = run(["-a", "127.0.0.1:0", "-c", '{"slaves":[3]}', "40001=42"]);
+    const port = await started(r);
+    const socket = connect(port, "127.0.0.1");
+    const client = new MbapClient(socket);
+    // Unit 4's request first, unit 3's next: the first reply is unit 3's, so unit 4's got none.
+    socket.write(encodeTcpAdu(1, 4, encodeRequestPdu({ fc: 3, address: 0, quantity: 1 })));
+    socket.write(encodeTcpAdu(2, 3, encodeRequestPdu({ fc: 3, address: 0, quantity: 1 })));
+    const reply = decodeTcpAdu(await client.next());
+    expect([reply.transactionId, reply.unitId, decodeResponsePdu(reply.pdu)]).toEqual([
+      2,
+      3,
+      { fc: 3, registers: [42] },
+    ]);
+    client.close();
+  });
+
+  it("-e corrupt:transaction flips the transaction id of each reply", async () => {
+    const r = run(["-a", "127.0.0.1:0", "-e", "corrupt:transaction", "40001=42"]);
+    const port = await started(r);
+    const client = new MbapClient(connect(port, "127.0.0.1"));
+    const { transactionId, reply } = await client.request({ fc: 3, address: 0, quantity: 1 });
+    expect(transactionId).toBe(1 ^ 0xffff);
+    expect(reply).toEqual({ fc: 3, registers: [42] });
+    client.close();
+  });
+
+  it("-e truncate sends only a part of each reply", async () => {
+    const r = run(["-a", "127.0.0.1:0", "-e", "truncate", "40001-40010=42"]);
+    const port = await started(r);
+    const socket = connect(port, "127.0.0.1");
+    await once(socket, "connect");
+    const chunk = once(socket, "data");
+    socket.write(encodeTcpAdu(1, 1, encodeRequestPdu({ fc: 3, address: 0, quantity: 10 })));
+    const [bytes] = (await chunk) as [Buffer];
+    // The whole reply would be 7 + 2 + 20 bytes.
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.length).toBeLessThan(29);
+    socket.destroy();
   });
 });
