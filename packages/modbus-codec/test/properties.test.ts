@@ -1,7 +1,7 @@
 /** Property tests: encode → decode is the identity for every request and response shape, as PDU and as ADU. */
 import fc from "fast-check";
-import { decodeRtuAdu, encodeRtuAdu } from "../src/adu/rtu.js";
-import { decodeTcpAdu, encodeTcpAdu } from "../src/adu/tcp.js";
+import { crc16, decodeRtuAdu, encodeRtuAdu, encodeRtuRequest, encodeRtuResponse } from "../src/adu/rtu.js";
+import { decodeTcpAdu, encodeTcpAdu, encodeTcpRequest, encodeTcpResponse } from "../src/adu/tcp.js";
 import { RtuFramer } from "../src/framing/rtu-framer.js";
 import { TcpFramer } from "../src/framing/tcp-framer.js";
 import {
@@ -61,6 +61,65 @@ describe("encode → decode", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("ADU encoders that write the PDU in place", () => {
+  it("give the same bytes as the PDU encoders wrapped in an ADU", () => {
+    fc.assert(
+      fc.property(
+        request,
+        fc.oneof(response, exception),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 255 }),
+        (req, res, tid, unit) => {
+          expect(hex(encodeTcpRequest(tid, unit, req))).toBe(
+            hex(encodeTcpAdu(tid, unit, encodeRequestPdu(req))),
+          );
+          expect(hex(encodeTcpResponse(tid, unit, res))).toBe(
+            hex(encodeTcpAdu(tid, unit, encodeResponsePdu(res))),
+          );
+          expect(hex(encodeRtuRequest(unit, req))).toBe(hex(encodeRtuAdu(unit, encodeRequestPdu(req))));
+          expect(hex(encodeRtuResponse(unit, res))).toBe(hex(encodeRtuAdu(unit, encodeResponsePdu(res))));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never hand out the same bytes twice (slab views stay intact)", () => {
+    const kept: [Uint8Array, string][] = [];
+    for (let k = 0; k < 2000; k++) {
+      const adu = encodeTcpResponse(k, 1, {
+        fc: 3,
+        registers: Array.from({ length: 1 + (k % 125) }, (_, i) => (i * k) & 0xffff),
+      });
+      kept.push([adu, hex(adu)]);
+    }
+    for (const [adu, wire] of kept) expect(hex(adu)).toBe(wire);
+  });
+});
+
+describe("crc16", () => {
+  /** The CRC bit by bit, as the serial line specification describes it. */
+  function bitwise(bytes: Uint8Array): number {
+    let crc = 0xffff;
+    for (const b of bytes) {
+      crc ^= b;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
+    }
+    return crc;
+  }
+
+  it("equals the bitwise CRC for any bytes and any range", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = bytes.length ? a % (bytes.length + 1) : 0;
+        const end = start + (bytes.length - start ? b % (bytes.length - start + 1) : 0);
+        expect(crc16(bytes, start, end)).toBe(bitwise(bytes.subarray(start, end)));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

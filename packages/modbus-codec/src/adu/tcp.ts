@@ -1,6 +1,8 @@
-import { checkU8, checkU16, put16, u16 } from "../core/bytes.js";
+import { allocate, checkU8, checkU16, put16, u16 } from "../core/bytes.js";
 import { ModbusEncodeError, ModbusFrameError } from "../core/errors.js";
 import { MAX_PDU_LENGTH } from "../core/tables.js";
+import { requestPduSize, responsePduSize, writeRequestPdu, writeResponsePdu } from "../pdu/pdu.js";
+import type { ModbusExceptionResponse, ModbusRequest, ModbusResponse } from "../pdu/types.js";
 
 /** Bytes of the MBAP header: transaction id, protocol id, length (2 bytes each) and unit id. */
 export const MBAP_HEADER_LENGTH = 7;
@@ -43,11 +45,35 @@ export function decodeMbapHeader(bytes: Uint8Array, offset = 0): MbapHeader {
 export function encodeTcpAdu(transactionId: number, unitId: number, pdu: Uint8Array): Uint8Array {
   if (pdu.length < 1 || pdu.length > MAX_PDU_LENGTH)
     throw new ModbusEncodeError(`a PDU must be 1…${MAX_PDU_LENGTH} bytes, got ${pdu.length}`);
-  const out = new Uint8Array(MBAP_HEADER_LENGTH + pdu.length);
-  put16(out, 0, checkU16(transactionId, "transactionId"));
-  put16(out, 4, pdu.length + 1);
-  out[6] = checkU8(unitId, "unitId");
+  const out = mbap(transactionId, unitId, pdu.length);
   out.set(pdu, MBAP_HEADER_LENGTH);
+  return out;
+}
+
+/** An ADU of `size` PDU bytes with its MBAP header written. */
+function mbap(transactionId: number, unitId: number, size: number): Uint8Array {
+  const out = allocate(MBAP_HEADER_LENGTH + size);
+  put16(out, 0, checkU16(transactionId, "transactionId"));
+  put16(out, 4, size + 1);
+  out[6] = checkU8(unitId, "unitId");
+  return out;
+}
+
+/** The Modbus/TCP ADU of request `req`, its PDU written in place (one allocation, no copy). */
+export function encodeTcpRequest(transactionId: number, unitId: number, req: ModbusRequest): Uint8Array {
+  const out = mbap(transactionId, unitId, requestPduSize(req));
+  writeRequestPdu(req, out, MBAP_HEADER_LENGTH);
+  return out;
+}
+
+/** The Modbus/TCP ADU of reply `res` (or of an exception reply), its PDU written in place. */
+export function encodeTcpResponse(
+  transactionId: number,
+  unitId: number,
+  res: ModbusResponse | ModbusExceptionResponse,
+): Uint8Array {
+  const out = mbap(transactionId, unitId, responsePduSize(res));
+  writeResponsePdu(res, out, MBAP_HEADER_LENGTH);
   return out;
 }
 
@@ -56,14 +82,16 @@ export function encodeTcpAdu(transactionId: number, unitId: number, pdu: Uint8Ar
  * disagrees with the ADU's size. The protocol id is returned as found (a `TcpFramer` refuses anything but 0).
  */
 export function decodeTcpAdu(bytes: Uint8Array): TcpAdu {
-  const header = decodeMbapHeader(bytes, 0);
-  checkMbapLength(header.length);
-  if (header.length + 6 !== bytes.length)
-    throw new ModbusFrameError(`MBAP length ${header.length} disagrees with an ADU of ${bytes.length} bytes`);
+  if (bytes.length < MBAP_HEADER_LENGTH)
+    throw new ModbusFrameError(`an ADU needs at least 7 bytes, got ${bytes.length}`);
+  const length = u16(bytes, 4);
+  checkMbapLength(length);
+  if (length + 6 !== bytes.length)
+    throw new ModbusFrameError(`MBAP length ${length} disagrees with an ADU of ${bytes.length} bytes`);
   return {
-    transactionId: header.transactionId,
-    protocolId: header.protocolId,
-    unitId: header.unitId,
+    transactionId: u16(bytes, 0),
+    protocolId: u16(bytes, 2),
+    unitId: bytes[6] as number,
     pdu: bytes.subarray(MBAP_HEADER_LENGTH),
   };
 }

@@ -44,3 +44,26 @@ export function packBits(b: Uint8Array, o: number, bits: readonly boolean[]): vo
   for (let i = 0; i < bits.length; i++)
     if (bits[i]) b[o + (i >>> 3)] = (b[o + (i >>> 3)] as number) | (1 << (i & 7));
 }
+
+/** At or below this size a fresh `Uint8Array` is cheap (V8 keeps it on the heap); above it, a slab's view is. */
+const SMALL = 64;
+const SLAB_SIZE = 65536;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/**
+ * `n` zeroed bytes. Above 64 bytes they are a view of a shared 64 KiB slab, because V8 gives every larger typed
+ * array its own off-heap store, which costs several times more than encoding a 100-register reply. A view's
+ * bytes are never handed out again; a view keeps its slab alive.
+ */
+export function allocate(n: number): Uint8Array {
+  if (n <= SMALL) return new Uint8Array(n);
+  if (n > SLAB_SIZE / 4) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += n;
+  return out;
+}

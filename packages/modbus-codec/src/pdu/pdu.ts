@@ -1,4 +1,4 @@
-import { checkCount, checkU8, checkU16, packBits, put16, u16, unpackBits } from "../core/bytes.js";
+import { allocate, checkCount, checkU8, checkU16, packBits, put16, u16, unpackBits } from "../core/bytes.js";
 import { ModbusEncodeError, ModbusPduError } from "../core/errors.js";
 import {
   ExceptionCode,
@@ -13,6 +13,7 @@ import type {
   ModbusRequest,
   ModbusResponse,
   ReadDeviceIdentificationRequest,
+  ReadDeviceIdentificationResponse,
 } from "./types.js";
 
 /**
@@ -23,16 +24,19 @@ type LengthRule = (b: Uint8Array, o: number, e: number) => number;
 
 /**
  * One function code: its length rules and codecs in both directions. The decoders get a PDU whose length the
- * rule has already confirmed; the encoders check every field.
+ * rule has already confirmed. Encoding is two steps, so a PDU can be written straight into an ADU: `…Size`
+ * checks the shape and the counts and gives the PDU's size, `write…` writes it at `out[o…]`, checking each field.
  */
 interface FunctionCodec {
   readonly code: number;
   readonly requestLength: LengthRule;
   readonly responseLength: LengthRule;
   readonly decodeRequest: (b: Uint8Array, o: number, e: number) => ModbusRequest;
-  readonly encodeRequest: (req: ModbusRequest) => Uint8Array;
   readonly decodeResponse: (b: Uint8Array, o: number, e: number) => ModbusResponse;
-  readonly encodeResponse: (res: ModbusResponse) => Uint8Array;
+  readonly requestSize: (req: ModbusRequest) => number;
+  readonly writeRequest: (req: ModbusRequest, out: Uint8Array, o: number) => void;
+  readonly responseSize: (res: ModbusResponse) => number;
+  readonly writeResponse: (res: ModbusResponse, out: Uint8Array, o: number) => void;
 }
 
 const ILLEGAL_FUNCTION = ExceptionCode.IllegalFunction;
@@ -72,20 +76,23 @@ function coil(b: Uint8Array, o: number, at: number): boolean {
   return false;
 }
 
-function pduOf(code: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  out[0] = code;
-  return out;
-}
-
-function encodeRegisters(out: Uint8Array, o: number, values: readonly number[], field: string): void {
-  for (let i = 0; i < values.length; i++)
-    put16(out, o + 2 * i, checkU16(values[i] as number, `${field}[${i}]`));
+function writeRegisters(out: Uint8Array, o: number, values: readonly number[], field: string): void {
+  for (let i = 0, p = o; i < values.length; i++, p += 2) {
+    const v = values[i] as number;
+    // A u16 passes both tests; anything else (fraction, negative, NaN, over 0xffff) fails one.
+    if ((v & 0xffff) !== v) checkU16(v, `${field}[${i}]`);
+    out[p] = v >>> 8;
+    out[p + 1] = v & 0xff;
+  }
 }
 
 function decodeRegisters(b: Uint8Array, o: number, count: number): number[] {
   const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) out[i] = ((b[o + 2 * i] as number) << 8) | (b[o + 2 * i + 1] as number);
+  let p = o;
+  for (let i = 0; i < count; i++) {
+    out[i] = ((b[p] as number) << 8) | (b[p + 1] as number);
+    p += 2;
+  }
   return out;
 }
 
@@ -94,216 +101,222 @@ function wrongShape(code: number, what: string): never {
   throw new ModbusEncodeError(`function ${code} ${what} has the wrong shape`);
 }
 
-function readBits(code: 1 | 2): FunctionCodec {
-  const limit = QUANTITY_LIMITS.readBits;
+/** Writes the 5-byte layout `code, a, b` shared by reads, single writes and their echoes. */
+function write5(
+  out: Uint8Array,
+  o: number,
+  code: number,
+  a: number,
+  aName: string,
+  b: number,
+  bName: string,
+): void {
+  out[o] = code;
+  put16(out, o + 1, checkU16(a, aName));
+  put16(out, o + 3, checkU16(b, bName));
+}
+
+/** Read requests (FC1-4) and write-multiple replies (FC15, FC16): address and quantity, 1…limit. */
+function addressQuantity(code: number, limit: number) {
   return {
-    code,
-    requestLength: fixed(5),
-    responseLength: counted(1),
-    decodeRequest: (b, o) => ({
+    decode: (b: Uint8Array, o: number) => ({
       fc: code,
       address: u16(b, o + 1),
       quantity: checkQuantity(b, o, o + 3, u16(b, o + 3), limit, "quantity"),
     }),
-    encodeRequest: (req) => {
-      if (req.fc !== code) return wrongShape(code, "request");
-      const out = pduOf(code, 5);
-      put16(out, 1, checkU16(req.address, "address"));
-      put16(out, 3, checkCount(req.quantity, limit, "quantity"));
-      return out;
+    size: (x: { fc: number; quantity?: number }, what: string) => {
+      if (x.fc !== code || x.quantity === undefined) return wrongShape(code, what);
+      checkCount(x.quantity, limit, "quantity");
+      return 5;
     },
+    write: (x: { address: number; quantity: number }, out: Uint8Array, o: number) =>
+      write5(out, o, code, x.address, "address", x.quantity, "quantity"),
+  };
+}
+
+function readBits(code: 1 | 2): FunctionCodec {
+  const limit = QUANTITY_LIMITS.readBits;
+  const maxBytes = Math.ceil(limit / 8);
+  const aq = addressQuantity(code, limit);
+  return {
+    code,
+    requestLength: fixed(5),
+    responseLength: counted(1),
+    decodeRequest: aq.decode as FunctionCodec["decodeRequest"],
+    requestSize: (req) => aq.size(req as { fc: number; quantity?: number }, "request"),
+    writeRequest: (req, out, o) => aq.write(req as { address: number; quantity: number }, out, o),
     decodeResponse: (b, o) => {
       const count = b[o + 1] as number;
-      checkQuantity(b, o, o + 1, count, Math.ceil(limit / 8), "byte count");
+      checkQuantity(b, o, o + 1, count, maxBytes, "byte count");
       return { fc: code, bits: unpackBits(b, o + 2, count * 8) };
     },
-    encodeResponse: (res) => {
-      if (res.fc !== code) return wrongShape(code, "response");
-      const count = checkCount(Math.ceil(res.bits.length / 8), Math.ceil(limit / 8), "bits.length / 8");
-      const out = pduOf(code, 2 + count);
-      out[1] = count;
-      packBits(out, 2, res.bits);
-      return out;
+    responseSize: (res) => {
+      if (res.fc !== code || !Array.isArray((res as { bits?: unknown }).bits))
+        return wrongShape(code, "response");
+      return 2 + checkCount(Math.ceil(res.bits.length / 8), maxBytes, "bits.length / 8");
+    },
+    writeResponse: (res, out, o) => {
+      const bits = (res as { bits: boolean[] }).bits;
+      const count = Math.ceil(bits.length / 8);
+      out[o] = code;
+      out[o + 1] = count;
+      out.fill(0, o + 2, o + 2 + count);
+      packBits(out, o + 2, bits);
     },
   };
 }
 
 function readRegisters(code: 3 | 4): FunctionCodec {
-  const limit = QUANTITY_LIMITS.readRegisters;
+  const aq = addressQuantity(code, QUANTITY_LIMITS.readRegisters);
   return {
     code,
     requestLength: fixed(5),
     responseLength: counted(1),
-    decodeRequest: (b, o) => ({
-      fc: code,
-      address: u16(b, o + 1),
-      quantity: checkQuantity(b, o, o + 3, u16(b, o + 3), limit, "quantity"),
-    }),
-    encodeRequest: (req) => {
-      if (req.fc !== code) return wrongShape(code, "request");
-      const out = pduOf(code, 5);
-      put16(out, 1, checkU16(req.address, "address"));
-      put16(out, 3, checkCount(req.quantity, limit, "quantity"));
-      return out;
-    },
-    decodeResponse: decodeRegistersResponse(code, limit),
-    encodeResponse: encodeRegistersResponse(code, limit),
+    decodeRequest: aq.decode as FunctionCodec["decodeRequest"],
+    requestSize: (req) => aq.size(req as { fc: number; quantity?: number }, "request"),
+    writeRequest: (req, out, o) => aq.write(req as { address: number; quantity: number }, out, o),
+    ...registersResponse(code, QUANTITY_LIMITS.readRegisters),
   };
 }
 
-function decodeRegistersResponse(code: 3 | 4 | 23, limit: number): FunctionCodec["decodeResponse"] {
-  return (b, o) => {
-    const count = b[o + 1] as number;
-    if ((count & 1) !== 0) refuse(b, o, o + 1, `byte count ${count} is odd`);
-    checkQuantity(b, o, o + 1, count >>> 1, limit, "register count");
-    return { fc: code, registers: decodeRegisters(b, o + 2, count >>> 1) };
-  };
-}
-
-function encodeRegistersResponse(code: 3 | 4 | 23, limit: number): FunctionCodec["encodeResponse"] {
-  return (res) => {
-    if (res.fc !== code) return wrongShape(code, "response");
-    const n = checkCount(res.registers.length, limit, "registers.length");
-    const out = pduOf(code, 2 + 2 * n);
-    out[1] = 2 * n;
-    encodeRegisters(out, 2, res.registers, "registers");
-    return out;
-  };
-}
-
-const writeSingleCoil: FunctionCodec = {
-  code: FunctionCode.WriteSingleCoil,
-  requestLength: fixed(5),
-  responseLength: fixed(5),
-  decodeRequest: (b, o) => ({ fc: 5, address: u16(b, o + 1), value: coil(b, o, o + 3) }),
-  encodeRequest: (req) => (req.fc === 5 ? encodeCoil(req.address, req.value) : wrongShape(5, "request")),
-  decodeResponse: (b, o) => ({ fc: 5, address: u16(b, o + 1), value: coil(b, o, o + 3) }),
-  encodeResponse: (res) => (res.fc === 5 ? encodeCoil(res.address, res.value) : wrongShape(5, "response")),
-};
-
-function encodeCoil(address: number, value: boolean): Uint8Array {
-  const out = pduOf(5, 5);
-  put16(out, 1, checkU16(address, "address"));
-  put16(out, 3, value ? COIL_ON : 0);
-  return out;
-}
-
-const writeSingleRegister: FunctionCodec = {
-  code: FunctionCode.WriteSingleRegister,
-  requestLength: fixed(5),
-  responseLength: fixed(5),
-  decodeRequest: (b, o) => ({ fc: 6, address: u16(b, o + 1), value: u16(b, o + 3) }),
-  encodeRequest: (req) => (req.fc === 6 ? encodeRegister(req.address, req.value) : wrongShape(6, "request")),
-  decodeResponse: (b, o) => ({ fc: 6, address: u16(b, o + 1), value: u16(b, o + 3) }),
-  encodeResponse: (res) =>
-    res.fc === 6 ? encodeRegister(res.address, res.value) : wrongShape(6, "response"),
-};
-
-function encodeRegister(address: number, value: number): Uint8Array {
-  const out = pduOf(6, 5);
-  put16(out, 1, checkU16(address, "address"));
-  put16(out, 3, checkU16(value, "value"));
-  return out;
-}
-
-function writeMultipleReply(
-  code: 15 | 16,
+function registersResponse(
+  code: 3 | 4 | 23,
   limit: number,
-): Pick<FunctionCodec, "decodeResponse" | "encodeResponse"> {
+): Pick<FunctionCodec, "decodeResponse" | "responseSize" | "writeResponse"> {
   return {
-    decodeResponse: (b, o) => ({
-      fc: code,
-      address: u16(b, o + 1),
-      quantity: checkQuantity(b, o, o + 3, u16(b, o + 3), limit, "quantity"),
-    }),
-    encodeResponse: (res) => {
-      if (res.fc !== code) return wrongShape(code, "response");
-      const out = pduOf(code, 5);
-      put16(out, 1, checkU16(res.address, "address"));
-      put16(out, 3, checkCount(res.quantity, limit, "quantity"));
-      return out;
+    decodeResponse: (b, o) => {
+      const count = b[o + 1] as number;
+      if ((count & 1) !== 0) refuse(b, o, o + 1, `byte count ${count} is odd`);
+      checkQuantity(b, o, o + 1, count >>> 1, limit, "register count");
+      return { fc: code, registers: decodeRegisters(b, o + 2, count >>> 1) };
+    },
+    responseSize: (res) => {
+      const registers = (res as { registers?: unknown }).registers;
+      if (res.fc !== code || !Array.isArray(registers)) return wrongShape(code, "response");
+      return 2 + 2 * checkCount(registers.length, limit, "registers.length");
+    },
+    writeResponse: (res, out, o) => {
+      const registers = (res as { registers: number[] }).registers;
+      out[o] = code;
+      out[o + 1] = 2 * registers.length;
+      writeRegisters(out, o + 2, registers, "registers");
     },
   };
 }
 
-const writeMultipleCoils: FunctionCodec = {
-  code: FunctionCode.WriteMultipleCoils,
-  requestLength: counted(5),
-  responseLength: fixed(5),
-  decodeRequest: (b, o) => {
-    const quantity = checkQuantity(b, o, o + 3, u16(b, o + 3), QUANTITY_LIMITS.writeBits, "quantity");
-    const count = b[o + 5] as number;
-    if (count !== Math.ceil(quantity / 8))
-      refuse(b, o, o + 5, `byte count ${count} does not match quantity ${quantity}`);
-    return { fc: 15, address: u16(b, o + 1), values: unpackBits(b, o + 6, quantity) };
-  },
-  encodeRequest: (req) => {
-    if (req.fc !== 15) return wrongShape(15, "request");
-    const n = checkCount(req.values.length, QUANTITY_LIMITS.writeBits, "values.length");
-    const count = Math.ceil(n / 8);
-    const out = pduOf(15, 6 + count);
-    put16(out, 1, checkU16(req.address, "address"));
-    put16(out, 3, n);
-    out[5] = count;
-    packBits(out, 6, req.values);
-    return out;
-  },
-  ...writeMultipleReply(15, QUANTITY_LIMITS.writeBits),
-};
-
-const writeMultipleRegisters: FunctionCodec = {
-  code: FunctionCode.WriteMultipleRegisters,
-  requestLength: counted(5),
-  responseLength: fixed(5),
-  decodeRequest: (b, o) => {
-    const quantity = checkQuantity(b, o, o + 3, u16(b, o + 3), QUANTITY_LIMITS.writeRegisters, "quantity");
-    const count = b[o + 5] as number;
-    if (count !== 2 * quantity)
-      refuse(b, o, o + 5, `byte count ${count} does not match quantity ${quantity}`);
-    return { fc: 16, address: u16(b, o + 1), values: decodeRegisters(b, o + 6, quantity) };
-  },
-  encodeRequest: (req) => {
-    if (req.fc !== 16) return wrongShape(16, "request");
-    const n = checkCount(req.values.length, QUANTITY_LIMITS.writeRegisters, "values.length");
-    const out = pduOf(16, 6 + 2 * n);
-    put16(out, 1, checkU16(req.address, "address"));
-    put16(out, 3, n);
-    out[5] = 2 * n;
-    encodeRegisters(out, 6, req.values, "values");
-    return out;
-  },
-  ...writeMultipleReply(16, QUANTITY_LIMITS.writeRegisters),
-};
-
-function encodeMask(address: number, andMask: number, orMask: number): Uint8Array {
-  const out = pduOf(22, 7);
-  put16(out, 1, checkU16(address, "address"));
-  put16(out, 3, checkU16(andMask, "andMask"));
-  put16(out, 5, checkU16(orMask, "orMask"));
-  return out;
+/** FC5 and FC6: the same 5 bytes in both directions. */
+function single(code: 5 | 6): FunctionCodec {
+  const decode = (b: Uint8Array, o: number) =>
+    code === 5
+      ? { fc: 5 as const, address: u16(b, o + 1), value: coil(b, o, o + 3) }
+      : { fc: 6 as const, address: u16(b, o + 1), value: u16(b, o + 3) };
+  const size = (x: { fc: number }, what: string) => (x.fc === code ? 5 : wrongShape(code, what));
+  const write = (x: { address: number; value: number | boolean }, out: Uint8Array, o: number) => {
+    if (code === 5 && typeof x.value !== "boolean")
+      throw new ModbusEncodeError(`"value" of FC5 must be a boolean`);
+    const value = code === 5 ? (x.value ? COIL_ON : 0) : (x.value as number);
+    write5(out, o, code, x.address, "address", value, "value");
+  };
+  return {
+    code,
+    requestLength: fixed(5),
+    responseLength: fixed(5),
+    decodeRequest: decode,
+    decodeResponse: decode,
+    requestSize: (req) => size(req, "request"),
+    writeRequest: (req, out, o) => write(req as { address: number; value: number | boolean }, out, o),
+    responseSize: (res) => size(res, "response"),
+    writeResponse: (res, out, o) => write(res as { address: number; value: number | boolean }, out, o),
+  };
 }
 
-const maskWriteRegister: FunctionCodec = {
-  code: FunctionCode.MaskWriteRegister,
-  requestLength: fixed(7),
-  responseLength: fixed(7),
-  decodeRequest: (b, o) => ({
-    fc: 22,
+const writeMultipleCoils: FunctionCodec = (() => {
+  const limit = QUANTITY_LIMITS.writeBits;
+  const reply = addressQuantity(15, limit);
+  return {
+    code: FunctionCode.WriteMultipleCoils,
+    requestLength: counted(5),
+    responseLength: fixed(5),
+    decodeRequest: (b, o) => {
+      const quantity = checkQuantity(b, o, o + 3, u16(b, o + 3), limit, "quantity");
+      const count = b[o + 5] as number;
+      if (count !== Math.ceil(quantity / 8))
+        refuse(b, o, o + 5, `byte count ${count} does not match quantity ${quantity}`);
+      return { fc: 15, address: u16(b, o + 1), values: unpackBits(b, o + 6, quantity) };
+    },
+    requestSize: (req) => {
+      if (req.fc !== 15 || !Array.isArray(req.values)) return wrongShape(15, "request");
+      return 6 + Math.ceil(checkCount(req.values.length, limit, "values.length") / 8);
+    },
+    writeRequest: (req, out, o) => {
+      const { address, values } = req as { address: number; values: boolean[] };
+      const count = Math.ceil(values.length / 8);
+      write5(out, o, 15, address, "address", values.length, "quantity");
+      out[o + 5] = count;
+      out.fill(0, o + 6, o + 6 + count);
+      packBits(out, o + 6, values);
+    },
+    decodeResponse: reply.decode as FunctionCodec["decodeResponse"],
+    responseSize: (res) => reply.size(res as { fc: number; quantity?: number }, "response"),
+    writeResponse: (res, out, o) => reply.write(res as { address: number; quantity: number }, out, o),
+  };
+})();
+
+const writeMultipleRegisters: FunctionCodec = (() => {
+  const limit = QUANTITY_LIMITS.writeRegisters;
+  const reply = addressQuantity(16, limit);
+  return {
+    code: FunctionCode.WriteMultipleRegisters,
+    requestLength: counted(5),
+    responseLength: fixed(5),
+    decodeRequest: (b, o) => {
+      const quantity = checkQuantity(b, o, o + 3, u16(b, o + 3), limit, "quantity");
+      const count = b[o + 5] as number;
+      if (count !== 2 * quantity)
+        refuse(b, o, o + 5, `byte count ${count} does not match quantity ${quantity}`);
+      return { fc: 16, address: u16(b, o + 1), values: decodeRegisters(b, o + 6, quantity) };
+    },
+    requestSize: (req) => {
+      if (req.fc !== 16 || !Array.isArray(req.values)) return wrongShape(16, "request");
+      return 6 + 2 * checkCount(req.values.length, limit, "values.length");
+    },
+    writeRequest: (req, out, o) => {
+      const { address, values } = req as { address: number; values: number[] };
+      write5(out, o, 16, address, "address", values.length, "quantity");
+      out[o + 5] = 2 * values.length;
+      writeRegisters(out, o + 6, values, "values");
+    },
+    decodeResponse: reply.decode as FunctionCodec["decodeResponse"],
+    responseSize: (res) => reply.size(res as { fc: number; quantity?: number }, "response"),
+    writeResponse: (res, out, o) => reply.write(res as { address: number; quantity: number }, out, o),
+  };
+})();
+
+const maskWriteRegister: FunctionCodec = (() => {
+  const decode = (b: Uint8Array, o: number) => ({
+    fc: 22 as const,
     address: u16(b, o + 1),
     andMask: u16(b, o + 3),
     orMask: u16(b, o + 5),
-  }),
-  encodeRequest: (req) =>
-    req.fc === 22 ? encodeMask(req.address, req.andMask, req.orMask) : wrongShape(22, "request"),
-  decodeResponse: (b, o) => ({
-    fc: 22,
-    address: u16(b, o + 1),
-    andMask: u16(b, o + 3),
-    orMask: u16(b, o + 5),
-  }),
-  encodeResponse: (res) =>
-    res.fc === 22 ? encodeMask(res.address, res.andMask, res.orMask) : wrongShape(22, "response"),
-};
+  });
+  const size = (x: { fc: number }, what: string) => (x.fc === 22 ? 7 : wrongShape(22, what));
+  const write = (x: { address: number; andMask: number; orMask: number }, out: Uint8Array, o: number) => {
+    write5(out, o, 22, x.address, "address", x.andMask, "andMask");
+    put16(out, o + 5, checkU16(x.orMask, "orMask"));
+  };
+  return {
+    code: FunctionCode.MaskWriteRegister,
+    requestLength: fixed(7),
+    responseLength: fixed(7),
+    decodeRequest: decode,
+    decodeResponse: decode,
+    requestSize: (req) => size(req, "request"),
+    writeRequest: (req, out, o) => write(req as { address: number; andMask: number; orMask: number }, out, o),
+    responseSize: (res) => size(res, "response"),
+    writeResponse: (res, out, o) =>
+      write(res as { address: number; andMask: number; orMask: number }, out, o),
+  };
+})();
 
 const readWriteMultipleRegisters: FunctionCodec = {
   code: FunctionCode.ReadWriteMultipleRegisters,
@@ -337,20 +350,20 @@ const readWriteMultipleRegisters: FunctionCodec = {
       values: decodeRegisters(b, o + 10, writeQuantity),
     };
   },
-  encodeRequest: (req) => {
-    if (req.fc !== 23) return wrongShape(23, "request");
-    const n = checkCount(req.values.length, QUANTITY_LIMITS.readWriteWrite, "values.length");
-    const out = pduOf(23, 10 + 2 * n);
-    put16(out, 1, checkU16(req.readAddress, "readAddress"));
-    put16(out, 3, checkCount(req.readQuantity, QUANTITY_LIMITS.readWriteRead, "readQuantity"));
-    put16(out, 5, checkU16(req.writeAddress, "writeAddress"));
-    put16(out, 7, n);
-    out[9] = 2 * n;
-    encodeRegisters(out, 10, req.values, "values");
-    return out;
+  requestSize: (req) => {
+    if (req.fc !== 23 || !Array.isArray(req.values)) return wrongShape(23, "request");
+    checkCount(req.readQuantity, QUANTITY_LIMITS.readWriteRead, "readQuantity");
+    return 10 + 2 * checkCount(req.values.length, QUANTITY_LIMITS.readWriteWrite, "values.length");
   },
-  decodeResponse: decodeRegistersResponse(23, QUANTITY_LIMITS.readWriteRead),
-  encodeResponse: encodeRegistersResponse(23, QUANTITY_LIMITS.readWriteRead),
+  writeRequest: (req, out, o) => {
+    const r = req as { readAddress: number; readQuantity: number; writeAddress: number; values: number[] };
+    write5(out, o, 23, r.readAddress, "readAddress", r.readQuantity, "readQuantity");
+    put16(out, o + 5, checkU16(r.writeAddress, "writeAddress"));
+    put16(out, o + 7, r.values.length);
+    out[o + 9] = 2 * r.values.length;
+    writeRegisters(out, o + 10, r.values, "values");
+  },
+  ...registersResponse(23, QUANTITY_LIMITS.readWriteRead),
 };
 
 /** Read Device Identification reply: 7 header bytes, then `id, length, value` per object. */
@@ -385,13 +398,16 @@ const encapsulatedInterfaceTransport: FunctionCodec = {
       objectId: b[o + 3] as number,
     };
   },
-  encodeRequest: (req) => {
+  requestSize: (req) => {
     if (req.fc !== 43 || req.meiType !== MEI_READ_DEVICE_ID) return wrongShape(43, "request");
-    const out = pduOf(43, 4);
-    out[1] = MEI_READ_DEVICE_ID;
-    out[2] = checkCount(req.readDeviceIdCode, 4, "readDeviceIdCode");
-    out[3] = checkU8(req.objectId, "objectId");
-    return out;
+    return 4;
+  },
+  writeRequest: (req, out, o) => {
+    const r = req as ReadDeviceIdentificationRequest;
+    out[o] = 43;
+    out[o + 1] = MEI_READ_DEVICE_ID;
+    out[o + 2] = checkCount(r.readDeviceIdCode, 4, "readDeviceIdCode");
+    out[o + 3] = checkU8(r.objectId, "objectId");
   },
   decodeResponse: (b, o, e) => {
     checkMei(b, o);
@@ -416,29 +432,33 @@ const encapsulatedInterfaceTransport: FunctionCodec = {
       objects,
     };
   },
-  encodeResponse: (res) => {
-    if (res.fc !== 43 || res.meiType !== MEI_READ_DEVICE_ID) return wrongShape(43, "response");
+  responseSize: (res) => {
+    if (res.fc !== 43 || res.meiType !== MEI_READ_DEVICE_ID || !Array.isArray(res.objects))
+      return wrongShape(43, "response");
     let n = 7;
     for (const obj of res.objects) n += 2 + obj.value.length;
     if (n > MAX_PDU_LENGTH)
       throw new ModbusEncodeError(
         `device identification objects need ${n} bytes, over the PDU's ${MAX_PDU_LENGTH}`,
       );
-    const out = pduOf(43, n);
-    out[1] = MEI_READ_DEVICE_ID;
-    out[2] = checkU8(res.readDeviceIdCode, "readDeviceIdCode");
-    out[3] = checkU8(res.conformityLevel, "conformityLevel");
-    out[4] = res.moreFollows ? 0xff : 0;
-    out[5] = checkU8(res.nextObjectId, "nextObjectId");
-    out[6] = checkU8(res.objects.length, "objects.length");
-    let p = 7;
-    for (const obj of res.objects) {
+    return n;
+  },
+  writeResponse: (res, out, o) => {
+    const r = res as ReadDeviceIdentificationResponse;
+    out[o] = 43;
+    out[o + 1] = MEI_READ_DEVICE_ID;
+    out[o + 2] = checkU8(r.readDeviceIdCode, "readDeviceIdCode");
+    out[o + 3] = checkU8(r.conformityLevel, "conformityLevel");
+    out[o + 4] = r.moreFollows ? 0xff : 0;
+    out[o + 5] = checkU8(r.nextObjectId, "nextObjectId");
+    out[o + 6] = checkU8(r.objects.length, "objects.length");
+    let p = o + 7;
+    for (const obj of r.objects) {
       out[p] = checkU8(obj.id, "objects[].id");
       out[p + 1] = obj.value.length;
       out.set(obj.value, p + 2);
       p += 2 + obj.value.length;
     }
-    return out;
   },
 };
 
@@ -450,8 +470,8 @@ const FUNCTIONS: readonly (FunctionCodec | undefined)[] = (() => {
     readBits(2),
     readRegisters(3),
     readRegisters(4),
-    writeSingleCoil,
-    writeSingleRegister,
+    single(5),
+    single(6),
     writeMultipleCoils,
     writeMultipleRegisters,
     maskWriteRegister,
@@ -517,9 +537,10 @@ export function decodeRequestPdu(bytes: Uint8Array, offset = 0, end: number = by
 
 /** Encodes a request PDU. Throws a `ModbusEncodeError` on a field out of range or a quantity over its limit. */
 export function encodeRequestPdu(req: ModbusRequest): Uint8Array {
-  const codec = FUNCTIONS[req.fc];
-  if (codec === undefined) throw new ModbusEncodeError(`unknown function ${req.fc}`);
-  return codec.encodeRequest(req);
+  const codec = requestCodec(req);
+  const out = allocate(codec.requestSize(req));
+  codec.writeRequest(req, out, 0);
+  return out;
 }
 
 /**
@@ -545,18 +566,63 @@ export function decodeResponsePdu(
 
 /** Encodes a response PDU, or an exception reply when `res` has an `exception`. */
 export function encodeResponsePdu(res: ModbusResponse | ModbusExceptionResponse): Uint8Array {
-  if ("exception" in res) return encodeExceptionPdu(res.fc, res.exception);
+  const out = allocate(responsePduSize(res));
+  writeResponsePdu(res, out, 0);
+  return out;
+}
+
+function requestCodec(req: ModbusRequest): FunctionCodec {
+  const codec = FUNCTIONS[req.fc];
+  if (codec === undefined) throw new ModbusEncodeError(`unknown function ${req.fc}`);
+  return codec;
+}
+
+/** The size of `req`'s PDU, after checking its shape and counts (for writing it inside an ADU). */
+export function requestPduSize(req: ModbusRequest): number {
+  return requestCodec(req).requestSize(req);
+}
+
+/** Writes `req`'s PDU at `out[o…]`; `requestPduSize(req)` bytes must be there. */
+export function writeRequestPdu(req: ModbusRequest, out: Uint8Array, o: number): void {
+  requestCodec(req).writeRequest(req, out, o);
+}
+
+/** The size of `res`'s PDU (2 for an exception reply), after checking its shape and counts. */
+export function responsePduSize(res: ModbusResponse | ModbusExceptionResponse): number {
+  if ("exception" in res) {
+    checkExceptionFields(res.fc, res.exception);
+    return 2;
+  }
   const codec = FUNCTIONS[res.fc];
   if (codec === undefined) throw new ModbusEncodeError(`unknown function ${res.fc}`);
-  return codec.encodeResponse(res);
+  return codec.responseSize(res);
+}
+
+/** Writes `res`'s PDU at `out[o…]`; `responsePduSize(res)` bytes must be there. */
+export function writeResponsePdu(
+  res: ModbusResponse | ModbusExceptionResponse,
+  out: Uint8Array,
+  o: number,
+): void {
+  if ("exception" in res) {
+    out[o] = res.fc | 0x80;
+    out[o + 1] = res.exception;
+    return;
+  }
+  (FUNCTIONS[res.fc] as FunctionCodec).writeResponse(res, out, o);
+}
+
+function checkExceptionFields(fc: number, exceptionCode: number): void {
+  if (!Number.isInteger(fc) || fc < 1 || fc > 0x7f)
+    throw new ModbusEncodeError(`"fc" must be an integer in 1…127, got ${fc}`);
+  checkU8(exceptionCode, "exceptionCode");
 }
 
 /** The exception reply to function `fc` (1…127, the 0x80 bit is added here) with `exceptionCode`. */
 export function encodeExceptionPdu(fc: number, exceptionCode: number): Uint8Array {
-  if (!Number.isInteger(fc) || fc < 1 || fc > 0x7f)
-    throw new ModbusEncodeError(`"fc" must be an integer in 1…127, got ${fc}`);
+  checkExceptionFields(fc, exceptionCode);
   const out = new Uint8Array(2);
   out[0] = fc | 0x80;
-  out[1] = checkU8(exceptionCode, "exceptionCode");
+  out[1] = exceptionCode;
   return out;
 }
