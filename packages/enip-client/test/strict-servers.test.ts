@@ -138,6 +138,23 @@ describe("strict servers", () => {
   });
 });
 
+describe("servers that do not echo the sender context", () => {
+  test("replies with a zero context answer the requests in order, pipelined too", async () => {
+    let n = 0;
+    server = await rawServer((frame, socket) => {
+      const h = headerOf(frame);
+      if (h.command === 0x65) strictRegister(frame, socket);
+      else if (h.command === 0x6f) socket.write(frameOf(0x6f, SESSION, 0, ZERO, rrData(dintReply(n++))));
+    });
+    client = await EnipClient.connect({ host: "127.0.0.1", port: server.port, timeout: 5000 });
+    const ops = [0, 1, 2, 3].map((i) => ({
+      method: "read" as const,
+      path: [{ symbolic: "X" }, { element: i }],
+    }));
+    expect(await client.results(ops, { depth: 4 })).toEqual([[0], [1], [2], [3]]);
+  });
+});
+
 describe("session checks", () => {
   test("a reply with a session handle not ours is a ProtocolError, not a result", async () => {
     server = await rawServer((frame, socket) => {

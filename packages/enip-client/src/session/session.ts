@@ -311,9 +311,10 @@ export class Session {
 
   /**
    * Matches a reply to its request: RegisterSession by its command, connected replies by sequence count, others by
-   * sender context. A reply with a non-zero encapsulation status that matches nothing (a device may not echo the
-   * context, or drop the data that carries the sequence count) answers the oldest request of its command: devices
-   * answer in order. Such a status, or a session handle not ours, rejects the request at once.
+   * sender context. A reply with an all-zero context, or a non-zero encapsulation status, that matches nothing (a
+   * device may not echo the context, or drop the data that carries the sequence count) answers the oldest request
+   * of its command: devices answer in order. A non-zero status, or a session handle not ours, rejects the request
+   * at once.
    */
   private receive(frame: Uint8Array): void {
     const command = frame[0] as number;
@@ -322,8 +323,11 @@ export class Session {
     if (command === REGISTER_SESSION && frame[1] === 0) p = this.table.take(REGISTER_KEY);
     else {
       const sequence = peekSequenceCount(frame);
-      p = this.table.take(sequence >= 0 ? SEQUENCE_KEY_BASE + sequence : peekSenderContext32(frame));
-      if (p === undefined && status !== 0) p = this.table.takeFirst((q) => q.command === command);
+      const key = sequence >= 0 ? SEQUENCE_KEY_BASE + sequence : peekSenderContext32(frame);
+      p = this.table.take(key);
+      // Our contexts are never zero: a zero one is a device's that does not echo them (some simulators).
+      if (p === undefined && (status !== 0 || key === 0))
+        p = this.table.takeFirst((q) => q.command === command);
     }
     if (p === undefined) {
       clientChannel.publish({ event: "unmatched", frame });
