@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
-import { encodeTcpAdu } from "@cpppo/modbus-codec";
+import { encodeResponsePdu, encodeTcpAdu } from "@cpppo/modbus-codec";
 import { ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
 import { bytes, hex, RawClient } from "./support/client.js";
 
@@ -31,6 +31,8 @@ it("listenTcp binds port 0 on IPv4 and reports the address", async () => {
     expect(port).toBeGreaterThan(0);
     const c = await RawClient.connect(port);
     expect(hex(await c.call(READ1))).toBe("03020007");
+    // A table the store never defined.
+    expect(hex(await c.call(bytes("04 0000 0001")))).toBe("8402");
     expect(server.connectionCount).toBe(1);
     c.close();
   });
@@ -46,6 +48,30 @@ it("listenTcp binds port 0 on IPv4 and reports the address", async () => {
     expect(hex(await c.call(READ1))).toBe("03020007");
     c.close();
   } finally {
+    await server.close();
+  }
+});
+
+it("the hook-free FC3/FC4 path answers the codec's bytes, and exception 02 for undefined addresses", async () => {
+  const values = Array.from({ length: 125 }, (_, i) => (i * 523) & 0xffff);
+  const store = new ModbusStore();
+  store.define("holdingRegisters", 1000, values);
+  store.define("inputRegisters", 7, values.slice(0, 3));
+  const server = new ModbusServer({ store });
+  const listener = await server.listenTcp({ host: "127.0.0.1", port: 0 });
+  const c = await RawClient.connect(listener.port);
+  try {
+    expect(hex(await c.call({ fc: 3, address: 1000, quantity: 125 }))).toBe(
+      hex(encodeResponsePdu({ fc: 3, registers: values })),
+    );
+    expect(hex(await c.call({ fc: 4, address: 8, quantity: 2 }))).toBe(
+      hex(encodeResponsePdu({ fc: 4, registers: values.slice(1, 3) })),
+    );
+    expect(hex(await c.call({ fc: 4, address: 8, quantity: 3 }))).toBe("8402");
+    expect(hex(await c.call({ fc: 3, address: 0, quantity: 1 }))).toBe("8302");
+    expect(hex(await c.call({ fc: 4, address: 999, quantity: 1 }))).toBe("8402");
+  } finally {
+    c.close();
     await server.close();
   }
 });

@@ -15,7 +15,7 @@ import {
   requestPduLength,
 } from "@cpppo/modbus-codec";
 import type { ModbusTable } from "../core/address.js";
-import type { ModbusStore } from "../store/store.js";
+import { type ModbusStore, tableValues } from "../store/store.js";
 import { type DeviceIdentification, deviceObjects, readDeviceId } from "./device-id.js";
 import type { ModbusAccess, ModbusHooks } from "./hooks.js";
 
@@ -65,6 +65,11 @@ export class Engine {
       return exceptionPdu(fc, typeof code === "number" ? code : EX.IllegalFunction);
     }
     try {
+      if (
+        (request.fc === FC.ReadHoldingRegisters || request.fc === FC.ReadInputRegisters) &&
+        !this.hooks?.onRead
+      )
+        return readRegistersPdu(store, request.fc, request.address, request.quantity);
       return encodeResponsePdu(this.answer(store, unitId, request, context));
     } catch (error) {
       return exceptionPdu(fc, error instanceof Refusal ? error.code : EX.ServerDeviceFailure);
@@ -186,6 +191,25 @@ export class Engine {
     }
     store.write(table, address, values);
   }
+}
+
+/**
+ * The FC 3/4 reply straight from the store's typed array, without the number[] the codec's encoder takes: the
+ * lock-step hot path. Same bytes as `encodeResponsePdu({ fc, registers })` (a test holds them equal).
+ */
+function readRegistersPdu(store: ModbusStore, fc: 3 | 4, address: number, count: number): Uint8Array {
+  const table: ModbusTable = fc === FC.ReadHoldingRegisters ? "holdingRegisters" : "inputRegisters";
+  const values = tableValues(store, table);
+  if (values === undefined || !store.has(table, address, count)) throw new Refusal(EX.IllegalDataAddress);
+  const out = new Uint8Array(2 + 2 * count);
+  out[0] = fc;
+  out[1] = 2 * count;
+  for (let i = 0, o = 2; i < count; i++, o += 2) {
+    const v = values[address + i] as number;
+    out[o] = v >>> 8;
+    out[o + 1] = v & 0xff;
+  }
+  return out;
 }
 
 /** An exception reply; function code 0 (which the codec cannot encode, being no function) gets 0x80 too, as libmodbus answers. */

@@ -1,0 +1,118 @@
+/**
+ * A ModbusServer (or a bare Node socket server answering one canned reply) in a child process, so the load
+ * generator and the server do not share an event loop. Talks over IPC: "ready" (port, start time) once
+ * listening; on "close" it closes the server gracefully and exits 0.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { createServer, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
+
+/** What the child runs. */
+export interface ChildConfig {
+  /** cpppo ranges for the store (ignored with `canned`). */
+  ranges?: string[];
+  /** Instead of the simulator: a bare Node server that answers every chunk with these bytes (hex). */
+  canned?: string;
+  /** The server's maxConnections. */
+  maxConnections?: number;
+}
+
+export interface ChildReady {
+  type: "ready";
+  port: number;
+  /** Milliseconds from before the ranges were parsed until the server listened. */
+  startMs: number;
+}
+
+export interface ServerChild {
+  readonly ready: ChildReady;
+  close(): Promise<number | null>;
+}
+
+const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+
+/** Forks this file as a server child (through tsx, source conditions on); resolves once it listens (60 s deadline). */
+export async function startServerChild(config: ChildConfig): Promise<ServerChild> {
+  const child: ChildProcess = fork(join(here, "server-child.ts"), [JSON.stringify(config)], {
+    execArgv: ["--conditions=@cpppo/source", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const ready = await new Promise<ChildReady>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server child did not start within 60 s")), 60_000);
+    child.on("message", (m: { type?: string }) => {
+      if (m.type !== "ready") return;
+      clearTimeout(timer);
+      resolve(m as ChildReady);
+    });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server child exited with ${code} before it was ready`));
+    });
+  });
+  return {
+    ready,
+    close: async () => {
+      child.send({ type: "close" });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** The bare reference: a Node server that writes one canned reply for every chunk received. */
+async function cannedServer(reply: Buffer): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on("data", () => socket.write(reply));
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address !== null ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+async function serve(config: ChildConfig): Promise<void> {
+  const started = performance.now();
+  let port: number;
+  let close: () => Promise<void>;
+  if (config.canned !== undefined) {
+    const canned = await cannedServer(Buffer.from(config.canned, "hex"));
+    port = canned.port;
+    close = canned.close;
+  } else {
+    const server = new ModbusServer({
+      store: ModbusStore.fromRanges(parseRegisterRanges(config.ranges ?? [])),
+      ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),
+    });
+    const listener = await server.listenTcp({ host: "127.0.0.1", port: 0 });
+    port = listener.port;
+    close = () => server.close();
+  }
+  const startMs = performance.now() - started;
+  process.send?.({ type: "ready", port, startMs } satisfies ChildReady);
+  process.on("message", (m: { type?: string }) => {
+    if (m.type === "close")
+      void close().then(() => {
+        process.disconnect();
+        process.exit(0);
+      });
+  });
+}
+
+if (process.send !== undefined && process.argv[2] !== undefined)
+  void serve(JSON.parse(process.argv[2]) as ChildConfig);
