@@ -85,7 +85,7 @@ class ClientPipelinePort implements PipelinePort {
  * An EtherNet/IP client session. Create it with `EnipClient.connect(options)`; every operation takes `{timeout,
  * signal}`, resolves with a `CipResult` (CIP errors are data) and rejects only with coded errors:
  * `RequestTimeoutError`, `AbortError`, `SessionClosedError` (the connection was lost: all pending requests at
- * once), `ProtocolError`.
+ * once), `ProtocolError`, `EncapsulationStatusError` (the device answered a non-zero encapsulation status).
  */
 export class EnipClient {
   /** Element types learned from reads, by tag name (without indexes): sizes packing and types writes. */

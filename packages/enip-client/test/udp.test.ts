@@ -61,6 +61,7 @@ describe("UDP datagrams", () => {
   let port: number;
   const seen: Uint8Array[] = [];
   let drop = 0;
+  let garbage = false;
   let client: EnipClient | undefined;
   beforeAll(async () => {
     device = createSocket("udp4");
@@ -72,6 +73,15 @@ describe("UDP datagrams", () => {
         return;
       }
       const h = headerOf(frame);
+      if (garbage) {
+        // Not a frame, then a frame whose length field disagrees with the datagram: both dropped.
+        device.send(Uint8Array.of(0x6f, 0, 0), remote.port, remote.address);
+        device.send(
+          frameOf(0x6f, h.session, 0, h.context, new Uint8Array(2)).subarray(0, 25),
+          remote.port,
+          remote.address,
+        );
+      }
       device.send(
         frameOf(0x6f, h.session, 0, h.context, rrData(dintReply(seen.length))),
         remote.port,
@@ -112,6 +122,17 @@ describe("UDP datagrams", () => {
     expect(lost).toBeInstanceOf(RequestTimeoutError);
     expect(performance.now() - started).toBeLessThan(3000);
     expect((await client.read("X")).value).toEqual([2]);
+  });
+
+  test("datagrams that are not one whole frame are dropped; the reply after them is taken", async () => {
+    seen.length = 0;
+    client = await EnipClient.connect({ host: "127.0.0.1", port, udp: true, timeout: 5000 });
+    garbage = true;
+    try {
+      expect((await client.read("X")).value).toEqual([1]);
+    } finally {
+      garbage = false;
+    }
   });
 
   test("a pending request fails at once when the client closes", async () => {

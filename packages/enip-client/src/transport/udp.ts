@@ -40,7 +40,8 @@ class UdpTransport implements Transport {
         ((datagram[LENGTH_AT] as number) | ((datagram[LENGTH_AT + 1] as number) << 8)) !==
         n
     ) {
-      clientChannel.publish({ event: "unmatched", frame: new Uint8Array(datagram) });
+      if (clientChannel.hasSubscribers)
+        clientChannel.publish({ event: "unmatched", frame: new Uint8Array(datagram) });
       return;
     }
     this.handlers.frame(new Uint8Array(datagram.buffer, datagram.byteOffset, n));
