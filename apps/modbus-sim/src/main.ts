@@ -80,7 +80,7 @@ options:
                            ephemeral port; 802 when TLS is on); an address containing "/" or naming an existing
                            file is a serial device served as Modbus/RTU
   -r, --range N            try N successive ports from PORT until one is free (default 1)
-  -e, --evil MODE          misbehave, to test clients (default none):
+  -e, --evil MODE          misbehave on TCP and TLS, to test clients (default none):
                              truncate                 cut each reply to a random 0..length-1 bytes
                              delay[:S[-S]]            delay each reply S seconds, or a random LO..HI (default 5);
                                                       other clients are not held up
@@ -157,6 +157,9 @@ export function parseSettings(
     cwd,
   );
   if (endpoint.kind === "rtu" && tls) throw new UsageError("TLS serves TCP only: -a names a serial device");
+  // @cpppo/modbus-server spoils Modbus/TCP replies only; refusing beats a flag that silently does nothing.
+  if (endpoint.kind === "rtu" && values.evil !== undefined)
+    throw new UsageError("-e/--evil applies to Modbus/TCP and TLS replies, not to a serial device");
   let portsToTry = parsePortsToTry(values.range);
   if (portsToTry > 1 && endpoint.kind === "rtu")
     throw new UsageError("-r/--range tries TCP ports: it cannot be used with a serial device");

@@ -228,6 +228,7 @@ describe("bad input: one line on stderr, status 2", () => {
     ["-c with a bad unit", ["-c", '{"slaves":[1,300]}', "40001"], /"slaves/],
     ["an -a port over 65535", ["-a", ":70000", "40001"], /port "70000"/],
     ["an -r that is not a count", ["-r", "many", "40001"], /-r\/--range "many"/],
+    ["-e with a serial device", ["-a", "/dev/ttyS9", "-e", "truncate", "40001"], /not to a serial device/],
     ["-r with a serial device", ["-a", "/dev/ttyS9", "-r", "2", "40001"], /serial device/],
     ["an unknown flag", ["--bogus", "40001"], /bogus/],
     ["TLS without its key and CA", ["--tls-cert", "c.pem", "40001"], /--tls-key/],
