@@ -99,10 +99,23 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
-/** 1,000 TCP clients, each polling FC3 of 100 registers every 100 ms: p99 and median round trip. */
+/**
+ * 1,000 TCP clients, each polling FC3 of 100 registers every 100 ms: p99 and median round trip; then the same load
+ * on the bare Node server, the ceiling of this load generator on this machine.
+ */
 async function clients(count = 1000, periodMs = 100): Promise<void> {
   if (!wanted(`clients-${count}`)) return;
-  await withChild({ ranges: RANGES, maxConnections: count + 10 }, async (child) => {
+  await pollers(`clients-${count}`, { ranges: RANGES, maxConnections: count + 10 }, count, periodMs);
+  await pollers(
+    `clients-${count}-bare-node`,
+    { canned: Buffer.from(REPLY).toString("hex") },
+    count,
+    periodMs,
+  );
+}
+
+async function pollers(figure: string, config: ChildConfig, count: number, periodMs: number): Promise<void> {
+  await withChild(config, async (child) => {
     const sockets: Socket[] = [];
     for (let i = 0; i < count; i += 50)
       sockets.push(
@@ -154,9 +167,9 @@ async function clients(count = 1000, periodMs = 100): Promise<void> {
     for (const s of sockets) s.destroy();
     if (errors > 0) throw new Error(`${errors} clients saw no reply within 5 s`);
     const sorted = Float64Array.from(latencies).sort();
-    report(`modbus-server.clients-${count}-p99`, percentile(sorted, 0.99), "ms");
-    report(`modbus-server.clients-${count}-p50`, percentile(sorted, 0.5), "ms");
-    report(`modbus-server.clients-${count}`, latencies.length / seconds, "req/s");
+    report(`modbus-server.${figure}-p99`, percentile(sorted, 0.99), "ms");
+    report(`modbus-server.${figure}-p50`, percentile(sorted, 0.5), "ms");
+    report(`modbus-server.${figure}`, latencies.length / seconds, "req/s");
   });
 }
 

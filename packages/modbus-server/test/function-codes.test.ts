@@ -259,3 +259,31 @@ describe("units", () => {
 it("FC codes table is the codec's", () => {
   expect(FC.ReadHoldingRegisters).toBe(3);
 });
+
+describe("device identification over several replies", () => {
+  it("streams objects that do not fit in one PDU with moreFollows and nextObjectId", async () => {
+    const big = "x".repeat(100);
+    const s = new ModbusServer({
+      deviceIdentification: { 0: "v", 1: "p", 2: "r", 128: big, 129: big, 130: big },
+    });
+    const l = await s.listenTcp({ host: "127.0.0.1", port: 0 });
+    const c = await RawClient.connect(l.port);
+    try {
+      const first = await c.call(bytes("2b 0e 03 80"));
+      // fc, MEI, code, conformity 0x83 (extended), more follows 0xff, next 0x82, 2 objects
+      expect(hex(first.subarray(0, 7))).toBe("2b0e0383ff8202");
+      expect(first.length).toBeLessThanOrEqual(253);
+      const second = await c.call(bytes("2b 0e 03 82"));
+      expect(hex(second.subarray(0, 9))).toBe("2b0e0383000001" + "8264");
+      // An object id outside the extended range restarts the stream at its first object.
+      expect(hex((await c.call(bytes("2b 0e 03 05"))).subarray(0, 7))).toBe("2b0e0383ff8202");
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
+  it("refuses a device identification without the three basic objects", () => {
+    expect(() => new ModbusServer({ deviceIdentification: { 0: "v", 1: "p" } })).toThrow("2 is missing");
+  });
+});
