@@ -25,6 +25,7 @@ import {
   LREAL,
   LWORD,
   logixStringType,
+  PADDED_STRING,
   REAL,
   SHORT_STRING,
   SINT,
@@ -202,6 +203,14 @@ describe("strings", () => {
     expect(decodeValues(STRING, fromHex("0300616263"))).toEqual(["abc"]);
     // A padded reply (cpppo pads Read Tag STRING data) still reads with a count.
     expect(decodeValues(STRING, fromHex("030061626300"), 1)).toEqual(["abc"]);
+  });
+
+  it("PADDED_STRING is cpppo's STRING tag data: each element padded to even, the last pad optional", () => {
+    expect(toHex(encodeValues(PADDED_STRING, ["abc", "de", ""]))).toBe("030061626300020064650000");
+    expect(decodeValues(PADDED_STRING, fromHex("030061626300020064650000"))).toEqual(["abc", "de", ""]);
+    expect(decodeValues(PADDED_STRING, fromHex("01006100010062"))).toEqual(["a", "b"]);
+    // Unpadded, a second element after an odd one is misread: the pad is part of the element.
+    expect(() => decodeValues(PADDED_STRING, fromHex("0100610100620000"))).toThrow(CipDecodeError);
   });
 
   it("keeps ISO-8859-1 characters byte for byte", () => {

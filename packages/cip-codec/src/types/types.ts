@@ -372,8 +372,9 @@ export const STRING: CipType<string> = {
 };
 
 /**
- * STRING (0xD0) padded to an even byte count, as the TCP/IP Interface object writes its domain and host names: UINT
- * count, characters, and a 0x00 after an odd count. A missing pad at the very end of the data is tolerated.
+ * STRING (0xD0) padded to an even byte count, as the TCP/IP Interface object writes its domain and host names, and
+ * as cpppo serves and takes each element of a STRING tag's Read/Write Tag data: UINT count, characters, and a 0x00
+ * after an odd count. A missing pad at the very end of the data is tolerated.
  */
 export const PADDED_STRING: CipType<string> = {
   name: "STRING",
