@@ -3,7 +3,6 @@
  * cpppo.cfg files, starts the controller, the EtherNet/IP server and the optional web API, prints what cpppo prints,
  * and on SIGINT, SIGTERM or the web API's `done` closes the server gracefully before it returns exit status 0.
  */
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
@@ -41,6 +40,7 @@ import {
   type TagHooks,
   type WebApi,
 } from "@cpppo/enip-server";
+import { logTraffic } from "./traffic-log.js";
 
 /** Where `main` reads and writes; injected so tests run it in-process. */
 export interface MainIo extends CliOutput {
@@ -70,7 +70,7 @@ TAG is NAME[@CLASS/INSTANCE/ATTRIBUTE[/ELEMENT]][=TYPE[[SIZE]]], e.g. SCADA=INT[
 FLOAT=REAL, Motor_Velocity@0x93/3/10=REAL (TYPE defaults to INT, SIZE to a scalar).
 
 options:
-  -v, --verbose            more logging (repeat: -vv detail, -vvv info, -vvvv debug)
+  -v, --verbose            log connections, disconnections and error replies (-vv: each request too)
   -b, --config-basename NAME  read NAME.cfg instead of cpppo.cfg
   -c, --config PATH        an extra, highest-priority config file (repeatable)
       --no-config          do not read the searched config files (-c files still load)
@@ -458,7 +458,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     stop = resolve;
   });
   let web: WebApi | undefined;
-  const subscriptions: [string, (message: unknown) => void][] = [];
+  let stopTraffic: () => void = () => {};
   const signals = io.signals;
   // The first SIGINT or SIGTERM stops gracefully; another one while stopping closes every connection at once.
   let stopping = false;
@@ -483,7 +483,6 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const shutdown = async (): Promise<void> => {
     stopping = true;
     signals?.off("SIGHUP", onSighup);
-    for (const [name, fn] of subscriptions) unsubscribe(name, fn);
     // Stop serving before anything is unloaded: the web API first (no new commands), then the server finishes
     // the replies in flight and closes its connections (destroying those a stuck peer keeps open).
     const closing = Promise.all([web?.close(), server.close()]);
@@ -508,6 +507,8 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       );
       void server.close(0);
     }
+    // After the connections closed, so that their "done" lines are logged.
+    stopTraffic();
   };
 
   try {
@@ -533,38 +534,8 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       log.write("NORMAL", `web API on ${web.url}/api${settings.webToken ? " (token required)" : ""}`);
     }
 
-    if (log.enabled("DETAIL")) {
-      const ours = `${server.tcpAddress?.address}:${server.tcpAddress?.port}`;
-      const ids = new Set<string>();
-      const onSession = (message: unknown) => {
-        const m = message as { event: string; id: string; peer: string; server: string };
-        if (m.server !== ours) return;
-        if (m.event === "open") ids.add(m.id);
-        else ids.delete(m.id);
-        log.write("DETAIL", `session ${m.event} ${m.peer}`);
-      };
-      subscribe("cpppo:enip:session", onSession);
-      subscriptions.push(["cpppo:enip:session", onSession]);
-      if (log.enabled("INFO")) {
-        const onRequest = (message: unknown) => {
-          const m = message as {
-            id: string;
-            peer: string;
-            command: number;
-            request: Uint8Array;
-            reply?: Uint8Array;
-          };
-          if (!ids.has(m.id) && m.id !== "udp") return;
-          const command = `0x${m.command.toString(16).padStart(4, "0")}`;
-          log.write(
-            "INFO",
-            `${m.peer} command ${command}: ${m.request.length} bytes in, ${m.reply?.length ?? 0} out`,
-          );
-        };
-        subscribe("cpppo:enip:request", onRequest);
-        subscriptions.push(["cpppo:enip:request", onRequest]);
-      }
-    }
+    // -v: connections, disconnections and error replies; -vv: each request and reply (cpppo's forms).
+    stopTraffic = logTraffic(log, `${server.tcpAddress?.address}:${server.tcpAddress?.port}`);
   } catch (err) {
     await shutdown();
     log.close();

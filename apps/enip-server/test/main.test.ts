@@ -397,17 +397,67 @@ describe("enip-server main()", () => {
     const client = await TestClient.open(tcp as number);
     client.close();
     const end = Date.now() + DEADLINE_MS;
-    while (!(await readFile(log, "utf8")).includes("session close")) {
-      if (Date.now() > end) throw new Error("no session close in the reopened log");
+    while (!(await readFile(log, "utf8")).includes(" done; processed ")) {
+      if (Date.now() > end) throw new Error("no disconnection in the reopened log");
       await new Promise((ok) => setTimeout(ok, 20));
     }
     expect(await stop(r)).toBe(0);
     expect(await readFile(`${log}.1`, "utf8")).toMatch(/NORMAL +EtherNet\/IP simulator serving/);
     const reopened = await readFile(log, "utf8");
     expect(reopened).toMatch(/log .*sim\.log reopened/);
-    expect(reopened).toMatch(/DETAIL +session open 127\.0\.0\.1/);
+    expect(reopened).toMatch(
+      /NORMAL +EtherNet\/IP Server enip_\d+ begins serving peer \('127\.0\.0\.1', \d+\)/,
+    );
     expect(reopened).toMatch(/NORMAL +stopped\n$/);
     expect(r.stderr.text).toBe("");
+  });
+
+  it("-v logs each connection, disconnection and error reply in cpppo's forms; -vv each request too", async () => {
+    const session = async (verbosity: string) => {
+      const r = run(["-a", "127.0.0.1:0", "-A", "-U", verbosity, "SCADA=INT[10]"]);
+      const { tcp } = await started(r);
+      const client = await TestClient.open(tcp as number);
+      const peer = client.socket.localPort as number;
+      const good = await client.request(readTagRequest(parseEPath("SCADA[1]")));
+      expect(good.cip).toMatchObject({ generalStatus: 0 });
+      const bad = await client.request(readTagRequest(parseEPath("NOPE")));
+      expect(bad.cip).toMatchObject({ generalStatus: 0x04 });
+      client.close();
+      await r.stderr.waitFor(/ done; processed /);
+      expect(await stop(r)).toBe(0);
+      return { text: r.stderr.text, peer };
+    };
+    const normal = await session("-v");
+    let p = normal.peer;
+    expect(normal.text).toMatch(
+      new RegExp(`NORMAL +EtherNet/IP Server enip_${p} begins serving peer \\('127\\.0\\.0\\.1', ${p}\\)\n`),
+    );
+    expect(normal.text).toMatch(
+      new RegExp(
+        `NORMAL +enip_${p} error reply to SendRRData Read Tag NOPE: .*\\(0x04\\), extended 0x0000\n`,
+      ),
+    );
+    // RegisterSession (28 bytes) and two reads: cpppo's counts, plural and padding.
+    expect(normal.text).toMatch(
+      new RegExp(
+        `NORMAL +enip_${p} done; processed   3 requests over +\\d+ bytes/ +\\d+ received \\(0 connections remain\\)\n`,
+      ),
+    );
+    // Only the failed read is an error reply, and -v logs no request lines.
+    expect(normal.text.match(/error reply/g)).toHaveLength(1);
+    expect(normal.text).not.toMatch(/ recv: | send: /);
+
+    const detail = await session("-vv");
+    p = detail.peer;
+    for (const line of [
+      `DETAIL +enip_${p} recv: +28: RegisterSession`,
+      `DETAIL +enip_${p} send: +28: RegisterSession, status 0x0000`,
+      `DETAIL +enip_${p} recv: +\\d+: SendRRData Read Tag SCADA\\[1\\]`,
+      `DETAIL +enip_${p} send: +\\d+: Read Tag reply: .*\\(0x00\\)`,
+      `DETAIL +enip_${p} recv: +\\d+: SendRRData Read Tag NOPE`,
+      `NORMAL +enip_${p} error reply to SendRRData Read Tag NOPE: `,
+    ])
+      expect(detail.text).toMatch(new RegExp(line));
   });
 
   it("-D loads structure definitions that tags may then use", async () => {
