@@ -19,7 +19,7 @@ import {
   packageVersion,
   splitAddress,
 } from "@cpppo/cli-kit";
-import { parseRoutePath, parseSendPath } from "@cpppo/enip-client";
+import { connectTcp, parseRoutePath, parseSendPath, type TransportFactory } from "@cpppo/enip-client";
 import { z } from "zod";
 
 /** Where a CLI's `main` reads and writes; injected so tests run it in-process. */
@@ -175,4 +175,25 @@ export function connectFailure(host: string, port: number, error: unknown): stri
   const text = describeError(error);
   const target = `${host}:${port}`;
   return text.includes(target) ? text : `cannot connect to ${target}: ${text}`;
+}
+
+/** Encapsulation commands that carry CIP requests (SendRRData, SendUnitData): the "requests" cpppo counts. */
+const CIP_COMMANDS = new Set([0x6f, 0x70]);
+
+/** A TCP transport that hands `onRequest` each frame carrying CIP requests as it is written (to count requests). */
+export function watchedTcp(onRequest: (frame: Uint8Array) => void): TransportFactory {
+  return async (options, handlers) => {
+    const inner = await connectTcp(options, handlers);
+    return {
+      get peer() {
+        return inner.peer;
+      },
+      write(frame: Uint8Array) {
+        if (CIP_COMMANDS.has((frame[0] as number) | ((frame[1] as number) << 8))) onRequest(frame);
+        inner.write(frame);
+      },
+      end: () => inner.end(),
+      destroy: (error?: Error) => inner.destroy(error),
+    };
+  };
 }

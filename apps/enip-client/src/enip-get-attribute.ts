@@ -3,6 +3,8 @@
  * attributes (integers default to SINT): `@c/i` is Get Attributes All, `@c/i/a` Get Attribute Single, and
  * `@c/i/a=(TYPE)v,…` Set Attribute Single with the values' bytes. Prints `<ctime>: <index>: <operation> == <value>`.
  */
+
+import { decodeEncapsulation, decodeRequestBytes } from "@cpppo/cip-codec";
 import {
   ctime,
   describeError,
@@ -35,6 +37,7 @@ import {
   ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
+  watchedTcp,
 } from "./cli.js";
 import { cpppoPath, cpppoStatus } from "./format.js";
 
@@ -91,6 +94,23 @@ const ASSUMED_REPLY_DATA = { getAttributeSingle: 32, getAttributesAll: 64 } as c
 /** cpppo's `-m` budget: Multiple Service Packets of about 500 bytes. */
 const MULTIPLE_BYTES = 500;
 
+/** Operations a frame of CIP requests carries: the requests of a Multiple Service Packet, else 1. */
+export function operationsIn(frame: Uint8Array): number {
+  try {
+    const { body } = decodeEncapsulation(frame);
+    const item =
+      "cpf" in body
+        ? body.cpf?.find((i) => i.kind === "unconnectedData" || i.kind === "connectedData")
+        : undefined;
+    if (item === undefined || !("data" in item)) return 1;
+    let request = decodeRequestBytes(item.data);
+    if (request.kind === "unconnectedSend") request = request.message;
+    return request.kind === "multipleServicePacket" ? request.requests.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 /** Runs `enip-get-attribute` with `argv`; resolves with the exit status. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand(COMMAND, argv, io, async ({ values: v, positionals }) => {
@@ -105,6 +125,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError("give at least one operation (e.g. @1/1/7), or - for stdin");
     const fromArgs = positionals.map((text) => (text === "-" ? "-" : parseAttributeOperation(text)));
 
+    const packets: number[] = [];
     let client: EnipClient;
     try {
       client = await EnipClient.connect({
@@ -114,6 +135,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         connectTimeout: timeout,
         signal: io.signal,
         ...routing,
+        // cpppo numbers its lines by request: every operation of one Multiple Service Packet shares an index.
+        transport: watchedTcp((frame) => packets.push(operationsIn(frame))),
       });
     } catch (error) {
       io.stderr.write(`enip-get-attribute: ${connectFailure(host, port, error)}\n`);
@@ -146,6 +169,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       }
     };
+    // The request the next result came in (cpppo's index), and how many of its operations are still to come.
+    let request = -1;
+    let left = 0;
     try {
       for await (const result of client.pipeline(source(), {
         depth,
@@ -157,10 +183,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const op = ops[result.index] as Operation;
         const value = !result.ok ? undefined : op.method === "setAttributeSingle" ? true : result.value;
         const description = attributeDescription(op, multiple);
+        if (left === 0) {
+          request++;
+          left = packets[request] ?? 1;
+        }
+        left--;
         if (print)
-          io.stdout.write(
-            `${ctime()}: ${String(result.index).padStart(3)}: ${description} == ${pyRepr(value)}\n`,
-          );
+          io.stdout.write(`${ctime()}: ${String(request).padStart(3)}: ${description} == ${pyRepr(value)}\n`);
         // A failure is said on stderr even with --no-print.
         if (result.status !== 0)
           io.stderr.write(

@@ -21,7 +21,7 @@ import {
   timestamp,
   UsageError,
 } from "@cpppo/cli-kit";
-import { connectTcp, EnipClient, type Operation, parseOperation } from "@cpppo/enip-client";
+import { EnipClient, type Operation, parseOperation } from "@cpppo/enip-client";
 import {
   CLIENT_OPTIONS,
   type CliIo,
@@ -32,6 +32,7 @@ import {
   ROUTING_HELP,
   ROUTING_OPTIONS,
   routingOptions,
+  watchedTcp,
 } from "./cli.js";
 
 const OPTIONS = {
@@ -68,8 +69,6 @@ export const COMMAND = clientCommand("enip-thruput", USAGE, OPTIONS);
 
 /** Milliseconds between redraws of the live progress line. */
 const PROGRESS_INTERVAL = 250;
-/** Encapsulation commands that carry CIP requests (SendRRData, SendUnitData): the "requests" of the summary. */
-const CIP_COMMANDS = new Set([0x6f, 0x70]);
 
 /** The `p`-th percentile (0..100) of ascending `sorted`, by nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -104,20 +103,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         ...(timeout !== undefined && { timeout, connectTimeout: timeout }),
         ...routing,
         // Count the frames that carry CIP requests: packed operations share one.
-        transport: async (options, handlers) => {
-          const inner = await connectTcp(options, handlers);
-          return {
-            get peer() {
-              return inner.peer;
-            },
-            write(frame: Uint8Array) {
-              if (CIP_COMMANDS.has((frame[0] as number) | ((frame[1] as number) << 8))) requests++;
-              inner.write(frame);
-            },
-            end: () => inner.end(),
-            destroy: (error?: Error) => inner.destroy(error),
-          };
-        },
+        transport: watchedTcp(() => requests++),
       });
     } catch (error) {
       io.stderr.write(`enip-thruput: ${connectFailure(host, port, error)}\n`);

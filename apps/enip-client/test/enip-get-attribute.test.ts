@@ -11,12 +11,17 @@ afterAll(async () => {
   await sim.server.close();
 });
 
+const LINE = /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: +(\d+): (.*) == (.*)$/;
+
 /** `<ctime>: <index>: <description> == <value>`, cpppo's line; returns [description, value]. */
 function parts(line: string): [string, string] {
-  const m = /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: +(\d+): (.*) == (.*)$/.exec(line);
+  const m = LINE.exec(line);
   expect(m).not.toBeNull();
   return [(m as RegExpExecArray)[2] as string, (m as RegExpExecArray)[3] as string];
 }
+
+/** The index column of cpppo's lines (the request each operation went in). */
+const indexes = (lines: string[]): number[] => lines.map((l) => Number((LINE.exec(l) as RegExpExecArray)[1]));
 
 test("cpppo's example: '@0x93/3/10=(REAL)1.0' '@0x93/3/10' → True, [0, 0, 128, 63]", async () => {
   const r = await run(main, ["-a", sim.address, "@0x93/3/10=(REAL)1.0", "@0x93/3/10"]);
@@ -84,8 +89,28 @@ test("-m sends the operations in one Multiple Service Packet and prints cpppo's 
     "Multi. G_A_S      @0x0093/3/10",
     "Multi. G_A_A      @0x0001/1",
   ]);
+  // cpppo numbers lines by request: the packet's operations share index 0.
+  expect(indexes(packed?.lines ?? [])).toEqual([0, 0, 0, 0]);
   // Without -m, one request per operation.
-  expect(await sendRRData(() => run(main, ["-a", sim.address, ...ops]))).toEqual([0x0e, 0x0e, 0x0e, 0x01]);
+  let single: Awaited<ReturnType<typeof run>> | undefined;
+  expect(await sendRRData(async () => (single = await run(main, ["-a", sim.address, ...ops])))).toEqual([
+    0x0e, 0x0e, 0x0e, 0x01,
+  ]);
+  expect(indexes(single?.lines ?? [])).toEqual([0, 1, 2, 3]);
+});
+
+test("-m with more than one packet's worth: each line carries the index of its packet", async () => {
+  const ops = Array.from({ length: 30 }, () => "@1/1/1");
+  let r: Awaited<ReturnType<typeof run>> | undefined;
+  const packets = await sendRRData(async () => (r = await run(main, ["-a", sim.address, "-m", ...ops])));
+  expect(r?.code).toBe(0);
+  expect(packets.length).toBeGreaterThan(1);
+  expect(packets.every((s) => s === 0x0a)).toBe(true);
+  const seen = indexes(r?.lines ?? []);
+  expect(seen).toHaveLength(30);
+  // Runs of equal indexes 0, 1, … in order, one run per packet.
+  expect([...new Set(seen)]).toEqual(packets.map((_, i) => i));
+  expect([...seen].sort((a, b) => a - b)).toEqual(seen);
 });
 
 test("a failed operation says so on stderr, even with --no-print", async () => {
