@@ -460,6 +460,20 @@ describe("enip-server main()", () => {
       expect(detail.text).toMatch(new RegExp(line));
   });
 
+  it("-v logs an encapsulation error reply with its EtherNet/IP status", async () => {
+    const r = run(["-a", "127.0.0.1:0", "-A", "-U", "-v", "-s", "30", "SCADA=INT[10]"]);
+    const { tcp } = await started(r);
+    const client = await TestClient.open(tcp as number);
+    const big = await client.send(encodeSendRRData({ session: client.session, message: scadaWrite(1, 1) }));
+    expect(new DataView(big.buffer, big.byteOffset).getUint32(8, true)).toBe(0x65);
+    const line = await r.stderr.waitFor(
+      /NORMAL +enip_\d+ error reply to SendRRData Write Tag SCADA\[1\]: (.*)\n/,
+    );
+    expect(line[1]).toMatch(/^EtherNet\/IP status 0x0065 \(/);
+    client.close();
+    expect(await stop(r)).toBe(0);
+  });
+
   it("-D loads structure definitions that tags may then use", async () => {
     const fixture = resolve(__dirname, "../../../packages/cip-codec/fixtures/ExampleSensor-tags.json");
     const r = run(["-a", "127.0.0.1:0", "-A", "-D", fixture, "Sensors=Example_SENSOR[2]"]);
