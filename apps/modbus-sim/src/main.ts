@@ -73,7 +73,8 @@ ends the range after its values; the default value is 0. Only the addresses give
 any other gets exception 02 (Illegal Data Address).
 
 options:
-  -v, --verbose            more logging: -v connections and errors, -vv each request (default warnings only)
+  -v, --verbose            more logging: -v where it serves and each connection, -vv each read and write
+                           it serves (default warnings only)
   -l, --log FILE           log to FILE instead of stderr (SIGHUP reopens it) (default stderr)
   -a, --address [IFACE][:PORT] | DEVICE
                            serve Modbus/TCP here (default 0.0.0.0:502; :1502 is every interface, :0 an

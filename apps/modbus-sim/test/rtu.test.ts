@@ -58,7 +58,7 @@ function mbpoll(unit: number, args: string[], values: string[] = []) {
     "none",
     "-1",
     "-o",
-    "2",
+    "5",
     "-a",
     String(unit),
     ...args,
