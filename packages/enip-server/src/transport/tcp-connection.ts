@@ -231,17 +231,20 @@ export class TcpConnection {
     this.lastActivity = Date.now();
     const start = this.streamOffset;
     this.streamOffset += chunk.length;
+    // A plain Uint8Array view of the chunk: the frames and fields cut from it are then TypedArray subarrays,
+    // not Buffer#subarray (a FastBuffer built in JS per call, ~10 % of the per-request JS in a profile).
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     let frames: Uint8Array[];
     try {
-      frames = this.framer.push(chunk);
+      frames = this.framer.push(bytes);
     } catch (error) {
       this.release();
-      this.framingFailed(chunk, start, error);
+      this.framingFailed(bytes, start, error);
       return;
     }
     const held = this.framer.buffered;
     if (held > 0 || this.reserved > 0) {
-      this.track(chunk, held);
+      this.track(bytes, held);
       if (this.socket.destroyed) return;
     }
     const n = frames.length;
