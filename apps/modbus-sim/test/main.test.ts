@@ -4,7 +4,7 @@
  */
 import { EventEmitter, once } from "node:events";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -329,6 +329,19 @@ describe("serving", () => {
     expect(text).toMatch(/NORMAL +connection from 127\.0\.0\.1:\d+/);
     expect(text).toMatch(/DETAIL +.*read holdingRegisters 0\+2/);
     expect(text).toMatch(/NORMAL +stopped/);
+  });
+
+  it("SIGHUP reopens the -l file (after logrotate moved it)", async () => {
+    const r = run(["-v", "-l", "sim.log", "-a", "127.0.0.1:0", "40001"]);
+    await started(r);
+    await rename(join(workDir, "sim.log"), join(workDir, "sim.log.1"));
+    r.signals.emit("SIGHUP");
+    r.signals.emit("SIGINT");
+    expect(await r.exit).toBe(0);
+    expect(await readFile(join(workDir, "sim.log.1"), "utf8")).toMatch(/Modbus\/TCP on/);
+    const fresh = await readFile(join(workDir, "sim.log"), "utf8");
+    expect(fresh).toMatch(/log .*sim\.log reopened/);
+    expect(fresh).toMatch(/stopped/);
   });
 
   it("without -v it logs nothing", async () => {
