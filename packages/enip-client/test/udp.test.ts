@@ -94,6 +94,7 @@ describe("UDP datagrams", () => {
   afterEach(async () => {
     await client?.close();
     client = undefined;
+    drop = 0;
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => device.close(() => resolve()));
