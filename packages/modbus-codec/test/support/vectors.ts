@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** One ADU of `fixtures/modbus-vectors.json` (fields as stored). */
 export interface ModbusVector {
@@ -13,8 +14,11 @@ export interface ModbusVector {
   source: string;
 }
 
+// Jest runs this file as CommonJS (__dirname); the fuzz script runs it as an ES module (import.meta).
+const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+
 export const VECTORS: readonly ModbusVector[] = JSON.parse(
-  readFileSync(join(__dirname, "..", "..", "fixtures", "modbus-vectors.json"), "utf8"),
+  readFileSync(join(here, "..", "..", "fixtures", "modbus-vectors.json"), "utf8"),
 );
 
 export const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
