@@ -1,6 +1,7 @@
 // Soak campaign (issue 10, item 11): `pnpm --filter @cpppo/enip-server run soak [flags]`. Loopback only, the server
 // in a child process on port 0 (bench/soak-server.ts), a fresh one per phase. In every phase a normal client
-// (@cpppo/enip-client) writes and reads a tag at a steady rate, first alone (baseline), then through the attack:
+// (@cpppo/enip-client, in a process of its own: bench/soak-client.ts) writes and reads a tag at a steady rate,
+// first alone (baseline), then through the attack:
 //   frames            10,000,000 mutated real frames over several raw sockets, reconnecting when the server closes one
 //   sessions          1,000 sessions for 10 minutes, each reading lightly, with reconnect storms (all drop and register)
 //   idle-flood        4,100 idle TCP sockets (beyond the default cap of 4,096), closed ones opened again
@@ -15,12 +16,16 @@ import {
   Findings,
   halfFrameHeader,
   latencySummary,
-  NormalClient,
   probeNewClient,
   runFlood,
   runSessionStorms,
   sleep,
 } from "./soak-attacks.js";
+import {
+  type NormalClientProcess,
+  type NormalClientResult,
+  startNormalClientProcess,
+} from "./soak-client.js";
 import {
   type RefusalCounts,
   type SoakServer,
@@ -164,7 +169,7 @@ async function runPhase(
 ): Promise<PhaseResult> {
   console.log(`# phase ${phase}: starting the server`);
   const server = await startSoakServer(limits);
-  const client = new NormalClient(server.tcpPort, o.intervalMs);
+  let client: NormalClientProcess | undefined;
   const otherErrors = new Findings();
   let peak = server.memory().peak;
   const sampler = setInterval(() => {
@@ -174,20 +179,24 @@ async function runPhase(
   let outcome: Awaited<ReturnType<Attack>> = { ms: 0, amount: 0, unit: "", notes: "" };
   let counts: RefusalCounts | undefined;
   try {
-    await client.start();
+    client = await startNormalClientProcess(server.tcpPort, o.intervalMs);
     console.log(`# phase ${phase}: baseline ${o.baselineSeconds} s`);
     await sleep(o.baselineSeconds * 1000);
-    client.bucket = "attack";
+    client.bucket("attack");
     console.log(`# phase ${phase}: attack`);
     outcome = await attack(server, otherErrors);
-    client.bucket = "after";
+    client.bucket("after");
     if (server.alive()) counts = await server.counts().catch(() => undefined);
   } catch (err) {
     otherErrors.add(`the phase failed: ${(err as Error).message}`);
   } finally {
     clearInterval(sampler);
   }
-  await client.stop();
+  const seen: NormalClientResult = (await client?.stop().catch((err: Error) => {
+    otherErrors.add(`the normal client: ${err.message}`);
+    return undefined;
+  })) ?? { latencies: {}, errors: new Findings(), operations: 0 };
+  if (client === undefined) seen.errors.add("the normal client did not start");
   const memory = server.memory();
   peak = Math.max(peak, memory.peak);
   const aliveAtEnd = server.alive();
@@ -202,12 +211,12 @@ async function runPhase(
     phase,
     crashed,
     crash,
-    clientErrors: client.errors,
+    clientErrors: seen.errors,
     otherErrors,
     peakRssMb: mb(peak),
     endRssMb: mb(memory.current),
-    baseline: latencySummary(client.latencies.get("baseline") ?? []),
-    attack: latencySummary(client.latencies.get("attack") ?? []),
+    baseline: latencySummary(seen.latencies.baseline ?? []),
+    attack: latencySummary(seen.latencies.attack ?? []),
     rate: outcome.ms > 0 ? outcome.amount / (outcome.ms / 1000) : 0,
     rateUnit: outcome.unit,
     refusals: refusals.total,
