@@ -129,6 +129,29 @@ describe("RtuFramer", () => {
     );
   });
 
+  it("resynchronises through noise of any byte values, requests and replies alike", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 5 }), { minLength: REPLIES.length, maxLength: REPLIES.length }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 10 }),
+        (noise, cuts) => {
+          for (const [direction, adus] of [
+            ["request", REQUESTS],
+            ["response", REPLIES],
+          ] as const) {
+            const parts: Uint8Array[] = [];
+            adus.forEach((adu, k) => {
+              parts.push(noise[k] ?? new Uint8Array(0), adu);
+            });
+            const framer = new RtuFramer({ direction, accept: (unit) => unit === 1 });
+            expect(run(framer, concat(parts), cuts)).toEqual(adus.map(hex));
+          }
+        },
+      ),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
   it("resynchronises through noise bytes that look like a frame's start", () => {
     // 0x01 0x10 reads as unit 1, Write Multiple Registers with a byte count taken from the next frame.
     const adu = encodeRtuAdu(1, encodeRequestPdu({ fc: 3, address: 0, quantity: 10 }));
