@@ -56,11 +56,11 @@ export class Engine {
     if (store === undefined) return undefined;
     const fc = pdu.length > 0 ? (pdu[0] as number) & 0x7f : 0;
     if (context.allowed !== undefined && !context.allowed(fc)) return exceptionPdu(fc, EX.IllegalFunction);
-    if (tooShort(pdu)) return exceptionPdu(fc, EX.IllegalFunction);
     let request: ModbusRequest;
     try {
       request = decodeRequestPdu(pdu);
     } catch (error) {
+      if (tooShort(pdu)) return exceptionPdu(fc, EX.IllegalFunction);
       const code = (error as { exceptionCode?: unknown }).exceptionCode;
       return exceptionPdu(fc, typeof code === "number" ? code : EX.IllegalFunction);
     }
@@ -199,13 +199,17 @@ export class Engine {
  */
 function readRegistersPdu(store: ModbusStore, fc: 3 | 4, address: number, count: number): Uint8Array {
   const table: ModbusTable = fc === FC.ReadHoldingRegisters ? "holdingRegisters" : "inputRegisters";
-  const values = tableValues(store, table);
-  if (values === undefined || !store.has(table, address, count)) throw new Refusal(EX.IllegalDataAddress);
-  const out = new Uint8Array(2 + 2 * count);
+  const raw = tableValues(store, table);
+  if (raw === undefined || address + count > raw.values.length) throw new Refusal(EX.IllegalDataAddress);
+  const { values, defined } = raw;
+  // From Node's buffer pool: a fresh Uint8Array of this size would get a backing store of its own, which costs GC time.
+  const out = Buffer.allocUnsafe(2 + 2 * count);
   out[0] = fc;
   out[1] = 2 * count;
-  for (let i = 0, o = 2; i < count; i++, o += 2) {
-    const v = values[address + i] as number;
+  // One pass: every address must be defined (exception 02 otherwise), and its value goes out big-endian.
+  for (let i = address, o = 2, end = address + count; i < end; i++, o += 2) {
+    if (defined[i] === 0) throw new Refusal(EX.IllegalDataAddress);
+    const v = values[i] as number;
     out[o] = v >>> 8;
     out[o + 1] = v & 0xff;
   }

@@ -29,15 +29,18 @@ function checkSpan(address: number, count: number): void {
     );
 }
 
-/** The stored values of one table, for the engine's allocation-free read path; not part of the public API. */
-export let tableValues: (store: ModbusStore, table: ModbusTable) => Uint16Array | undefined;
+/** The typed arrays of one table, for the engine's read path; not part of the public API. */
+export let tableValues: (
+  store: ModbusStore,
+  table: ModbusTable,
+) => { readonly values: Uint16Array; readonly defined: Uint8Array } | undefined;
 
 /** A sparse Modbus data store: coils, discrete inputs, input registers and holding registers; only defined addresses exist. */
 export class ModbusStore {
   private readonly tables = new Map<ModbusTable, Table>();
 
   static {
-    tableValues = (store, table) => store.tables.get(table)?.values;
+    tableValues = (store, table) => store.tables.get(table);
   }
 
   /** A store holding the given ranges (later ranges overwrite earlier ones where they overlap). */
