@@ -313,6 +313,13 @@ describe("serving", () => {
     }
   });
 
+  it("a serial device that cannot be opened is a failure (status 1, one line)", async () => {
+    const stderr = new Sink();
+    const device = join(workDir, "no-such-dir", "ttyUSB9");
+    expect(await main(["-a", device, "40001"], { stdout: new Sink(), stderr, cwd: workDir })).toBe(1);
+    expect(stderr.text).toMatch(/^modbus-sim: [^\n]*ttyUSB9[^\n]*\n$/);
+  });
+
   it("-l logs to a file: -v connections, -vv each request", async () => {
     const log = join(workDir, "sim.log");
     const r = run(["-vv", "-l", "sim.log", "-a", "127.0.0.1:0", "40001-40002=1,2"]);
