@@ -1,1 +1,30 @@
-export {};
+/** @cpppo/history: cpppo-compatible timestamps, history records and files, playback. Public API, re-exported by name. */
+
+export type {
+  Abbreviation,
+  AbbreviationOptions,
+  ParseTimestampOptions,
+  RenderOptions,
+  ZoneTransition,
+} from "./time/index.js";
+export {
+  AmbiguousTimeZoneError,
+  CpppoError,
+  formatDuration,
+  formatOffset,
+  formatUtc,
+  getZone,
+  loadedAbbreviations,
+  localZone,
+  parseDatetime,
+  parseDuration,
+  parseOffset,
+  parseSeconds,
+  parseTimestamp,
+  supportAbbreviations,
+  Timestamp,
+  TimestampError,
+  Zone,
+  zoneNames,
+  zuluDatetime,
+} from "./time/index.js";
