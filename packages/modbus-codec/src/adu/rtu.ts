@@ -1,4 +1,4 @@
-import { allocate, checkU8 } from "../core/bytes.js";
+import { allocate, checkU8, view } from "../core/bytes.js";
 import { InvalidArgumentError, ModbusCrcError, ModbusEncodeError } from "../core/errors.js";
 import { MAX_PDU_LENGTH } from "../core/tables.js";
 import { requestPduSize, responsePduSize, writeRequestPdu, writeResponsePdu } from "../pdu/pdu.js";
@@ -97,7 +97,7 @@ export function decodeRtuAdu(bytes: Uint8Array): { unitId: number; pdu: Uint8Arr
       `CRC 0x${got.toString(16).padStart(4, "0")} should be 0x${crc.toString(16).padStart(4, "0")}`,
     );
   }
-  return { unitId: bytes[0] as number, pdu: bytes.subarray(1, bytes.length - 2) };
+  return { unitId: bytes[0] as number, pdu: view(bytes, 1, bytes.length - 2) };
 }
 
 /** The character format of a serial line. */

@@ -1,4 +1,4 @@
-import { allocate, checkU8, checkU16, put16, u16 } from "../core/bytes.js";
+import { allocate, checkU8, checkU16, put16, u16, view } from "../core/bytes.js";
 import { ModbusEncodeError, ModbusFrameError } from "../core/errors.js";
 import { MAX_PDU_LENGTH } from "../core/tables.js";
 import { requestPduSize, responsePduSize, writeRequestPdu, writeResponsePdu } from "../pdu/pdu.js";
@@ -92,7 +92,7 @@ export function decodeTcpAdu(bytes: Uint8Array): TcpAdu {
     transactionId: u16(bytes, 0),
     protocolId: u16(bytes, 2),
     unitId: bytes[6] as number,
-    pdu: bytes.subarray(MBAP_HEADER_LENGTH),
+    pdu: view(bytes, MBAP_HEADER_LENGTH, bytes.length),
   };
 }
 

@@ -67,3 +67,11 @@ export function allocate(n: number): Uint8Array {
   slabUsed += n;
   return out;
 }
+
+/**
+ * `b[start…end)` as a plain `Uint8Array` view of the same memory. The constructor skips `subarray`'s species
+ * lookup, which made it 2-3x the cost of decoding a 100-register reply (bench/index.ts, `.at-offset` figures).
+ */
+export function view(b: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+}

@@ -1,4 +1,5 @@
 import { RTU_OVERHEAD, rtuCrcValid } from "../adu/rtu.js";
+import { view } from "../core/bytes.js";
 import { InvalidArgumentError } from "../core/errors.js";
 import { MAX_PDU_LENGTH } from "../core/tables.js";
 import { requestPduLength, responsePduLength } from "../pdu/pdu.js";
@@ -104,7 +105,7 @@ export class RtuFramer {
           i = this.start - 1;
           continue;
         }
-        return { unitId, pdu: b.subarray(i + 1, i + length - 2), adu: b.subarray(i, i + length) };
+        return { unitId, pdu: view(b, i + 1, i + length - 2), adu: view(b, i, i + length) };
       }
       const other = aduLength(b, i, end, this.secondary);
       if (other > 0) {

@@ -1,5 +1,5 @@
 import { checkMbapLength, MAX_MBAP_LENGTH, MBAP_HEADER_LENGTH } from "../adu/tcp.js";
-import { u16 } from "../core/bytes.js";
+import { u16, view } from "../core/bytes.js";
 import { ModbusFrameError } from "../core/errors.js";
 
 /** Largest ADU: 6 header bytes before the length's count, plus the longest length. */
@@ -59,7 +59,7 @@ export class TcpFramer {
       if (avail >= MBAP_HEADER_LENGTH) {
         const length = this.frameLength(chunk, this.pos);
         if (avail >= length) {
-          const adu = chunk.subarray(this.pos, this.pos + length);
+          const adu = view(chunk, this.pos, this.pos + length);
           this.pos += length;
           return adu;
         }
@@ -92,7 +92,7 @@ export class TcpFramer {
   }
 
   private takeCarry(): Uint8Array {
-    const adu = (this.carry as Uint8Array).subarray(0, this.carryLength);
+    const adu = view(this.carry as Uint8Array, 0, this.carryLength);
     this.carry = null;
     this.carryFill = 0;
     this.carryLength = 0;
