@@ -30,6 +30,8 @@ export {
   InvalidArgumentError,
   InvalidTagError,
 } from "./core/errors.js";
+export type { HistorizeOptions, HistorizeWriter } from "./historize.js";
+export { historize } from "./historize.js";
 export type { AttributeSource, CipAttribute } from "./objects/model.js";
 export { CipClass, CipInstance, ObjectModel } from "./objects/model.js";
 export type { DeviceState, EthernetLink } from "./objects/standard.js";
