@@ -1,0 +1,179 @@
+/**
+ * The history record, byte-compatible with cpppo's: `<UTC timestamp>\t<JSON serial>\t<JSON data>\n`, the
+ * timestamp as `YYYY-MM-DD HH:MM:SS.mmm` (UTC, rounded to milliseconds), the JSON as Python's `json.dumps`
+ * renders it. A line that is blank, or whose first non-blank character is `#`, is a comment.
+ */
+import { formatUtc, parseTimestamp } from "../time/index.js";
+import { HistoryDataError } from "./errors.js";
+import { pyJson } from "./json.js";
+
+const TAB = 9;
+const HASH = 35;
+
+/**
+ * One record of a history file: its timestamp (epoch seconds) and the JSON texts of its serial and data,
+ * parsed on first use (cpppo hands the data on as text, too). `data`/`serial` throw `HistoryDataError` when
+ * their text is not JSON.
+ */
+export class HistoryRecord {
+  #serial: unknown;
+  #data: unknown;
+  #parsed = 0;
+
+  constructor(
+    /** Epoch seconds (UTC). */
+    readonly timestamp: number,
+    /** The serial's JSON text, as written. */
+    readonly serialText: string,
+    /** The data's JSON text, as written (without the newline). */
+    readonly dataText: string,
+  ) {}
+
+  /** The serial, parsed (cpppo's historize writes `["Tag", [first, last]]`; `null` by default). */
+  get serial(): unknown {
+    if ((this.#parsed & 1) === 0) {
+      this.#serial = parseJson(this.serialText, "serial");
+      this.#parsed |= 1;
+    }
+    return this.#serial;
+  }
+
+  /** The data, parsed (historize writes `{"read": […]}` or `{"write": […]}`; register frames are `{"40001": 1}`). */
+  get data(): unknown {
+    if ((this.#parsed & 2) === 0) {
+      this.#data = parseJson(this.dataText, "data");
+      this.#parsed |= 2;
+    }
+    return this.#data;
+  }
+
+  /** The record as its line (with the newline), byte for byte as it was read when it came from a file. */
+  toLine(): string {
+    return `${formatUtc(this.timestamp)}\t${this.serialText}\t${this.dataText}\n`;
+  }
+}
+
+function parseJson(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HistoryDataError(`history record ${field} is not JSON: ${excerpt(text)}`, { cause: error });
+  }
+}
+
+function excerpt(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
+/**
+ * Renders one record line, with its newline: `formatRecord(1405461824.186, ["Tag_Name", [0, 3]], {write:
+ * [0, 1, 2, 3]})` is `2014-07-15 22:03:44.186\t["Tag_Name", [0, 3]]\t{"write": [0, 1, 2, 3]}\n`. The serial
+ * defaults to `null`, as cpppo's logger writes it.
+ */
+export function formatRecord(timestamp: number, serial: unknown, data: unknown): string {
+  return `${formatUtc(timestamp)}\t${pyJson(serial === undefined ? null : serial)}\t${pyJson(data)}\n`;
+}
+
+/** Whether a line is a comment or blank (skipped by every reader): its first non-blank character is `#`, or it has none. */
+export function isCommentLine(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === HASH) return true;
+    if (c !== 32 && c !== TAB && c !== 10 && c !== 13 && c !== 11 && c !== 12) return false;
+  }
+  return true;
+}
+
+const D0 = 48;
+
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - D0;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+}
+
+function days(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+/**
+ * Epoch seconds of a record's timestamp field. The form every writer produces (`YYYY-MM-DD HH:MM:SS` with
+ * an optional fraction, UTC) is read directly; anything else goes through `parseTimestamp` (cpppo's whole
+ * grammar). Throws `HistoryDataError`.
+ */
+export function parseRecordTimestamp(text: string): number {
+  const n = text.length;
+  if (
+    n >= 19 &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(10) === 32 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58 &&
+    (n === 19 || (text.charCodeAt(19) === 46 && n > 20 && n <= 26))
+  ) {
+    const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+    const month = digit(text, 5) * 10 + digit(text, 6);
+    const day = digit(text, 8) * 10 + digit(text, 9);
+    const hour = digit(text, 11) * 10 + digit(text, 12);
+    const minute = digit(text, 14) * 10 + digit(text, 15);
+    const second = digit(text, 17) * 10 + digit(text, 18);
+    let fraction = 0;
+    let scale = 1;
+    for (let i = 20; i < n; i++) {
+      fraction = fraction * 10 + digit(text, i);
+      scale *= 10;
+    }
+    if (
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour < 24 &&
+      minute < 60 &&
+      second < 60 &&
+      fraction >= 0
+    ) {
+      const whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+      return scale === 1 ? whole : whole + fraction / scale;
+    }
+  }
+  try {
+    return parseTimestamp(text);
+  } catch (error) {
+    throw new HistoryDataError(`history record timestamp cannot be parsed: ${excerpt(text)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Parses one line of a history file (with or without its newline). Returns `undefined` for a comment or
+ * blank line; throws `HistoryDataError` when the line has no timestamp, serial and data separated by tabs,
+ * or its timestamp cannot be parsed. The serial and data are parsed lazily (see `HistoryRecord`).
+ */
+export function parseRecordLine(line: string): HistoryRecord | undefined {
+  let start = 0;
+  const n = line.length;
+  while (start < n) {
+    const c = line.charCodeAt(start);
+    if (c !== 32 && c !== TAB && c !== 10 && c !== 13 && c !== 11 && c !== 12) break;
+    start++;
+  }
+  if (start === n || line.charCodeAt(start) === HASH) return undefined;
+  const tab1 = line.indexOf("\t", start);
+  const tab2 = tab1 < 0 ? -1 : line.indexOf("\t", tab1 + 1);
+  if (tab2 < 0)
+    throw new HistoryDataError(`history line has no timestamp, serial and data: ${excerpt(line)}`);
+  let end = n;
+  while (end > tab2 + 1) {
+    const c = line.charCodeAt(end - 1);
+    if (c !== 10 && c !== 13) break;
+    end--;
+  }
+  const timestamp = parseRecordTimestamp(line.slice(start, tab1));
+  return new HistoryRecord(timestamp, line.slice(tab1 + 1, tab2), line.slice(tab2 + 1, end));
+}
