@@ -1,5 +1,7 @@
 /** @cpppo/history: cpppo-compatible timestamps, history records and files, playback. Public API, re-exported by name. */
 
+export type { PlotOptions, PlotRecord, PlotSeries } from "./plot/index.js";
+export { recordSeries, renderPlotSvg, selectsSeries } from "./plot/index.js";
 export type {
   Abbreviation,
   AbbreviationOptions,
