@@ -28,6 +28,8 @@ export interface ChildReady {
 
 export interface ServerChild {
   readonly ready: ChildReady;
+  /** The child's CPU time so far (user + system), microseconds. */
+  cpu(): Promise<number>;
   close(): Promise<number | null>;
 }
 
@@ -54,6 +56,16 @@ export async function startServerChild(config: ChildConfig): Promise<ServerChild
   });
   return {
     ready,
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        const onMessage = (m: { type?: string; cpu?: number }): void => {
+          if (m.type !== "cpu") return;
+          child.off("message", onMessage);
+          resolve(m.cpu ?? 0);
+        };
+        child.on("message", onMessage);
+        child.send({ type: "cpu" });
+      }),
     close: async () => {
       child.send({ type: "close" });
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -106,7 +118,10 @@ async function serve(config: ChildConfig): Promise<void> {
   const startMs = performance.now() - started;
   process.send?.({ type: "ready", port, startMs } satisfies ChildReady);
   process.on("message", (m: { type?: string }) => {
-    if (m.type === "close")
+    if (m.type === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: "cpu", cpu: user + system });
+    } else if (m.type === "close")
       void close().then(() => {
         process.disconnect();
         process.exit(0);
