@@ -14,8 +14,12 @@ const MEASURE_MS = 2000;
 const mb = (bytes: number): number => bytes / 1048576;
 
 /** Runs `body` against a server child built from `config`, then closes the child (exit code must be 0). */
-async function withChild<T>(config: ChildConfig, body: (child: ServerChild) => Promise<T>): Promise<T> {
-  const child = await startServerChild(config);
+async function withChild<T>(
+  config: ChildConfig,
+  body: (child: ServerChild) => Promise<T>,
+  execArgv: string[] = [],
+): Promise<T> {
+  const child = await startServerChild(config, execArgv);
   let result: T;
   try {
     result = await body(child);
@@ -309,40 +313,80 @@ async function nodeCanned(): Promise<{ port: number; close(): Promise<void> }> {
   };
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /**
  * The C load generator (tools/bench-kit/c/enip-load.c: lock-step SendRRData / Unconnected Send / Read Tag of
  * one DINT, as a C PLC library sends it) against our simulator, against the C canned-reply server
- * (enip-echo.c) and against the same canned server written in Node. Skipped, and said so, without `cc`.
+ * (enip-echo.c) and against the same canned server written in Node. The three run side by side and the
+ * client visits them in turn, `ROUNDS` times, so that all three share the machine's drift; figures are
+ * medians (the ratio is the median of each round's ratio). Skipped, and said so, without `cc`.
  */
 async function againstC(): Promise<void> {
-  const figures = ["read-depth1-c-client", "c-echo-depth1", "read-depth1-vs-c-echo", "node-canned-depth1"];
+  const figures = [
+    "read-depth1-c-client",
+    "c-echo-depth1",
+    "read-depth1-vs-c-echo",
+    "node-canned-depth1",
+    "node-canned-vs-c-echo",
+  ];
   if (!figures.some(wanted)) return;
   const skipped = buildC("enip-load").skipped ?? buildC("enip-echo").skipped;
   if (skipped !== undefined) {
     for (const figure of figures) console.log(`# enip-server.${figure} skipped: ${skipped}`);
     return;
   }
-  const seconds = MEASURE_MS / 1000;
-  const warmupSeconds = WARMUP_MS / 1000;
-  const ours = await withChild({ tags: ["D=DINT"] }, async (child) =>
-    runEnipLoad({ port: child.ready.tcpPort, tag: "D", seconds, warmupSeconds }),
+  const ROUNDS = 5;
+  const seconds = MEASURE_MS / 1000 / 2;
+  const warmupSeconds = WARMUP_MS / 1000 / 2;
+  // ENIP_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server child while the C client drives it.
+  const profileDir = process.env.ENIP_BENCH_CPU_PROF;
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const rates = { ours: [] as number[], c: [] as number[], node: [] as number[] };
+  await withChild(
+    { tags: ["D=DINT"] },
+    async (child) => {
+      const echo = await startEnipEcho();
+      const canned = await nodeCanned();
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          const load = (port: number, tag?: string) => runEnipLoad({ port, tag, seconds, warmupSeconds });
+          rates.ours.push((await load(child.ready.tcpPort, "D")).rate);
+          rates.c.push((await load(echo.port)).rate);
+          rates.node.push((await load(canned.port)).rate);
+        }
+      } finally {
+        await echo.close();
+        await canned.close();
+      }
+    },
+    profile,
   );
-  report("enip-server.read-depth1-c-client", ours.rate, "req/s");
-  const echo = await startEnipEcho();
-  try {
-    const c = await runEnipLoad({ port: echo.port, seconds, warmupSeconds });
-    report("enip-server.c-echo-depth1", c.rate, "req/s");
-    reportRatio("enip-server.read-depth1-vs-c-echo", ours.rate, c.rate);
-  } finally {
-    await echo.close();
-  }
-  const canned = await nodeCanned();
-  try {
-    const node = await runEnipLoad({ port: canned.port, seconds, warmupSeconds });
-    report("enip-server.node-canned-depth1", node.rate, "req/s");
-  } finally {
-    await canned.close();
-  }
+  if (profileDir) console.log(`# the server's CPU profile is in ${profileDir}`);
+  const k = (values: number[]): string => values.map((v) => (v / 1000).toFixed(1)).join(" / ");
+  console.log(
+    `# ${ROUNDS} rounds of ${seconds} s, in turn; ours ${k(rates.ours)} k, C ${k(rates.c)} k, Node ${k(rates.node)} k`,
+  );
+  report("enip-server.read-depth1-c-client", median(rates.ours), "req/s");
+  report("enip-server.c-echo-depth1", median(rates.c), "req/s");
+  reportRatio(
+    "enip-server.read-depth1-vs-c-echo",
+    median(rates.ours.map((v, i) => v / (rates.c[i] as number))),
+    1,
+  );
+  report("enip-server.node-canned-depth1", median(rates.node), "req/s");
+  reportRatio(
+    "enip-server.node-canned-vs-c-echo",
+    median(rates.node.map((v, i) => v / (rates.c[i] as number))),
+    1,
+  );
 }
 
 printMachine();
