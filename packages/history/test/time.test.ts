@@ -148,6 +148,7 @@ describe("parseTimestamp grammar", () => {
     for (let i = 0; i < 1000; i++) {
       const v = Math.round((1e9 + i * 123456.789) * 1000) / 1000;
       expect(parseTimestamp(formatUtc(v))).toBeCloseTo(v, 6);
+      expect(parseTimestamp(formatUtc(v, 6))).toBe(parseTimestamp(`${formatUtc(v, 6)} UTC`)); // fast path = general parser
     }
   });
   test.each([

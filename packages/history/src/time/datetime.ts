@@ -6,7 +6,7 @@ import { TimestampError } from "./errors.js";
 import { daysFromCivil, daysInMonth } from "./utc.js";
 import { getZone, isUtcName } from "./zone.js";
 
-const DATETIME = /^\s*(?<dt>[0-9-]+(?:[ T][0-9:.+-]+)?)(?:\s+(?<tz>[a-z_-]+(?:\/[a-z_+-]*)*))?\s*$/i;
+const DATETIME = /^\s*(?<dt>[0-9-]+(?:[ T][0-9:.+-]+Z?)?)(?:\s+(?<tz>[a-z_-]+(?:\/[a-z_+-]*)*))?\s*$/i;
 const FIELDS =
   /^(?<y>\d{4})-(?<mo>\d{1,2})-(?<d>\d{1,2})(?:[ T](?<h>\d{1,2}):(?<mi>\d{2})(?::(?<s>\d{2})(?:\.(?<f>\d{1,6}))?)?(?<z>Z|[-+]\d{2}(?::?\d{2})?)?)?$/i;
 

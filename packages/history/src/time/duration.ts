@@ -95,10 +95,10 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
-const HHMMSS = /(\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/;
+const HHMMSS = /^(\d*):(\d{2})(?::(\d{2}(?:\.\d+)?))?$/;
 
 /**
- * Seconds from a number, numeric text (`"1.5"`), `HHH:MM[:SS[.s]]` (`"1:30"` is 90 minutes) or a duration
+ * Seconds from a number, numeric text (`"1.5"`), `[HHH]:MM[:SS[.s]]` (`"1:30"` is 90 minutes, `":01"` one) or a duration
  * (`"1m30s"`), as cpppo's `parse_seconds`. Raises `TimestampError` when none fits.
  */
 export function parseSeconds(value: number | string): number {

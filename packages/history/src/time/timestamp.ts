@@ -39,6 +39,10 @@ const isBlank = (c: number) => c === SPACE || c === 9 || c === 10 || c === 13;
  * spring-forward, `AmbiguousTimeZoneError` for a time that a fall-back repeats (unless the abbreviation says which).
  */
 export function parseTimestamp(text: string, options: ParseTimestampOptions = {}): number {
+  if (options.zone === undefined) {
+    const fast = parseCanonicalUtc(text);
+    if (fast >= 0) return fast;
+  }
   let end = text.length;
   while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
   let start = end;
@@ -107,6 +111,57 @@ export function parseTimestamp(text: string, options: ParseTimestampOptions = {}
       : getZone(zoneName as string).localize(wall);
   }
   return whole + micros / 1e6;
+}
+
+const d = (text: string, at: number) => text.charCodeAt(at) - 48;
+const d2 = (text: string, at: number) => {
+  const a = d(text, at);
+  const b = d(text, at + 1);
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1000;
+};
+
+/**
+ * The common case, fast: exactly `YYYY-MM-DD HH:MM:SS[.f{1,6}]` (a history record's form), in UTC. Returns -1
+ * when the text has any other form (the general parser then decides, and reports errors).
+ */
+function parseCanonicalUtc(text: string): number {
+  const n = text.length;
+  if (n < 19 || n === 20 || n > 26) return -1;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== SPACE) return -1;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return -1;
+  const year = d2(text, 0) * 100 + d2(text, 2);
+  const month = d2(text, 5);
+  const day = d2(text, 8);
+  const hour = d2(text, 11);
+  const minute = d2(text, 14);
+  const second = d2(text, 17);
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  )
+    return -1;
+  if (day > 28 && day > daysInMonth(year, month)) return -1;
+  let micros = 0;
+  if (n > 19) {
+    if (text.charCodeAt(19) !== 46) return -1;
+    for (let i = 20; i < 26; i++) {
+      let digit = 0;
+      if (i < n) {
+        digit = d(text, i);
+        if (digit < 0 || digit > 9) return -1;
+      }
+      micros = micros * 10 + digit;
+    }
+  }
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second + micros / 1e6;
 }
 
 /** How `Timestamp.render` writes the zone: undefined = its abbreviation, true = its full name, false = a numeric offset. */

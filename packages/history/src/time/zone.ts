@@ -75,7 +75,8 @@ export class Zone {
   /** The transitions in (from, to], oldest first. */
   transitions(from: number, to: number): ZoneTransition[] {
     const out: ZoneTransition[] = [];
-    for (let y = Math.floor(from / YEAR) + 1969; y <= Math.floor(to / YEAR) + 1971; y++) {
+    const last = new Date(to * 1000).getUTCFullYear();
+    for (let y = new Date(from * 1000).getUTCFullYear(); y <= last; y++) {
       const table = this.year(y);
       for (let i = 1; i < table.starts.length; i++) {
         const at = table.starts[i] as number;
