@@ -55,6 +55,15 @@ function tzif(bytes) {
     const std = -secs(m[2]);
     const names = [[m[1].replace(/[<>]/g, ""), std, 0]];
     if (m[3]) names.push([m[3].replace(/[<>]/g, ""), m[4] ? -secs(m[4]) : std + 3600, 1]);
+    // "Negative DST" (Europe/Dublin: IST in summer is standard time, GMT in winter the DST): store it the
+    // rearguard way, as pytz and cpppo see it, so that summer names are the DST ones.
+    if (names.length === 2 && names[1][1] < names[0][1]) {
+      for (const e of eras)
+        for (const [a, off] of names)
+          if (e.abbr === a && e.off === off) e.dst = e.off === names[0][1] ? 1 : 0;
+      names[0][2] = 1;
+      names[1][2] = 0;
+    }
     for (const [a, off, dst] of names) {
       let e = eras.find((x) => x.abbr === a && x.off === off && x.dst === dst);
       if (!e) {

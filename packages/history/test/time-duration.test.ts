@@ -102,6 +102,7 @@ describe("offsets", () => {
     expect(parseOffset("<:1.001")).toBeCloseTo(-1.001, 9);
     expect(parseOffset(">1:0.001")).toBeCloseTo(60.001, 9);
     expect(parseOffset(">1")).toBe(1);
+    expect(parseOffset("< 1:02:03.5")).toBe(-3723.5);
     expect(parseOffset("-1:30", "-+")).toBe(-90);
   });
   test("format_offset: hours padded to two, three decimals or none", () => {

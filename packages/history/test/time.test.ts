@@ -284,6 +284,48 @@ describe("zones, DST and abbreviations (history_test)", () => {
     expect(added).toContain("JST");
     expect(new Timestamp(Date.UTC(2014, 6, 1) / 1000).render("IST").endsWith(" IST")).toBe(true);
   });
+  test("Europe: Moldova's EEST changes at other times than Athens's, so it conflicts until excluded", () => {
+    expect(() => supportAbbreviations("Europe", { reset: true, at: AT_2014 })).toThrow(
+      /Europe\/Chisinau: EEST time changes differ/,
+    );
+    expect(supportAbbreviations(null, {})).toEqual([]); // the failed call loaded nothing
+    const europe = supportAbbreviations("Europe", {
+      at: AT_2014,
+      exclude: ["Europe/Chisinau", "Europe/Tiraspol"],
+    });
+    expect(europe).toEqual(["BST", "CEST", "CET", "EEST", "EET", "GMT", "IST", "MSK", "WEST", "WET"]);
+    expect(new Timestamp("2014-07-01 12:00:00 IST").utc).toBe("2014-07-01 11:00:00.000"); // Irish summer time
+    expect(new Timestamp("2014-10-26 01:30:00 BST").utc).toBe("2014-10-26 00:30:00.000");
+    expect(new Timestamp("2014-10-26 01:30:00 GMT").utc).toBe("2014-10-26 01:30:00.000");
+  });
+  test("Australia, the US, New Zealand; Mexico's zones conflict as cpppo's America test expects", () => {
+    expect(supportAbbreviations("Australia", { reset: true, at: AT_2014 })).toEqual([
+      "ACDT",
+      "ACST",
+      "AEDT",
+      "AEST",
+      "AWST",
+    ]);
+    expect(new Timestamp("2014-04-06 02:30:00 AEDT").utc).toBe("2014-04-05 15:30:00.000");
+    expect(new Timestamp("2014-04-06 02:30:00 AEST").utc).toBe("2014-04-05 16:30:00.000");
+    expect(supportAbbreviations("US", { reset: true, at: AT_2014 })).toEqual([
+      "AKDT",
+      "AKST",
+      "CDT",
+      "CST",
+      "EDT",
+      "EST",
+      "HDT",
+      "HST",
+      "MDT",
+      "MST",
+      "PDT",
+      "PST",
+    ]);
+    expect(supportAbbreviations("NZ", { reset: true, at: AT_2014 })).toEqual(["NZDT", "NZST"]);
+    expect(() => supportAbbreviations("MX", { reset: true, at: AT_2014 })).toThrow(AmbiguousTimeZoneError);
+    expect(supportAbbreviations(null, { reset: true })).toEqual([]);
+  });
   test("exclude drops zones and abbreviations; Jordan, Israel and Lebanon's EEST", () => {
     expect(supportAbbreviations("JO", { reset: true, at: AT_2014 })).toEqual(["EEST", "EET"]);
     const abbrevs = supportAbbreviations(["JO", "IE", "LB"], {
