@@ -15,6 +15,7 @@ const LAYERS = {
   "@cpppo/enip-server": ["core", "tags", "objects", "controller", "transport"],
   "@cpppo/modbus-codec": ["core", "words", "pdu", "adu", "framing"],
   "@cpppo/modbus-server": ["core", "store", "engine", "transport"],
+  "@cpppo/modbus-poller": ["core", "transport", "poller"],
   "@cpppo/history": ["time", "records", "files", "playback", "plot"],
 };
 // Type-only imports are erased by the compiler, so they cannot form a cycle at run time.
