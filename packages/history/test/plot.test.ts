@@ -134,6 +134,13 @@ describe("renderPlotSvg", () => {
     expect(points(svg, "Tag[0]")).toHaveLength(3);
   });
 
+  it("draws 200,000 samples as a line without a dot for each", () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => [FALL_BACK + i, i % 100] as [number, number]);
+    const svg = renderPlotSvg([{ name: "many", points: many }], { zone: "America/Edmonton" });
+    expect(points(svg, "many")).toHaveLength(0);
+    expect(svg).toMatch(/<polyline fill="none" stroke-width="1.5" points="[\d., ]+"\/>/);
+  });
+
   it("draws one sample, or none, without failing", () => {
     const one = renderPlotSvg([{ name: "x", points: [[FALL_BACK, 5]] }], { zone: "America/Edmonton" });
     expect(points(one, "x")).toHaveLength(1);

@@ -42,6 +42,9 @@ const COLOURS = [
   "#bab0ac",
 ];
 
+/** A series with more samples than this in range is drawn as a line only, without a dot per sample. */
+const MAX_DOTS = 2000;
+
 /** Time-axis steps in seconds, from one second to a year: the tick spacing is the first giving at most ~8 ticks. */
 const TIME_STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
@@ -141,17 +144,28 @@ export function renderPlotSvg(series: readonly PlotSeries[], options: PlotOption
   const inRange = (t: number) =>
     (options.since === undefined || t >= options.since) &&
     (options.until === undefined || t <= options.until);
-  const all = drawn.flatMap((s) => s.points.filter(([t]) => inRange(t)));
-  let t0 = options.since ?? Math.min(...all.map(([t]) => t));
-  let t1 = options.until ?? Math.max(...all.map(([t]) => t));
+  // Loops, not Math.min(...spread): a history may hold millions of samples.
+  let tMin = Number.POSITIVE_INFINITY;
+  let tMax = Number.NEGATIVE_INFINITY;
+  let vMin = Number.POSITIVE_INFINITY;
+  let vMax = Number.NEGATIVE_INFINITY;
+  for (const s of drawn)
+    for (const [t, v] of s.points) {
+      if (!inRange(t)) continue;
+      if (t < tMin) tMin = t;
+      if (t > tMax) tMax = t;
+      if (v < vMin) vMin = v;
+      if (v > vMax) vMax = v;
+    }
+  let t0 = options.since ?? tMin;
+  let t1 = options.until ?? tMax;
   if (!Number.isFinite(t0) || !Number.isFinite(t1))
     t0 = t1 = Number.isFinite(t0) ? t0 : Number.isFinite(t1) ? t1 : 0;
   if (t1 <= t0) {
     t0 -= 0.5;
     t1 += 0.5;
   }
-  const values = all.map(([, v]) => v);
-  const yTicks = valueTicks(values.length ? Math.min(...values) : 0, values.length ? Math.max(...values) : 1);
+  const yTicks = valueTicks(Number.isFinite(vMin) ? vMin : 0, Number.isFinite(vMax) ? vMax : 1);
   const v0 = yTicks[0] as number;
   const v1 = yTicks[yTicks.length - 1] as number;
 
@@ -213,10 +227,11 @@ export function renderPlotSvg(series: readonly PlotSeries[], options: PlotOption
       out.push(
         `<polyline fill="none" stroke-width="1.5" points="${points.map(([t, v]) => `${px(x(t))},${px(y(v))}`).join(" ")}"/>`,
       );
-    for (const [t, v] of points)
-      out.push(
-        `<circle class="point" cx="${px(x(t))}" cy="${px(y(v))}" r="2.5" data-t="${t}" data-v="${v}"/>`,
-      );
+    if (points.length <= MAX_DOTS)
+      for (const [t, v] of points)
+        out.push(
+          `<circle class="point" cx="${px(x(t))}" cy="${px(y(v))}" r="2.5" data-t="${t}" data-v="${v}"/>`,
+        );
     out.push(`</g>`);
   });
 
