@@ -107,3 +107,46 @@ it("refuses bad serial options", async () => {
   await expect(server.openRtu({ path: pty.a, dataBits: 5 as 8 })).rejects.toThrow('"dataBits"');
   await expect(server.openRtu({ path: "/dev/nonexistent-modbus-tty" })).rejects.toThrow();
 });
+
+it("survives random bytes on the line and answers the next request", async () => {
+  let seed = 12345;
+  const random = (): number => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 0x100000000;
+  };
+  const noise = Uint8Array.from({ length: 4000 }, () => Math.floor(random() * 256));
+  await write(noise);
+  // Whatever the noise decoded to (a stray valid frame for unit 1 or 2 gets its reply), the line is answered afterwards.
+  await new Promise((r) => setTimeout(r, 200));
+  frames.length = 0;
+  await write(encodeRtuAdu(2, bytes("03 0000 0001")));
+  let got = await reply();
+  while (hex(got.pdu) !== "03020016") got = await reply();
+  expect(got).toEqual({ unitId: 2, pdu: bytes("03 02 0016") });
+});
+
+describe("broadcast", () => {
+  it("executes a write to unit 0 without a reply when unit 0 is served", async () => {
+    const pair = await openPtyPair();
+    const store = ModbusStore.fromRanges(parseRegisterRanges(["40001=5"]));
+    const s = new ModbusServer({ store });
+    await s.openRtu({ path: pair.a, units: [0, 1] });
+    const port = new SerialPort({ path: pair.b, baudRate: 9600, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    const seen: Buffer[] = [];
+    port.on("data", (c: Buffer) => seen.push(c));
+    try {
+      port.write(Buffer.from(encodeRtuAdu(0, bytes("06 0000 0009"))));
+      const deadline = Date.now() + 5000;
+      while (store.read("holdingRegisters", 0, 1)[0] !== 9 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(store.read("holdingRegisters", 0, 1)).toEqual([9]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(Buffer.concat(seen)).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => port.close(() => resolve()));
+      await s.close();
+      await pair.close();
+    }
+  }, 20_000);
+});
