@@ -197,15 +197,19 @@ describe("responses", () => {
         expect(responsePduLength(pdu, 0, 1)).toBe(2);
         expect(hex(encodeResponsePdu({ fc, exception: code }))).toBe(hex(pdu));
       }
-    expect(() => encodeExceptionPdu(0, 1)).toThrow(ModbusEncodeError);
-    expect(() => encodeExceptionPdu(128, 1)).toThrow(ModbusEncodeError);
+    // Whatever byte a request carried can be answered: function 0 gets 0x80 (as libmodbus answers), 0x83 stays 0x83.
+    expect(hex(encodeExceptionPdu(0, 1))).toBe("8001");
+    expect(decodeResponsePdu(bytes("8001"))).toEqual({ fc: 0, exception: 1 });
+    expect(hex(encodeExceptionPdu(0x83, 1))).toBe("8301");
+    expect(() => encodeExceptionPdu(256, 1)).toThrow(ModbusEncodeError);
+    expect(() => encodeExceptionPdu(-1, 1)).toThrow(ModbusEncodeError);
+    expect(() => encodeExceptionPdu(1.5, 1)).toThrow(ModbusEncodeError);
     expect(() => encodeExceptionPdu(3, 256)).toThrow(ModbusEncodeError);
   });
 
   it.each([
     ["", 1],
     ["07 00", 1],
-    ["80 01", 1],
     ["83", 3],
     ["83 02 00", 3],
     ["03 03 000000", 3],

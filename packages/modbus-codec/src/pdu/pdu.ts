@@ -504,7 +504,7 @@ export function requestPduLength(bytes: Uint8Array, offset: number, end: number)
 export function responsePduLength(bytes: Uint8Array, offset: number, end: number): number {
   if (offset >= end) return -1;
   const fc = bytes[offset] as number;
-  if (fc > 0x80) return 2;
+  if (fc >= 0x80) return 2;
   const codec = FUNCTIONS[fc];
   return codec === undefined ? 0 : codec.responseLength(bytes, offset, end);
 }
@@ -554,7 +554,7 @@ export function decodeResponsePdu(
 ): ModbusResponse | ModbusExceptionResponse {
   if (offset >= end) throw new ModbusPduError(ILLEGAL_FUNCTION, -1, offset, "empty PDU");
   const fc = bytes[offset] as number;
-  if (fc > 0x80) {
+  if (fc >= 0x80) {
     checkLength(bytes, offset, end, 2);
     return { fc: fc & 0x7f, exception: bytes[offset + 1] as number };
   }
@@ -613,12 +613,15 @@ export function writeResponsePdu(
 }
 
 function checkExceptionFields(fc: number, exceptionCode: number): void {
-  if (!Number.isInteger(fc) || fc < 1 || fc > 0x7f)
-    throw new ModbusEncodeError(`"fc" must be an integer in 1…127, got ${fc}`);
+  if (!Number.isInteger(fc) || fc < 0 || fc > 0xff)
+    throw new ModbusEncodeError(`"fc" must be an integer in 0…255, got ${fc}`);
   checkU8(exceptionCode, "exceptionCode");
 }
 
-/** The exception reply to function `fc` (1…127, the 0x80 bit is added here) with `exceptionCode`. */
+/**
+ * The exception reply to function `fc` with `exceptionCode`: `fc | 0x80`, then the code. Any byte a request may
+ * carry is accepted, so a server can answer whatever arrived (function 0 gets 0x80, as libmodbus answers).
+ */
 export function encodeExceptionPdu(fc: number, exceptionCode: number): Uint8Array {
   checkExceptionFields(fc, exceptionCode);
   const out = new Uint8Array(2);
