@@ -10,6 +10,7 @@ import {
 } from "../src/index.js";
 
 const AT_2014 = Date.UTC(2014, 3, 28) / 1000; // abbreviations are compared around a fixed time, as cpppo's tests do
+const CA = ["ADT", "AST", "CDT", "CST", "EDT", "EST", "MDT", "MST", "NDT", "NST", "PDT", "PST"]; // cpppo's list for Canada
 
 afterEach(() => {
   supportAbbreviations(null, { reset: true });
@@ -201,20 +202,7 @@ describe("zones, DST and abbreviations (history_test)", () => {
     }
   });
   test("CA's abbreviations, as cpppo lists them", () => {
-    expect(supportAbbreviations("CA", { reset: true, at: AT_2014 })).toEqual([
-      "ADT",
-      "AST",
-      "CDT",
-      "CST",
-      "EDT",
-      "EST",
-      "MDT",
-      "MST",
-      "NDT",
-      "NST",
-      "PDT",
-      "PST",
-    ]);
+    expect(supportAbbreviations("CA", { reset: true, at: AT_2014 })).toEqual(CA);
   });
   test("DST-specific abbreviations pick a side of the fall-back hour; MST names a time MDT skips", () => {
     supportAbbreviations(["CA", "Europe/Berlin"], { reset: true, at: AT_2014 });
@@ -370,5 +358,15 @@ describe("zones, DST and abbreviations (history_test)", () => {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;
     }
+  });
+});
+
+describe("the README's examples", () => {
+  test("each line gives what its comment says", () => {
+    expect(formatUtc(1399326141.999836)).toBe("2014-05-05 21:42:22.000");
+    expect(parseTimestamp("2014-11-01 01:02:03.456 America/Edmonton")).toBeCloseTo(1414825323.456, 6);
+    expect(supportAbbreviations("CA", { at: AT_2014 })).toEqual(CA);
+    expect(new Timestamp("2014-11-02 01:02:03.123 MST").utc).toBe("2014-11-02 08:02:03.123");
+    expect(new Timestamp(1399726367).render("Europe/Berlin")).toBe("2014-05-10 14:52:47.000 CEST");
   });
 });
