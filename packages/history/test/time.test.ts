@@ -1,5 +1,6 @@
 // Timestamps as cpppo's history_test and its timestamp documentation describe them: rendering, precision,
 // epsilon comparisons, parsing with zones and DST-specific abbreviations, ambiguous and missing local times.
+import { inspect } from "node:util";
 import {
   AmbiguousTimeZoneError,
   formatUtc,
@@ -108,6 +109,10 @@ describe("Timestamp rendering and precision (history_test)", () => {
       expect(ts.ge(ts.plus(l))).toBe(false);
       expect(ts.ge(ts.minus(l))).toBe(true);
     }
+  });
+  test("cpppo's repr: <utc =~= seconds>", () => {
+    expect(inspect(new Timestamp(1399726367))).toBe("<2014-05-10 12:52:47.000 =~= 1399726367.000000>");
+    expect(inspect(new Timestamp(1399326141.999836))).toBe("<2014-05-05 21:42:22.000 =~= 1399326141.999836>");
   });
   test("plus, minus, compare and the difference of two timestamps", () => {
     const a = new Timestamp(100);
@@ -232,6 +237,7 @@ describe("zones, DST and abbreviations (history_test)", () => {
     expect(ts.render()).toBe("2014-05-10 12:52:47.000");
     expect(ts.render("America/Edmonton")).toBe("2014-05-10 06:52:47.000 MDT");
     expect(ts.render("MST")).toBe("2014-05-10 05:52:47.000 MST"); // the fixed MST zone, before abbreviations load
+    expect(new Timestamp("2014-05-10 05:52:47.000 MST").value).toBe(1399726367);
     expect(new Timestamp(1399326141.999836).render("MST", { ms: false })).toBe("2014-05-05 14:42:21 MST");
     expect(ts.render("America/Edmonton", { tzdetail: true })).toBe(
       "2014-05-10 06:52:47.000 America/Edmonton",

@@ -264,6 +264,11 @@ export class Timestamp {
     return this.utc;
   }
 
+  /** cpppo's repr, `<2014-05-10 12:52:47.000 =~= 1399726367.000000>`, for `util.inspect` and `console.log`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `<${this.utc} =~= ${this.value.toFixed(6)}>`;
+  }
+
   /** Less than `other` by more than `epsilon`. */
   lt(other: Timestamp | number): boolean {
     return this.value + Timestamp.epsilon < secondsOf(other);
