@@ -183,6 +183,31 @@ describe("zones", () => {
     expect(z.isDstAt(1400000000)).toBe(true);
     expect(z.isDstAt(1390000000)).toBe(false);
   });
+  test("the cached offsets agree with Intl's at instants spread over 1950–2040", () => {
+    const zones = [
+      "America/Edmonton",
+      "Europe/Berlin",
+      "Australia/Lord_Howe",
+      "Africa/Casablanca",
+      "America/Santiago",
+      "Asia/Tehran",
+      "Pacific/Chatham",
+      "Europe/Dublin",
+    ];
+    for (const name of zones) {
+      const longOffset = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" });
+      const zone = getZone(name);
+      for (let i = 0; i < 150; i++) {
+        const t = -631152000 + Math.floor(((i * 2654435761) % 2839968000) + i * 3607);
+        const text = longOffset.formatToParts(t * 1000).find((p) => p.type === "timeZoneName")?.value ?? "";
+        const m = /GMT(?:([-+])(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+        const expected = m?.[1]
+          ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0))
+          : 0;
+        expect(`${name} ${t} ${zone.offsetAt(t)}`).toBe(`${name} ${t} ${expected}`);
+      }
+    }
+  });
   test("half-hour zones and zones far from UTC", () => {
     expect(getZone("Asia/Kolkata").offsetAt(1400000000)).toBe(19800);
     expect(getZone("Pacific/Kiritimati").offsetAt(1400000000)).toBe(14 * 3600);
