@@ -115,8 +115,9 @@ export class Zone {
         const pick = this.choose(wall, [a, b], prefer);
         if (pick !== undefined) return wall - pick;
       }
+      const [first, second] = [this.abbreviationAt(wall - a), this.abbreviationAt(wall - b)];
       throw new AmbiguousTimeZoneError(
-        `'${text}' is ambiguous in ${this.name}: it occurs twice as the clocks fall back (${this.abbreviationAt(wall - a)} ${offsetText(a)} or ${this.abbreviationAt(wall - b)} ${offsetText(b)}); give a DST-specific abbreviation or an offset`,
+        `'${text}' is ambiguous in ${this.name}: it occurs twice as the clocks fall back (${first} ${offsetText(a)} or ${second} ${offsetText(b)}); name ${first} or ${second} instead, once supportAbbreviations has loaded them`,
       );
     }
     const before = this.offsetAt(wall - DAY);
