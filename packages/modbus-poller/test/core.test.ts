@@ -2,7 +2,17 @@
  * The pure core against cpppo's figures: the address model, merge/shatter (cpppo's own test cases, in our
  * words), the load averages' weights and the cadence's whole-period skips.
  */
-import { blocksOf, ema, formatRanges, merge, nextCycle, nextLoad, shatter, wireAddress, wireAddressOf } from "../src/index.js";
+import {
+  blocksOf,
+  ema,
+  formatRanges,
+  merge,
+  nextCycle,
+  nextLoad,
+  shatter,
+  wireAddress,
+  wireAddressOf,
+} from "../src/index.js";
 
 describe("address model", () => {
   it.each([

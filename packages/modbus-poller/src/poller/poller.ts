@@ -16,11 +16,7 @@ import {
 import { onAbort } from "../core/abort.js";
 import { wireAddress } from "../core/address.js";
 import { nextCycle } from "../core/cadence.js";
-import {
-  InvalidArgumentError,
-  ModbusClosedError,
-  ModbusOfflineError,
-} from "../core/errors.js";
+import { InvalidArgumentError, ModbusClosedError, ModbusOfflineError } from "../core/errors.js";
 import { type LoadTriple, nextLoad } from "../core/load.js";
 import { type AddressRange, BIT_BLOCK_LIMIT, blocksOf, REGISTER_BLOCK_LIMIT } from "../core/ranges.js";
 import { TcpTransport, type TcpTransportOptions } from "../transport/tcp.js";
@@ -332,8 +328,6 @@ export class ModbusPoller extends EventEmitter {
     }
     this.cycles++;
     this.busyMs = busy;
-    this.load = nextLoad(this.load, busy / 1000, this.period / 1000);
-    this.emitEvent({ type: "load", load: this.load });
     if (!sameRanges(succ, this.polling) || !sameRanges(fail, this.failing)) {
       this.polling = succ;
       this.failing = fail;
@@ -343,6 +337,8 @@ export class ModbusPoller extends EventEmitter {
       this.online = false;
       this.emitEvent({ type: "offline" });
     }
+    this.load = nextLoad(this.load, busy / 1000, this.period / 1000);
+    this.emitEvent({ type: "load", load: this.load });
   }
 
   /** Stores the values of registered addresses only (the block's extra addresses are discarded, as cpppo's `create=False`). */
