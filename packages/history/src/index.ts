@@ -26,6 +26,7 @@ export {
   supportAbbreviations,
   Timestamp,
   TimestampError,
+  TZDATA_VERSION,
   Zone,
   zoneNames,
   zuluDatetime,

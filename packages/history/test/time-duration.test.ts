@@ -11,6 +11,7 @@ import {
   parseOffset,
   parseSeconds,
   TimestampError,
+  TZDATA_VERSION,
   zoneNames,
   zuluDatetime,
 } from "../src/index.js";
@@ -161,6 +162,9 @@ describe("parseDatetime", () => {
 });
 
 describe("zones", () => {
+  test("the tz release of the generated abbreviation table is known", () => {
+    expect(TZDATA_VERSION).toMatch(/^20\d\d[a-z]$/);
+  });
   test("zoneNames: a country code, a prefix, or the name itself", () => {
     expect(zoneNames("CA")).toContain("America/Edmonton");
     expect(zoneNames("CA")).not.toContain("Europe/Berlin");

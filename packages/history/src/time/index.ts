@@ -8,3 +8,4 @@ export type { ParseTimestampOptions, RenderOptions } from "./timestamp.js";
 export { formatUtc, parseTimestamp, Timestamp } from "./timestamp.js";
 export type { ZoneTransition } from "./zone.js";
 export { getZone, localZone, Zone, zoneNames } from "./zone.js";
+export { TZDATA_VERSION } from "./zonedata.js";
