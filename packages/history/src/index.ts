@@ -1,7 +1,27 @@
 /** @cpppo/history: cpppo-compatible timestamps, history records and files, playback. Public API, re-exported by name. */
 
+export type {
+  Compression,
+  HistoryFileReader,
+  HistoryWriterOptions,
+  OpenHistoryOptions,
+  ReadRecordsOptions,
+  RotatedFile,
+} from "./files/index.js";
+export {
+  compressionOf,
+  HistoryExhaustedError,
+  HistoryWriteError,
+  HistoryWriter,
+  listRotated,
+  openHistory,
+  readRecordBatches,
+  readRecords,
+  rotatedFiles,
+} from "./files/index.js";
 export type { PlotOptions, PlotRecord, PlotSeries } from "./plot/index.js";
 export { recordSeries, renderPlotSvg, selectsSeries } from "./plot/index.js";
+export { formatRecord, HistoryDataError, HistoryRecord, parseRecordLine, pyJson } from "./records/index.js";
 export type {
   Abbreviation,
   AbbreviationOptions,

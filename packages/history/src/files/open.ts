@@ -1,0 +1,122 @@
+/**
+ * Reading history files, streaming, by suffix: plain, `.gz`, `.bz2` or `.xz`. A file cut short (a writer
+ * killed mid-write) is read up to its last complete line: the torn tail, or compressed data that ends
+ * early, gives a warning and never an error for what came before it.
+ */
+import { createReadStream } from "node:fs";
+import { type Duplex, PassThrough } from "node:stream";
+import { createGunzip } from "node:zlib";
+import unbzip2Stream from "unbzip2-stream";
+import { type Compression, compressionOf, XzDecoder } from "./compression.js";
+
+/** Options of `openHistory`. */
+export interface OpenHistoryOptions {
+  /** Called with a one-line message for each recoverable problem (a torn last line, truncated compressed data); defaults to ignoring them. */
+  onWarning?: (message: string) => void;
+  /** Bytes read from the file at a time; defaults to 256 KiB. */
+  chunkSize?: number;
+}
+
+/** A history file opened for reading: its lines in batches (`batches()`) or one by one (async iteration). */
+export interface HistoryFileReader extends AsyncIterable<string> {
+  /** The file's path. */
+  readonly path: string;
+  /** Its compression, from its suffix. */
+  readonly compression: Compression;
+  /** The file's complete lines (without newlines), in batches, streaming; the file is closed when it ends or the loop breaks. */
+  batches(): AsyncGenerator<string[], void, undefined>;
+}
+
+const NEWLINE = 10;
+
+async function* decompressed(
+  path: string,
+  kind: Compression,
+  chunkSize: number,
+  warn: (m: string) => void,
+): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: chunkSize });
+  if (kind === "plain") {
+    try {
+      yield* file as AsyncIterable<Buffer>;
+    } finally {
+      file.destroy();
+    }
+    return;
+  }
+  if (kind === "xz") {
+    const decoder = new XzDecoder();
+    try {
+      for await (const chunk of file as AsyncIterable<Buffer>) {
+        for (const out of decoder.push(chunk)) yield out;
+      }
+      for (const out of decoder.end()) yield out;
+    } catch (error) {
+      warn(
+        `${path}: xz data ends early or is corrupt (${(error as Error).message}); read up to its last complete block`,
+      );
+    } finally {
+      file.destroy();
+    }
+    return;
+  }
+  const decoder: Duplex = kind === "gz" ? createGunzip() : unbzip2Stream();
+  // unbzip2-stream is an old-style stream without async iteration: read both through a PassThrough.
+  const output = new PassThrough({ highWaterMark: chunkSize });
+  file.on("error", (error) => output.destroy(error));
+  decoder.on("error", (error) => output.destroy(error));
+  file.pipe(decoder).pipe(output);
+  try {
+    for await (const chunk of output as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw error;
+    warn(
+      `${path}: ${kind} data ends early or is corrupt (${(error as Error).message}); read up to its last complete block`,
+    );
+  } finally {
+    file.unpipe(decoder);
+    file.destroy();
+    decoder.destroy();
+    output.destroy();
+  }
+}
+
+/**
+ * Opens a history file for reading, chosen by its suffix as cpppo's opener does. Nothing is read until it
+ * is iterated. Lines are split at `\n`; a last line with no newline is torn (its writer died) and skipped
+ * with a warning.
+ */
+export function openHistory(path: string, options: OpenHistoryOptions = {}): HistoryFileReader {
+  const compression = compressionOf(path);
+  const warn = options.onWarning ?? (() => {});
+  const chunkSize = options.chunkSize ?? 256 * 1024;
+  async function* batches(): AsyncGenerator<string[], void, undefined> {
+    let carry: Buffer | undefined;
+    for await (const chunk of decompressed(path, compression, chunkSize, warn)) {
+      const last = chunk.lastIndexOf(NEWLINE);
+      if (last < 0) {
+        carry = carry === undefined ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const head =
+        carry === undefined ? chunk.subarray(0, last) : Buffer.concat([carry, chunk.subarray(0, last)]);
+      carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+      yield head.toString("utf8").split("\n");
+    }
+    if (carry !== undefined && carry.length > 0) {
+      const text = carry.toString("utf8");
+      warn(
+        `${path}: skipped a torn last line (${carry.length} bytes with no newline): ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`,
+      );
+    }
+  }
+  return {
+    path,
+    compression,
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches()) yield* batch;
+    },
+  };
+}
