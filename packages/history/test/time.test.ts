@@ -342,6 +342,9 @@ describe("zones, DST and abbreviations (history_test)", () => {
     expect(
       supportAbbreviations("America/Whitehorse", { reset: true, at: Date.UTC(2019, 0, 1) / 1000 }),
     ).toEqual(["PDT", "PST"]);
+    // In November 2020 its PDT became MST with no change of offset: both names load.
+    const late2020 = Date.UTC(2020, 11, 1) / 1000;
+    expect(supportAbbreviations("America/Whitehorse", { reset: true, at: late2020 })).toEqual(["MST", "PDT"]);
   });
   test("the TZ environment variable sets the local zone", () => {
     const saved = process.env.TZ;

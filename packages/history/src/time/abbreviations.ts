@@ -67,7 +67,14 @@ export function supportAbbreviations(
     const changes = zone.transitions(at - reach, at + reach);
     const details: Array<{ abbr: string; dst: boolean | null; off: number }> = [];
     if (changes.length === 0) {
-      details.push({ abbr: zone.abbreviationAt(at), dst: zone.isDstAt(at), off: zone.offsetAt(at) });
+      // No offset change; but a zone may rename its time without one (Whitehorse's PDT became MST in 2020).
+      const [early, late] = [at - reach, at + reach];
+      if (zone.abbreviationAt(early) !== zone.abbreviationAt(late))
+        details.push(
+          { abbr: zone.abbreviationAt(early), dst: zone.isDstAt(early), off: zone.offsetAt(early) },
+          { abbr: zone.abbreviationAt(late), dst: zone.isDstAt(late), off: zone.offsetAt(late) },
+        );
+      else details.push({ abbr: zone.abbreviationAt(at), dst: zone.isDstAt(at), off: zone.offsetAt(at) });
     } else {
       const t = (changes[0] as { at: number }).at;
       const [ins, out] = [t - DAY, t + DAY];
