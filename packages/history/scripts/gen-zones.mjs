@@ -157,5 +157,8 @@ export const COUNTRY_ZONES: Readonly<Record<string, readonly string[]>> = ${JSON
 `;
 writeFileSync(out, text);
 // Laid out as the repository's formatter wants, so that the lint check passes on the generated file.
-execFileSync("npx", ["biome", "format", "--write", out], { stdio: "ignore", cwd: resolve(dirname(out), "../../../..") });
+execFileSync("npx", ["biome", "format", "--write", out], {
+  stdio: "ignore",
+  cwd: resolve(dirname(out), "../../../.."),
+});
 console.log(`wrote ${out}: ${Object.keys(zones).length} names, ${data.length} zones, ${text.length} bytes`);
