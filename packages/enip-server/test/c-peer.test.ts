@@ -4,7 +4,7 @@
  * replies from our server, and the C canned-reply server frames requests by their encapsulation length. Compiled
  * with `cc`; without a C compiler these tests are skipped, as the benchmark skips its figures.
  */
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { buildC, runEnipLoad, startEnipEcho } from "@cpppo/bench-kit";
 import { useServers } from "./support/servers.js";
 
@@ -53,6 +53,29 @@ describe("the C load generator and canned-reply server", () => {
       /non-zero general status/,
     );
   });
+
+  testWithCc(
+    "the C client gives up on a server that never answers, after 5 s",
+    async () => {
+      const peers: Socket[] = [];
+      const silent = createServer((socket) => {
+        peers.push(socket);
+        socket.on("error", () => socket.destroy());
+      });
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      const address = silent.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      try {
+        await expect(runEnipLoad({ port, seconds: 0.2, warmupSeconds: 0 })).rejects.toThrow(
+          /no reply within 5 s/,
+        );
+      } finally {
+        for (const peer of peers) peer.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    },
+    20_000,
+  );
 
   testWithCc(
     "the C canned server answers a RegisterSession sent in pieces, framed by its length",

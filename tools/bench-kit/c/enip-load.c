@@ -7,7 +7,7 @@
  *
  * usage: enip-load PORT SECONDS WARMUP_SECONDS [TAG [HOST]]   (TAG defaults to "D", HOST to 127.0.0.1)
  * prints: "OK <replies counted> <seconds measured>" on stdout, exit 0;
- *         "ERROR <reason>" on stderr, exit 1, on any bad or missing reply.
+ *         "ERROR <reason>" on stderr, exit 1, on any bad reply or one missing for 5 s.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ static size_t recv_frame(int fd, uint8_t *buf, size_t cap) {
     ssize_t r = read(fd, buf + have, want - have);
     if (r < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) fail("no reply within 5 s");
       fail("read failed");
     }
     if (r == 0) fail("the server closed the connection");
@@ -184,6 +186,8 @@ int main(int argc, char **argv) {
   if (fd < 0) fail("socket failed");
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct timeval patience = {5, 0}; /* a reply missing for 5 s fails the run */
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
   struct sockaddr_in to = {0};
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
