@@ -38,6 +38,18 @@ describe("formatUtc", () => {
     ];
     for (const [v, s] of cases) expect(formatUtc(v)).toBe(s);
   });
+  test("exact halves round to even, as Python's round() under cpppo (values from a Python 3.11 run)", () => {
+    expect(formatUtc(1414915323.0625)).toBe("2014-11-02 08:02:03.062");
+    expect(formatUtc(1414915323.1875)).toBe("2014-11-02 08:02:03.188");
+    expect(formatUtc(1414915323.3125)).toBe("2014-11-02 08:02:03.312");
+    expect(formatUtc(1414915323.125, 2)).toBe("2014-11-02 08:02:03.12");
+    expect(formatUtc(1414915323.0625, 2)).toBe("2014-11-02 08:02:03.06");
+    expect(formatUtc(1414915323.1875, 2)).toBe("2014-11-02 08:02:03.19");
+    expect(formatUtc(0.0625)).toBe("1970-01-01 00:00:00.062");
+    expect(formatUtc(-0.0625)).toBe("1969-12-31 23:59:59.938");
+    expect(formatUtc(1e9 + 0.0005)).toBe("2001-09-09 01:46:40.000"); // the double is just below the half
+    expect(new Timestamp(1414915323.0625).utc).toBe("2014-11-02 08:02:03.062");
+  });
   test("agrees with Date over a spread of instants, before and after 1970", () => {
     for (let i = 0; i < 2000; i++) {
       const ms = Math.round((i * 97.123 - 40000) * 86400 * 1000 + i * 37); // 1860 to 2400

@@ -5,7 +5,7 @@
  */
 import { lookupAbbreviation } from "./abbreviations.js";
 import { TimestampError } from "./errors.js";
-import { daysFromCivil, daysInMonth, formatShifted, validDigits } from "./utc.js";
+import { daysFromCivil, daysInMonth, formatShifted, roundScaled, validDigits } from "./utc.js";
 import { getZone, isUtcName, localZone, numericOffset } from "./zone.js";
 
 /**
@@ -246,7 +246,7 @@ export class Timestamp {
       return tzdetail ? `${text} UTC` : `${text}+0000`;
     }
     const z = zoneFor(zone as string);
-    const rounded = digits ? Math.round(this.value * 10 ** digits) / 10 ** digits : this.value;
+    const rounded = digits ? roundScaled(this.value, 10 ** digits) / 10 ** digits : this.value;
     const instant = Math.floor(rounded);
     const offset = z.offsetAt(instant);
     const text = formatShifted(this.value, digits, offset);

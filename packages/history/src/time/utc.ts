@@ -59,10 +59,38 @@ export function formatWholeSeconds(seconds: number): string {
 export function formatShifted(epochSeconds: number, digits: number, offset: number): string {
   if (digits === 0) return formatWholeSeconds(Math.floor(epochSeconds) + offset);
   const scale = POW10[digits] as number;
-  const n = Math.round(epochSeconds * scale);
+  const n = roundScaled(epochSeconds, scale);
   const whole = Math.floor(n / scale);
   const frac = `${n - whole * scale}`;
   return `${formatWholeSeconds(whole + offset)}.${ZEROS[digits - frac.length]}${frac}`;
+}
+
+/**
+ * Rounds `value * scale` to an integer as Python's `round(value, digits)` does: by the exact value of the double,
+ * and a tie (only values such as `x.0625` at 3 digits are exactly halfway) to the even neighbour.
+ */
+export function roundScaled(value: number, scale: number): number {
+  const x = value * scale;
+  const n = Math.round(x);
+  if (n - x !== 0.5) return n; // not on a (rounded) half: Math.round is right
+  // x may be a half only because the product was rounded: Dekker's exact product error says which side it was on.
+  const err = productError(value, scale, x);
+  if (err > 0) return n;
+  if (err < 0) return n - 1;
+  return n % 2 === 0 ? n : n - 1;
+}
+
+const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter for doubles
+
+/** The exact rounding error of the product `p = a * b` (Dekker's TwoProduct): a*b - p, exactly. */
+function productError(a: number, b: number, p: number): number {
+  let c = SPLIT * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLIT * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
 /** Checks a sub-second precision: an integer 0–6. */
