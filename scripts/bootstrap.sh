@@ -5,8 +5,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # Debian packages the tests drive as real peers: tshark (the wire oracle), mbpoll, libmodbus (a C peer built in a
-# test), pymodbus (with pyserial, which its client imports), socat (serial pty pairs), stunnel4 and openssl (TLS), autobahn + twisted (a WAMP peer). Only what is missing is installed.
-APT_PACKAGES=(tshark mbpoll libmodbus-dev python3-pymodbus python3-serial python3-serial-asyncio python3-autobahn python3-twisted socat stunnel4 openssl)
+# test), pymodbus (with pyserial, which its client imports), socat (serial pty pairs), stunnel4 and openssl (TLS), autobahn + twisted (a WAMP peer), chromium (the dashboard tests, through playwright-core). Only what is missing is installed.
+APT_PACKAGES=(tshark mbpoll libmodbus-dev python3-pymodbus python3-serial python3-serial-asyncio python3-autobahn python3-twisted socat stunnel4 openssl chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
