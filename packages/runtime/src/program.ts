@@ -1,0 +1,195 @@
+/**
+ * A PLC program in this toolkit: a plant configuration (JSON) naming parts — EtherNet/IP simulators, Modbus
+ * simulators, and any kind a caller registers (history, pollers) — each with `start` and `stop`.
+ */
+import { Controller, EnipServer } from "@cpppo/enip-server";
+import { ModbusServer, ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
+import { z } from "zod";
+import { ProgramError } from "./errors.js";
+
+/** A tag of the running program that trace orders can read and force. */
+export interface TraceVariable {
+  /** `<part>.<tag>`. */
+  readonly name: string;
+  read(): unknown;
+  write(value: unknown): void;
+}
+
+/** What a part gets from the runtime: a way to report a fault of its own and to log. */
+export interface PartContext {
+  /** Reports an exception the part cannot handle: the runtime stops the program. */
+  fault(error: unknown): void;
+  /** Logs at a Beremiz level: 0 CRITICAL, 1 WARNING, 2 INFO, 3 DEBUG. */
+  log(level: number, message: string): void;
+}
+
+/** One part of a plant: started in program order, stopped in reverse. */
+export interface PlantPart {
+  readonly name: string;
+  /** Opens the part's sockets and timers; rejects when it cannot. */
+  start(context: PartContext): Promise<void>;
+  /** Closes every socket and timer the part opened (and flushes what it buffers). */
+  stop(): Promise<void>;
+  /** The variables trace orders can name; none by default. */
+  variables?(): TraceVariable[];
+}
+
+/** Makes a part from its (already shape-checked) configuration entry; throws ProgramError for a bad entry. */
+export type PartFactory = (config: PartConfig) => PlantPart;
+
+/** One entry of a program's `parts`: its `kind` picks the factory; the other fields belong to that kind. */
+export interface PartConfig {
+  kind: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+/** A validated program: its parts' configurations, in start order. */
+export interface PlantProgram {
+  name?: string | undefined;
+  parts: PartConfig[];
+}
+
+const partShape = z.looseObject({
+  kind: z.string().min(1, "needs a kind"),
+  name: z.string().min(1, "needs a name"),
+});
+const programShape = z.object({
+  name: z.string().optional(),
+  parts: z.array(partShape),
+});
+
+/** `path: message` of the first zod issue. */
+function issue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join(".") || "program"}: ${first.message}` : "invalid";
+}
+
+/** Parses a program blob (UTF-8 JSON), checking its shape and that part names are unique; throws ProgramError. */
+export function parseProgram(bytes: Uint8Array | string): PlantProgram {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+  } catch (error) {
+    throw new ProgramError(`the program is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const result = programShape.safeParse(json);
+  if (!result.success)
+    throw new ProgramError(`the program does not match the schema: ${issue(result.error)}`);
+  const seen = new Set<string>();
+  for (const part of result.data.parts) {
+    if (seen.has(part.name)) throw new ProgramError(`two parts are named ${JSON.stringify(part.name)}`);
+    seen.add(part.name);
+  }
+  return result.data as PlantProgram;
+}
+
+/** Checks one part entry against its kind's schema, naming the part in the ProgramError. */
+function checked<S extends z.ZodType>(schema: S, config: PartConfig): z.output<S> {
+  const result = schema.safeParse(config);
+  if (!result.success) throw new ProgramError(`part ${JSON.stringify(config.name)}: ${issue(result.error)}`);
+  return result.data;
+}
+
+const port = z.number().int().min(0).max(65535);
+const enipShape = z.object({
+  kind: z.literal("enip"),
+  name: z.string(),
+  host: z.string().default("127.0.0.1"),
+  port: port.default(44818),
+  tags: z.array(z.string()).default([]),
+  udp: z.boolean().default(false),
+});
+const modbusShape = z.object({
+  kind: z.literal("modbus"),
+  name: z.string(),
+  host: z.string().default("127.0.0.1"),
+  port: port.default(502),
+  ranges: z.array(z.string()).default([]),
+});
+const faultShape = z.object({
+  kind: z.literal("fault"),
+  name: z.string(),
+  afterMs: z.number().int().min(0).default(0),
+});
+
+/** How long a simulator part's `stop` lets connections finish before destroying them. */
+const PART_CLOSE_GRACE_S = 1;
+
+/** An EtherNet/IP simulator part: `{kind:"enip", name, host?, port? (44818), tags: ["SCADA=INT[10]"], udp? (false)}`. */
+export const enipPart: PartFactory = (config) => {
+  const c = checked(enipShape, config);
+  let server: EnipServer | undefined;
+  const controller = new Controller({ tags: c.tags });
+  return {
+    name: c.name,
+    async start(context) {
+      server = await EnipServer.start({ controller, host: c.host, port: c.port, udp: c.udp });
+      context.log(2, `part ${c.name} enip listening on ${c.host}:${server.tcpAddress?.port}`);
+    },
+    async stop() {
+      await server?.close(PART_CLOSE_GRACE_S);
+      server = undefined;
+    },
+    variables() {
+      return controller.tags.names().map((tagName) => {
+        const tag = controller.tags.require(tagName);
+        return {
+          name: `${c.name}.${tagName}`,
+          read: () => (tag.elements === 1 ? tag.values(0, 1)[0] : tag.values()),
+          write: (value: unknown) => tag.setValues(0, Array.isArray(value) ? value : [value]),
+        };
+      });
+    },
+  };
+};
+
+/** A Modbus/TCP simulator part: `{kind:"modbus", name, host?, port? (502), ranges: ["40001-40010=0"]}`. */
+export const modbusPart: PartFactory = (config) => {
+  const c = checked(modbusShape, config);
+  let server: ModbusServer | undefined;
+  let store: ModbusStore;
+  try {
+    store = ModbusStore.fromRanges(parseRegisterRanges(c.ranges));
+  } catch (error) {
+    throw new ProgramError(`part ${JSON.stringify(c.name)}: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    name: c.name,
+    async start(context) {
+      server = new ModbusServer({ store });
+      const listener = await server.listenTcp({ host: c.host, port: c.port });
+      context.log(2, `part ${c.name} modbus listening on ${c.host}:${listener.port}`);
+    },
+    async stop() {
+      await server?.close({ deadlineMs: PART_CLOSE_GRACE_S * 1000 });
+      server = undefined;
+    },
+  };
+};
+
+/** A part that raises a fault `afterMs` after it starts: `{kind:"fault", name, afterMs}` (for testing fault paths). */
+export const faultPart: PartFactory = (config) => {
+  const c = checked(faultShape, config);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    name: c.name,
+    async start(context) {
+      timer = setTimeout(
+        () => context.fault(new ProgramError(`part ${c.name} failed on purpose`)),
+        c.afterMs,
+      );
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+};
+
+/** The part kinds every runtime knows; callers add theirs (e.g. history, modbus-poller) with `RuntimeOptions.parts`. */
+export const BUILTIN_PARTS: Readonly<Record<string, PartFactory>> = {
+  enip: enipPart,
+  modbus: modbusPart,
+  fault: faultPart,
+};

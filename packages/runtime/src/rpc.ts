@@ -1,0 +1,326 @@
+/**
+ * PYRO:// and PYROS://, this toolkit's RPC over TCP (or TLS-PSK). A frame is a 4-byte big-endian length, then that
+ * many bytes of UTF-8 JSON. A request is `{"v":1,"id":N,"m":"Method","a":[args]}`; its reply is
+ * `{"v":1,"id":N,"r":result}` or `{"v":1,"id":N,"e":{"code":"ERR_…","message":"…"}}`. Bytes travel as
+ * `{"$b":"<base64>"}`. Replies may come out of order; the id matches them. A frame over 64 MiB, a version other
+ * than 1 or bad JSON closes the connection.
+ */
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { createServer as createTlsServer, connect as tlsConnect } from "node:tls";
+import { RpcProtocolError } from "./errors.js";
+import { type PskEntry, pskClientOptions, pskServerOptions } from "./psk.js";
+import type { PlcStatus } from "./runtime.js";
+
+/** The message format's version, `v` in every frame. */
+export const RPC_VERSION = 1;
+/** The largest frame either end accepts. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** PYRO://'s default port, as Beremiz's connectors doc gives it. */
+export const DEFAULT_RPC_PORT = 3000;
+
+/** The remotely callable methods, Beremiz's PLCObject set, plus `TraceableVariables` and `Quit`. */
+export const PLC_METHODS = [
+  "StartPLC",
+  "StopPLC",
+  "GetPLCstatus",
+  "GetPLCID",
+  "SeedBlob",
+  "AppendChunkToBlob",
+  "PurgeBlobs",
+  "NewPLC",
+  "MatchMD5",
+  "RepairPLC",
+  "GetLogMessage",
+  "ResetLogCount",
+  "SetTraceVariablesList",
+  "GetTraceVariables",
+  "TraceableVariables",
+  "Quit",
+] as const;
+
+/** One remotely callable method's name. */
+export type PlcMethod = (typeof PLC_METHODS)[number];
+
+/** What a server calls: any object with the methods (a RuntimeObject, plus the service's `Quit`). */
+export type PlcTarget = Partial<Record<PlcMethod, (...args: never[]) => unknown>>;
+
+/** A status as a client sees it: the runtime's, or `Disconnected` when the transport is gone. */
+export type ClientStatus = PlcStatus | "Disconnected";
+
+/** JSON with bytes as `{"$b": base64}`. */
+function encode(value: unknown): Buffer {
+  const json = JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Uint8Array
+      ? { $b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") }
+      : v &&
+          typeof v === "object" &&
+          (v as { type?: unknown }).type === "Buffer" &&
+          Array.isArray((v as { data?: unknown }).data)
+        ? { $b: Buffer.from((v as { data: number[] }).data).toString("base64") }
+        : v,
+  );
+  const body = Buffer.from(json, "utf8");
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
+}
+
+function decode(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"), (_key, v: unknown) =>
+      v && typeof v === "object" && typeof (v as { $b?: unknown }).$b === "string"
+        ? new Uint8Array(Buffer.from((v as { $b: string }).$b, "base64"))
+        : v,
+    );
+  } catch (error) {
+    throw new RpcProtocolError(`frame is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || (value as { v?: unknown }).v !== RPC_VERSION)
+    throw new RpcProtocolError(`frame is not a version ${RPC_VERSION} message`);
+  return value as Record<string, unknown>;
+}
+
+/** Calls `onFrame` with each whole frame's decoded message; a broken frame destroys the socket. */
+function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) => void): void {
+  let buffered: Buffer[] = [];
+  let size = 0;
+  socket.on("data", (chunk: Buffer) => {
+    buffered.push(chunk);
+    size += chunk.length;
+    while (size >= 4) {
+      const all = buffered.length === 1 ? (buffered[0] as Buffer) : Buffer.concat(buffered);
+      buffered = [all];
+      const length = all.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) {
+        socket.destroy(new RpcProtocolError(`frame of ${length} bytes is over ${MAX_FRAME_BYTES}`));
+        return;
+      }
+      if (size < 4 + length) return;
+      const body = all.subarray(4, 4 + length);
+      buffered = size > 4 + length ? [all.subarray(4 + length)] : [];
+      size -= 4 + length;
+      try {
+        onFrame(decode(body));
+      } catch (error) {
+        socket.destroy(error as Error);
+        return;
+      }
+    }
+  });
+}
+
+/** A listening RPC endpoint. */
+export interface RpcListener {
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, lets replies in flight go out, then closes every connection; resolves once all are closed. */
+  close(): Promise<void>;
+}
+
+/** Options of `listenRpc`. */
+export interface RpcListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Serve PYROS:// (TLS-PSK) with these identities instead of plain PYRO://. */
+  psk?: readonly PskEntry[];
+}
+
+/** Serves `target`'s methods over PYRO:// (or PYROS:// with `psk`); resolves once listening. */
+export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {}): Promise<RpcListener> {
+  const sockets = new Set<Socket>();
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+  const onSocket = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    readFrames(socket, (message) => {
+      const id = message.id;
+      const method = message.m as PlcMethod;
+      const args = Array.isArray(message.a) ? (message.a as never[]) : [];
+      const fn = PLC_METHODS.includes(method) ? target[method] : undefined;
+      inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+      const reply = (body: Record<string, unknown>): void => {
+        if (!socket.destroyed) socket.write(encode({ v: RPC_VERSION, id, ...body }));
+        const left = (inFlight.get(socket) ?? 1) - 1;
+        inFlight.set(socket, left);
+        if (closing && left === 0) socket.end();
+      };
+      if (fn === undefined) {
+        reply({ e: { code: "ERR_RUNTIME_NO_METHOD", message: `no method ${JSON.stringify(message.m)}` } });
+        return;
+      }
+      Promise.resolve()
+        .then(() => fn.apply(target, args))
+        .then(
+          (result) => reply({ r: result ?? null }),
+          (error: unknown) =>
+            reply({
+              e: {
+                code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
+                message: (error as Error)?.message ?? String(error),
+              },
+            }),
+        );
+    });
+  };
+  const server: Server = options.psk
+    ? createTlsServer(pskServerOptions(options.psk), onSocket)
+    : createServer({ noDelay: true }, onSocket);
+  // A TLS handshake that fails (wrong key, unknown identity, plaintext) just closes that connection.
+  server.on("tlsClientError", (_error, socket) => socket.destroy());
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_RPC_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  let closed: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        for (const socket of sockets) if ((inFlight.get(socket) ?? 0) === 0) socket.end();
+        const late = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2000);
+        late.unref();
+      });
+      return closed;
+    },
+  };
+}
+
+/** Where a client connects and how. */
+export interface RpcEndpoint {
+  host: string;
+  port: number;
+  /** Connect over TLS-PSK with this identity (PYROS://). */
+  psk?: PskEntry | undefined;
+}
+
+/** Options of an RPC client. */
+export interface RpcClientOptions {
+  /** Deadline of each call, connecting included; default 10000 ms. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve(
+    value: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } | undefined,
+  ): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The transport of a PYRO/PYROS client: connects on first use (and again after a loss), sends calls with
+ * deadlines, and resolves `undefined` for a call whose transport failed (connect, loss, or deadline).
+ */
+export class RpcTransport {
+  private socket: Socket | undefined;
+  private ready: Promise<Socket | undefined> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+  readonly timeoutMs: number;
+
+  constructor(
+    private readonly endpoint: RpcEndpoint,
+    options: RpcClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  private connect(): Promise<Socket | undefined> {
+    this.ready ??= new Promise<Socket | undefined>((resolve) => {
+      const { host, port, psk } = this.endpoint;
+      const socket = psk
+        ? tlsConnect({ host, port, ...pskClientOptions(psk) })
+        : tcpConnect({ host, port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(), this.timeoutMs);
+      const fail = (): void => {
+        clearTimeout(timer);
+        this.lost(socket);
+        resolve(undefined);
+      };
+      socket.once("error", fail);
+      socket.once("close", fail);
+      socket.once(psk ? "secureConnect" : "connect", () => {
+        clearTimeout(timer);
+        socket.off("error", fail);
+        socket.off("close", fail);
+        socket.on("error", () => {});
+        socket.on("close", () => this.lost(socket));
+        socket.setNoDelay(true);
+        readFrames(socket, (message) => {
+          const id = message.id as number;
+          const call = this.pending.get(id);
+          if (call === undefined) return;
+          this.pending.delete(id);
+          clearTimeout(call.timer);
+          const error = message.e as { code: string; message: string } | undefined;
+          call.resolve(error ? { ok: false, error } : { ok: true, value: message.r });
+        });
+        this.socket = socket;
+        resolve(socket);
+      });
+    });
+    return this.ready;
+  }
+
+  private lost(socket: Socket): void {
+    if (this.socket !== undefined && this.socket !== socket) return;
+    this.socket = undefined;
+    this.ready = undefined;
+    for (const [id, call] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(call.timer);
+      call.resolve(undefined);
+    }
+    socket.destroy();
+  }
+
+  /** Calls `method`; resolves its outcome, or undefined when the transport failed. */
+  async call(
+    method: string,
+    args: unknown[],
+  ): Promise<
+    { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } | undefined
+  > {
+    if (this.closed) return undefined;
+    const started = Date.now();
+    const socket = await this.connect();
+    if (socket === undefined || this.closed) return undefined;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(id);
+          // A call past its deadline leaves the connection in doubt: drop it, the next call reconnects.
+          this.lost(socket);
+          resolve(undefined);
+        },
+        Math.max(1, this.timeoutMs - (Date.now() - started)),
+      );
+      this.pending.set(id, { resolve, timer });
+      socket.write(encode({ v: RPC_VERSION, id, m: method, a: args }));
+    });
+  }
+
+  /** Closes the connection; later calls resolve undefined. */
+  close(): void {
+    this.closed = true;
+    if (this.socket) this.lost(this.socket);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The PLC service: a runtime object served over PYRO:// or PYROS://, with Beremiz's quit order made explicit —
+ * stop the program, unload it, then close the remote API (the seed commit "stop PLC before unloading").
+ */
+import type { PskEntry } from "./psk.js";
+import { listenRpc, type RpcListener } from "./rpc.js";
+import { type RuntimeEvent, RuntimeObject, type RuntimeOptions } from "./runtime.js";
+
+/** Events of a service: the runtime's, then `api-closed` once the remote API is down. */
+export type ServiceEvent = RuntimeEvent | { kind: "api-closed" } | { kind: "quitting"; reason: string };
+
+/** Options of `PlcService.start`. */
+export interface ServiceOptions extends Omit<RuntimeOptions, "onEvent"> {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Serve PYROS:// (TLS-PSK) with these identities. */
+  psk?: readonly PskEntry[];
+  /** Quit the whole service when a program part faults (default true): the program is stopped and unloaded first. */
+  quitOnFault?: boolean;
+  onEvent?: (event: ServiceEvent) => void;
+}
+
+/** A running service; `done` resolves once it has quit (program stopped and unloaded, API closed). */
+export class PlcService {
+  /** Resolves with the reason once `quit` has finished. */
+  readonly done: Promise<string>;
+  private resolveDone!: (reason: string) => void;
+  private quitting: Promise<void> | undefined;
+  private listener!: RpcListener;
+  runtime!: RuntimeObject;
+
+  private constructor(private readonly options: ServiceOptions) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** The URI it serves: `PYRO://host:port`, or `PYROS://host:port#ID` (the first identity). */
+  get uri(): string {
+    const id = this.options.psk?.[0]?.identity;
+    return id === undefined
+      ? `PYRO://${this.listener.host}:${this.listener.port}`
+      : `PYROS://${this.listener.host}:${this.listener.port}#${id}`;
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Opens the runtime and serves it: the API is up before the last program is auto-loaded, as in Beremiz. */
+  static async start(options: ServiceOptions): Promise<PlcService> {
+    const service = new PlcService(options);
+    const emit = (event: ServiceEvent): void => options.onEvent?.(event);
+    const id =
+      options.id ??
+      (options.psk?.[0] ? [options.psk[0].identity, options.psk[0].key.toString("latin1")] : undefined);
+    const target = {
+      ...Object.fromEntries(
+        [
+          "StartPLC",
+          "StopPLC",
+          "GetPLCstatus",
+          "GetPLCID",
+          "SeedBlob",
+          "AppendChunkToBlob",
+          "PurgeBlobs",
+          "NewPLC",
+          "MatchMD5",
+          "RepairPLC",
+          "GetLogMessage",
+          "ResetLogCount",
+          "SetTraceVariablesList",
+          "GetTraceVariables",
+          "TraceableVariables",
+        ].map((m) => [
+          m,
+          (...args: unknown[]) =>
+            (service.runtime as unknown as Record<string, (...a: unknown[]) => unknown>)[m]?.(...args),
+        ]),
+      ),
+      Quit: () => {
+        setImmediate(() => void service.quit("Quit called"));
+        return true;
+      },
+    };
+    service.listener = await listenRpc(target, options);
+    service.runtime = await RuntimeObject.open({
+      ...options,
+      ...(id ? { id: id as [string, string] } : {}),
+      onEvent: (event) => {
+        emit(event);
+        if (event.kind === "fault" && (options.quitOnFault ?? true)) void service.quit("program fault");
+      },
+    });
+    return service;
+  }
+
+  /** Stops the program, unloads it, then closes the remote API; idempotent. Resolves once all is done. */
+  quit(reason: string): Promise<void> {
+    this.quitting ??= (async () => {
+      this.options.onEvent?.({ kind: "quitting", reason });
+      await this.runtime?.quit();
+      await this.listener.close();
+      this.options.onEvent?.({ kind: "api-closed" });
+      this.resolveDone(reason);
+    })();
+    return this.quitting;
+  }
+}
