@@ -19,6 +19,28 @@ export {
   readRecords,
   rotatedFiles,
 } from "./files/index.js";
+export type {
+  DriveTagsOptions,
+  DriveTagsResult,
+  HistoryLoaderOptions,
+  HistoryReaderOptions,
+  LoaderEvent,
+  LoadOptions,
+  OnBadData,
+  PlaybackEvent,
+  PlaybackOptions,
+  ReaderItem,
+  ReaderOpenOptions,
+  TagSink,
+} from "./playback/index.js";
+export {
+  driveTags,
+  HistoryLoader,
+  HistoryReader,
+  IframeError,
+  LoaderState,
+  playback,
+} from "./playback/index.js";
 export type { PlotOptions, PlotRecord, PlotSeries } from "./plot/index.js";
 export { recordSeries, renderPlotSvg, selectsSeries } from "./plot/index.js";
 export { formatRecord, HistoryDataError, HistoryRecord, parseRecordLine, pyJson } from "./records/index.js";

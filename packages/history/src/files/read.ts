@@ -10,6 +10,8 @@ import { listRotated } from "./rotated.js";
 export interface ReadRecordsOptions {
   /** Leave out records before this time (epoch seconds); files that end before it are not read. */
   since?: number;
+  /** With `since`: also yield the records of the first file read that come before `since` (cpppo's initial frame of values: the state at `since`); defaults to false. */
+  prime?: boolean;
   /** Stop at the first record after this time (epoch seconds). */
   until?: number;
   /** Also parse each record's serial and data, and skip (with a warning) one that is not JSON; defaults to false (they are parsed on use, as cpppo's reader hands on the data as text). */
@@ -81,7 +83,7 @@ async function* setBatches(name: string, options: ReadRecordsOptions): AsyncGene
   for (const path of files) {
     for await (const batch of fileRecordBatches(path, warn, options.validate)) {
       let out = batch;
-      if (since !== undefined && (batch[0] as HistoryRecord).timestamp < since)
+      if (since !== undefined && !options.prime && (batch[0] as HistoryRecord).timestamp < since)
         out = batch.filter((r) => r.timestamp >= since);
       if (until !== undefined) {
         const stop = out.findIndex((r) => r.timestamp > until);
