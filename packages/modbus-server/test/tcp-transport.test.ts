@@ -76,6 +76,20 @@ it("the hook-free FC3/FC4 path answers the codec's bytes, and exception 02 for u
   }
 });
 
+(hasIpv6 ? it : it.skip)("listenTcp on :: serves IPv4 and IPv6 clients alike (dual stack)", async () => {
+  const server = new ModbusServer({ store: ModbusStore.fromRanges(ranges) });
+  const listener = await server.listenTcp({ host: "::", port: 0 });
+  try {
+    for (const host of ["127.0.0.1", "::1"]) {
+      const c = await RawClient.connect(listener.port, host);
+      expect(hex(await c.call(READ1))).toBe("03020007");
+      c.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 it("answers pipelined requests in order, split at every byte", async () => {
   await withServer({}, async (_server, port) => {
     const c = await RawClient.connect(port);

@@ -30,7 +30,7 @@ export interface RtuPort {
   readonly path: string;
   /** Frame counters: requests answered, bytes of noise discarded, frames for other units skipped. */
   readonly stats: { requests: number; discardedBytes: number; skippedFrames: number };
-  /** Finishes the reply being written and closes the port. */
+  /** Sends the replies already due, then closes the port. */
   close(): Promise<void>;
 }
 
@@ -78,6 +78,22 @@ export async function openRtuPort(
   const context: RequestContext = { peer: options.path };
   const stats = { requests: 0, discardedBytes: 0, skippedFrames: 0 };
   let silence: NodeJS.Timeout | undefined;
+  // One reply on the line at a time: each is written out, then the line stays silent for t3.5 before the next, so
+  // two replies never run together into what a master would read as one frame.
+  let sending: Promise<void> = Promise.resolve();
+  const send = (adu: Uint8Array): void => {
+    sending = sending.then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (!port.isOpen) {
+            resolve();
+            return;
+          }
+          port.write(Buffer.from(adu));
+          port.drain(() => setTimeout(resolve, Math.max(1, Math.ceil(silentMs))));
+        }),
+    );
+  };
   port.on("error", () => undefined);
   port.on("data", (chunk: Buffer) => {
     framer.push(chunk);
@@ -89,7 +105,7 @@ export async function openRtuPort(
       } catch {
         reply = undefined;
       }
-      if (reply !== undefined && frame.unitId !== BROADCAST) port.write(encodeRtuAdu(frame.unitId, reply));
+      if (reply !== undefined && frame.unitId !== BROADCAST) send(encodeRtuAdu(frame.unitId, reply));
     }
     stats.discardedBytes = framer.discardedBytes;
     stats.skippedFrames = framer.skippedFrames;
@@ -103,14 +119,18 @@ export async function openRtuPort(
     path: options.path,
     stats,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        if (silence !== undefined) clearTimeout(silence);
-        if (!port.isOpen) {
-          resolve();
-          return;
-        }
-        port.drain(() => port.close(() => resolve()));
-      });
+      // The replies already due go out first; then the port closes.
+      closing ??= sending.then(
+        () =>
+          new Promise<void>((resolve) => {
+            if (silence !== undefined) clearTimeout(silence);
+            if (!port.isOpen) {
+              resolve();
+              return;
+            }
+            port.drain(() => port.close(() => resolve()));
+          }),
+      );
       return closing;
     },
   };
