@@ -30,6 +30,7 @@ import {
   type ControllerOptions,
   CpppoError,
   EnipServer,
+  historize,
   loadSimulatorConfig,
   parseRoutePath,
   type ServerOptions,
@@ -40,6 +41,7 @@ import {
   type TagHooks,
   type WebApi,
 } from "@cpppo/enip-server";
+import { HistoryWriter } from "@cpppo/history";
 import { logTraffic } from "./traffic-log.js";
 
 /** Where `main` reads and writes; injected so tests run it in-process. */
@@ -94,6 +96,8 @@ options:
       --route-path RP      accept only this route path (e.g. 1/0; "false" = un-routed only)
   -S, --simple             accept only un-routed requests (a simple, non-routing device)
   -D, --defined-tags FILE  user structure (UDT) definitions, JSON (pycomm3 data types or tag list)
+      --historize PATH     record every tag read and write to the history file PATH in cpppo's historize
+                           format (compressed by suffix: .gz, .xz; read it with cpppo-history cat)
   -h, --help               show this help
       --version            show the version
 
@@ -132,6 +136,7 @@ const OPTIONS = {
   "route-path": { type: "string" },
   simple: { type: "boolean", short: "S" },
   "defined-tags": { type: "string", short: "D" },
+  historize: { type: "string" },
 } as const;
 
 /** Host and port from `[iface][:port]`; missing parts take the defaults; IPv6 hosts may be written in brackets. */
@@ -262,6 +267,7 @@ interface Settings {
   routePath: EPath | false | undefined;
   log: string | undefined;
   udts: JsonDataType[] | undefined;
+  historize: string | undefined;
   tags: string[];
   configFiles: string[];
   configBasename: string | undefined;
@@ -337,6 +343,7 @@ function parseSettings(argv: string[], io: MainIo): Settings | number {
     log: values.log === undefined ? undefined : absolute(values.log),
     udts:
       values["defined-tags"] === undefined ? undefined : readDefinedTypes(absolute(values["defined-tags"])),
+    historize: values.historize === undefined ? undefined : absolute(values.historize),
     tags: positionals,
     configFiles: values.config ?? [],
     configBasename: values["config-basename"],
@@ -443,10 +450,27 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   if (routePath !== undefined) serverOptions.routePath = routePath;
   if (config.routes) serverOptions.routes = config.routes;
 
+  // --historize: cpppo's historize records of every tag read and write; write failures are logged once and retried.
+  let history: HistoryWriter | undefined;
+  if (settings.historize !== undefined) {
+    try {
+      history = new HistoryWriter(settings.historize, {
+        onError: (err) => log.write("WARNING", `--historize ${settings.historize}: ${err.message}; retrying`),
+        onResume: () => log.write("NORMAL", `--historize ${settings.historize}: writing again`),
+        onWarning: (message) => log.write("WARNING", `--historize: ${message}`),
+      });
+    } catch (err) {
+      log.close();
+      return fail(EXIT_USAGE, `--historize ${settings.historize}: ${(err as Error).message}`);
+    }
+    historize(controller, history);
+  }
+
   let server: EnipServer;
   try {
     server = await EnipServer.start(serverOptions);
   } catch (err) {
+    await history?.close().catch(() => {});
     log.close();
     const usage = err instanceof CpppoError && err.code === "ERR_INVALID_ARG";
     const where = `${settings.address.host}:${settings.address.port}`;
@@ -509,6 +533,8 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     }
     // After the connections closed, so that their "done" lines are logged.
     stopTraffic();
+    // Every access served has been recorded: write the rest out and close the history file.
+    await history?.close().catch((err: Error) => log.write("WARNING", `--historize: ${err.message}`));
   };
 
   try {
