@@ -1,5 +1,6 @@
 /** `cpppo-history cat`, `write` and `play`: history records out of files (and rotated sets), into a file, and replayed. */
 import { once } from "node:events";
+import { statSync } from "node:fs";
 import { EXIT_OK, type TextSink, UsageError } from "@cpppo/cli-kit";
 import {
   formatUtc,
@@ -24,12 +25,14 @@ export function timeOption(flag: string, text: string | undefined): number | und
 }
 
 /** The command's PATH arguments, resolved; at least one is required. */
-export function pathsOf(
-  invocation: Invocation<never> | { positionals: string[]; absolute(p: string): string },
-): string[] {
+export function pathsOf(invocation: { positionals: string[]; absolute(path: string): string }): string[] {
   if (invocation.positionals.length === 0)
     throw new UsageError("a history file PATH is required (see --help)");
-  return invocation.positionals.map((p) => invocation.absolute(p));
+  const paths = invocation.positionals.map((p) => invocation.absolute(p));
+  for (const path of paths)
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`${path}: is a folder, not a history file`);
+  return paths;
 }
 
 /** Text written to a sink in large pieces, waiting for `drain` when the sink (a stream) asks for it. */

@@ -74,6 +74,7 @@ describe("cpppo-history cat", () => {
     [["cat", "--since", "2014-02-30 00:00:00", "x"], /--since "2014-02-30 00:00:00"/],
     [["cat", "--until", "soon", "x"], /--until "soon"/],
     [["cat"], /PATH is required/],
+    [["cat", "."], /is a folder/],
   ])("%j: one line naming what and why, exit 2", async (args, named) => {
     const run = await runMain(args, { cwd: tmp.dir });
     expect(run.code).toBe(2);
