@@ -8,6 +8,7 @@ import {
   HistoryWriter,
   parseRecordLine,
   parseTimestamp,
+  playback,
   readRecordBatches,
 } from "@cpppo/history";
 import { compactJson, pythonSpacedJson } from "./json-text.js";
@@ -201,8 +202,8 @@ function speedOption(text: string | undefined): number {
 
 /**
  * Runs `play [--speed F] [--loop] [--since T] PATH...`: each record printed when its time comes on a historical
- * clock that starts at the first record (or T) now and runs F times as fast; `--loop` starts again at the end.
- * SIGINT or SIGTERM stops it (exit 0).
+ * clock that starts at the first record (or T) now and runs F times as fast (`playback` of @cpppo/history);
+ * `--loop` starts again at the end. SIGINT or SIGTERM stops it (exit 0).
  */
 export async function playCommand(
   invocation: Invocation<{ speed: { type: "string" }; loop: { type: "boolean" }; since: { type: "string" } }>,
@@ -211,54 +212,27 @@ export async function playCommand(
   const speed = speedOption(values.speed as string | undefined);
   const since = timeOption("--since", values.since as string | undefined);
   const paths = pathsOf(invocation);
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
+  const abort = new AbortController();
+  const stop = () => abort.abort();
   io.signals?.on("SIGINT", stop);
   io.signals?.on("SIGTERM", stop);
-  /** Resolves at `at` (performance.now() ms), or at once when stopped. */
-  const until = (at: number) =>
-    new Promise<void>((resolve) => {
-      const delay = at - performance.now();
-      if (delay <= 0 || stopped) return resolve();
-      const timer = setTimeout(done, delay);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
   const out = new Output(io.stdout);
-  const options = { onWarning: warner(io, "play"), ...(since !== undefined && { since }) };
-  const basis = performance.now();
-  let origin = since;
-  let offset = 0;
   try {
-    while (!stopped) {
-      let first: number | undefined;
-      let last = 0;
-      let printed = 0;
-      for await (const batch of readRecordBatches(paths, options)) {
-        for (const record of batch) {
-          origin ??= record.timestamp;
-          first ??= record.timestamp;
-          last = record.timestamp;
-          await until(basis + ((offset + record.timestamp - (origin as number)) / speed) * 1000);
-          if (stopped) break;
-          await out.add(catLine(record));
-          await out.flush();
-          printed++;
-        }
-        if (stopped) break;
-      }
-      if (!values.loop || printed === 0 || first === undefined) break;
-      // The next pass follows this one by the mean interval between its records (1 s for a single record).
-      offset += last - (origin as number) + (printed > 1 ? (last - first) / (printed - 1) : 1);
+    const events = playback(paths, {
+      speed,
+      loop: values.loop === true,
+      // Records before --since are left out, as `cat --since` leaves them out (no initial frame is printed).
+      prime: false,
+      signal: abort.signal,
+      onWarning: warner(io, "play"),
+      ...(since !== undefined && { since }),
+    });
+    for await (const event of events) {
+      await out.add(catLine(event.record));
+      await out.flush();
     }
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
   } finally {
     io.signals?.off("SIGINT", stop);
     io.signals?.off("SIGTERM", stop);
