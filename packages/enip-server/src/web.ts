@@ -9,7 +9,9 @@ import { addAbortListener } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, isIP } from "node:net";
 import { hostname } from "node:os";
+import { serveDashboardAsset } from "@cpppo/dashboard";
 import { InvalidArgumentError } from "./core/errors.js";
+import { createEventHub, EVENTS_PATH } from "./web-events.js";
 
 /** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
 export interface WebTag {
@@ -74,6 +76,10 @@ export interface WebApiOptions {
   onDone?: () => void;
   /** Aborting closes the web API. */
   signal?: AbortSignal;
+  /** Serve the live dashboard (`@cpppo/dashboard`) at `/` instead of redirecting to `/api`; default false. */
+  dashboard?: boolean;
+  /** Milliseconds between the event stream's (`/api/events`) tag comparisons; default 100. */
+  eventIntervalMs?: number;
 }
 
 /** A running web API. */
@@ -660,6 +666,12 @@ function tokenMatches(expected: string, given: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The token of an `Authorization: Bearer` header, or undefined. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  return (auth && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim()) || undefined;
+}
+
 /** Milliseconds `close()` lets replies in flight finish before it drops their connections. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -715,7 +727,23 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
   const port = options.port ?? 80;
   if (!Number.isInteger(port) || port < 0 || port > 0xffff)
     throw new InvalidArgumentError(`"port" must be an integer 0..65535, got ${port}`);
-  const model = new ApiModel(server, options.controller ?? server.controller, options.onDone);
+  const controller = options.controller ?? server.controller;
+  const model = new ApiModel(server, controller, options.onDone);
+  const events = createEventHub({
+    server,
+    controller,
+    identity: (controller as { identity?: unknown }).identity,
+    ...(options.eventIntervalMs !== undefined && { intervalMs: options.eventIntervalMs }),
+    // The stream shows everything the API does: the same-site rule and the token apply to it as to a write.
+    authorize: (req, query) => {
+      const crossSite = crossSiteReason(req);
+      if (crossSite !== undefined)
+        return { status: 403, message: `events are not sent to another site's page: ${crossSite}` };
+      return token === undefined || tokenMatches(token, bearerOf(req) || (query.get("token") ?? undefined))
+        ? undefined
+        : { status: 401, message: "the event stream needs the web token: ?token= or Authorization: Bearer" };
+    },
+  });
 
   const send = (
     res: ServerResponse,
@@ -744,6 +772,16 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
     }
     const url = new URL(req.url ?? "/", "http://localhost");
     const pathname = url.pathname;
+    if (pathname === EVENTS_PATH) {
+      events.serve(req, res, url.searchParams);
+      return;
+    }
+    const asset = options.dashboard ? serveDashboardAsset(pathname) : undefined;
+    if (asset) {
+      res.writeHead(asset.status, asset.headers);
+      res.end(req.method === "HEAD" ? undefined : asset.body);
+      return;
+    }
     if (pathname === "/" || pathname === "/index.html" || pathname === "/static/index.html") {
       redirect(res, "/api");
       return;
@@ -835,9 +873,7 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
     }
 
     if (token !== undefined) {
-      const auth = req.headers.authorization;
-      const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-      if (!tokenMatches(token, bearer || (q.get("token") ?? undefined))) {
+      if (!tokenMatches(token, bearerOf(req) || (q.get("token") ?? undefined))) {
         const reply: ApiReply = {
           alarm: [],
           command: {
@@ -903,6 +939,7 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     listening?.[Symbol.dispose]();
+    events.close();
     closing ??= new Promise<void>((resolve) => {
       // Idle keep-alive connections close now; a reply still being written (e.g. to "done") gets a moment to finish.
       const force = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
