@@ -79,6 +79,25 @@ export async function startNormalClientProcess(
   };
 }
 
+/** The same client in this process (quick runs: its latencies then include this process's event loop). */
+export async function startNormalClientHere(port: number, intervalMs: number): Promise<NormalClientProcess> {
+  const client = new NormalClient(port, intervalMs);
+  await client.start();
+  return {
+    bucket: (name) => {
+      client.bucket = name;
+    },
+    stop: async () => {
+      await client.stop();
+      return {
+        latencies: Object.fromEntries(client.latencies),
+        errors: client.errors,
+        operations: client.operations,
+      };
+    },
+  };
+}
+
 async function run(port: number, intervalMs: number): Promise<void> {
   const client = new NormalClient(port, intervalMs);
   try {

@@ -24,6 +24,7 @@ import {
 import {
   type NormalClientProcess,
   type NormalClientResult,
+  startNormalClientHere,
   startNormalClientProcess,
 } from "./soak-client.js";
 import {
@@ -40,7 +41,9 @@ const RSS_BOUND_MB = 512;
 
 const USAGE = `usage: soak [--phase ${PHASES.join("|")}]... [--frames N] [--sessions N] [--minutes M]
             [--flood-seconds S] [--idle-sockets N] [--half-frames N] [--baseline-seconds S] [--interval-ms MS]
-            [--storm-seconds S] [--read-ms MS] [--connections N] [--seed N] [--max-connections N]`;
+            [--storm-seconds S] [--read-ms MS] [--connections N] [--seed N] [--max-connections N]
+            [--client-here]   (the normal client in this process: quicker to start, but its latencies
+                               then include the attack's event loop; for smoke runs, not for figures)`;
 
 function options(): {
   phases: Phase[];
@@ -57,6 +60,7 @@ function options(): {
   connections: number;
   seed: number;
   limits: SoakServerLimits;
+  clientHere: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -74,6 +78,7 @@ function options(): {
       connections: { type: "string" },
       seed: { type: "string" },
       "max-connections": { type: "string" },
+      "client-here": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -115,6 +120,7 @@ function options(): {
     readMs: number("read-ms", values["read-ms"], 1000, false),
     connections: number("connections", values.connections, 4),
     seed: number("seed", values.seed, (Date.now() % 1e9) + 1),
+    clientHere: values["client-here"] === true,
     limits:
       maxConnections === undefined ? {} : { maxConnections: number("max-connections", maxConnections, 4096) },
   };
@@ -179,13 +185,18 @@ async function runPhase(
   let outcome: Awaited<ReturnType<Attack>> = { ms: 0, amount: 0, unit: "", notes: "" };
   let counts: RefusalCounts | undefined;
   try {
-    client = await startNormalClientProcess(server.tcpPort, o.intervalMs);
+    client = await (o.clientHere ? startNormalClientHere : startNormalClientProcess)(
+      server.tcpPort,
+      o.intervalMs,
+    );
     console.log(`# phase ${phase}: baseline ${o.baselineSeconds} s`);
     await sleep(o.baselineSeconds * 1000);
     client.bucket("attack");
     console.log(`# phase ${phase}: attack`);
     outcome = await attack(server, otherErrors);
     client.bucket("after");
+    // A moment for the server to see the attack's last closes, so that "open" shows what it kept.
+    await sleep(Math.min(2000, o.baselineSeconds * 1000));
     if (server.alive()) counts = await server.counts().catch(() => undefined);
   } catch (err) {
     otherErrors.add(`the phase failed: ${(err as Error).message}`);

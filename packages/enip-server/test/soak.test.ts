@@ -47,13 +47,13 @@ describe("soak campaign script (issue 10, item 11)", () => {
       "--sessions",
       "20",
       "--minutes",
-      "0.05",
+      "0.04",
       "--storm-seconds",
-      "1",
+      "0.8",
       "--read-ms",
       "200",
       "--flood-seconds",
-      "1.5",
+      "1",
       "--idle-sockets",
       "120",
       "--max-connections",
@@ -62,6 +62,7 @@ describe("soak campaign script (issue 10, item 11)", () => {
       "40",
       "--baseline-seconds",
       "0.5",
+      "--client-here",
     ]);
     if (code !== 0) throw new Error(`soak exited ${code}:\n${stdout}\n${stderr}`);
     expect(stdout).toMatch(/^soak ok: /m);
