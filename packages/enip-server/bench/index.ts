@@ -2,9 +2,20 @@
 // The servers (and the echo ceiling) run in a child process (bench/server-child.ts), so the load
 // generator here and the server do not share one event loop, and RSS figures are the server's own.
 // `pnpm --filter @cpppo/enip-server bench [figure-prefix]` runs all figures, or those starting with the prefix.
+import { EventEmitter } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { buildC, printMachine, report, reportRatio, runEnipLoad, startEnipEcho } from "@cpppo/bench-kit";
-import { decodeEnipMessage, encodeEncapsulation, encodeSendRRData, readTagRequest } from "@cpppo/cip-codec";
+import {
+  decodeEnipMessage,
+  encodeEncapsulation,
+  encodeSendRRData,
+  readTagRequest,
+  unconnectedSend,
+} from "@cpppo/cip-codec";
+import { Controller } from "../src/controller/controller.js";
+import { Engine } from "../src/transport/engine.js";
+import { ReplyDelay } from "../src/transport/options.js";
+import { TcpConnection } from "../src/transport/tcp-connection.js";
 import { type ChildConfig, type ServerChild, startServerChild } from "./server-child.js";
 
 const only = process.argv[2] ?? "";
@@ -392,8 +403,81 @@ async function againstC(): Promise<void> {
   );
 }
 
+/** A socket stand-in that takes every write at once, so that the per-request path runs without the kernel. */
+class NullSocket extends EventEmitter {
+  readonly remoteAddress = "127.0.0.1";
+  readonly remotePort = 1;
+  readonly destroyed = false;
+  readonly writable = true;
+  last: Uint8Array = new Uint8Array(0);
+  setNoDelay(): void {}
+  pause(): void {}
+  resume(): void {}
+  cork(): void {}
+  uncork(): void {}
+  end(): void {}
+  destroy(): void {}
+  write(bytes: Uint8Array): boolean {
+    this.last = bytes;
+    return true;
+  }
+}
+
+/**
+ * Our whole per-request path in this process, without sockets or the kernel: a `TcpConnection` fed the C
+ * client's request (SendRRData / Unconnected Send route 1/0 / Read Tag of one DINT) chunk by chunk, through the
+ * framer, queue, decode, Read Tag, encode and write call. Low-noise: the figure that A/Bs of the transport use.
+ */
+async function perRequestJs(): Promise<void> {
+  if (!wanted("per-request-js")) return;
+  const controller = new Controller({ tags: ["D=DINT"] });
+  const engine = new Engine(
+    controller,
+    new ReplyDelay(),
+    { controller, idleTimeout: 0 },
+    () => 0,
+    () => undefined,
+    () => "bench",
+  );
+  const socket = new NullSocket();
+  new TcpConnection(socket as unknown as Socket, engine);
+  const register = encodeEncapsulation({
+    body: { command: "registerSession", protocolVersion: 1, optionFlags: 0 },
+  });
+  socket.emit("data", Buffer.from(register));
+  const session = decodeEnipMessage(socket.last).header.session;
+  const request = Buffer.from(
+    encodeSendRRData({
+      session,
+      senderContext: new Uint8Array(8),
+      timeout: 5,
+      message: unconnectedSend(readTagRequest([{ symbolic: "D" }], 1), [{ port: 1, link: 0 }]),
+    }),
+  );
+  socket.emit("data", request);
+  const check = decodeEnipMessage(socket.last).cip as { generalStatus?: number };
+  if (check?.generalStatus !== 0) throw new Error(`Read Tag D answered ${check?.generalStatus}`);
+  // CPU time, not wall time, so that a shared machine's other processes do not count; a long warm-up lets
+  // the JIT finish its background compilations; the figure is the median of 5 rounds of 1 s.
+  const send = (n: number): void => {
+    for (let i = 0; i < n; i++) socket.emit("data", request);
+  };
+  for (const until = performance.now() + 2000; performance.now() < until; ) send(1000);
+  const perRequest: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let n = 0;
+    const cpu = process.cpuUsage();
+    for (const until = performance.now() + 1000; performance.now() < until; n += 1000) send(1000);
+    const used = process.cpuUsage(cpu);
+    perRequest.push((used.user + used.system) / n);
+  }
+  console.log(`# per-request-js rounds: ${perRequest.map((v) => v.toFixed(2)).join(" / ")} us of CPU`);
+  report("enip-server.per-request-js", median(perRequest), "us");
+}
+
 printMachine();
 console.log("# servers run in a child process; the load generator runs in this one");
+await perRequestJs();
 await readTagThroughput();
 await againstC();
 await sessions();
