@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConnectorUriError, PskFileError } from "./errors.js";
 import type { PskEntry } from "./psk.js";
-import { type ClientStatus, type RpcClientOptions, RpcTransport } from "./rpc.js";
+import { type ClientStatus, type RpcClientOptions, RpcTransport, type RpcTransportLike } from "./rpc.js";
 import type { PlcStatus } from "./runtime.js";
 import { parseConnectorUri } from "./uri.js";
+import { WampCallerTransport } from "./wamp.js";
 
 /** What `GetPLCstatus` resolves: the status and the four log counts. */
 export type StatusReply = [ClientStatus, [number, number, number, number]];
@@ -32,9 +33,11 @@ export class PlcClient {
   status: ClientStatus = "Disconnected";
   /** The last error the runtime answered with (a call that failed remotely resolves its default too). */
   lastError: { code: string; message: string } | undefined;
+  /** How many calls found the transport failed (connect, loss or deadline) so far. */
+  transportFailures = 0;
 
   constructor(
-    private readonly transport: RpcTransport,
+    private readonly transport: RpcTransportLike,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
@@ -42,6 +45,7 @@ export class PlcClient {
     const outcome = await this.transport.call(method, args);
     if (outcome === undefined) {
       this.status = "Disconnected";
+      this.transportFailures++;
       return fallback;
     }
     if (!outcome.ok) {
@@ -107,7 +111,10 @@ export class PlcClient {
   /** Calls any method by name (the CLI's generic path); resolves `{ok, value}` or undefined on transport loss. */
   async invoke(method: string, args: unknown[]) {
     const outcome = await this.transport.call(method, args);
-    if (outcome === undefined) this.status = "Disconnected";
+    if (outcome === undefined) {
+      this.status = "Disconnected";
+      this.transportFailures++;
+    }
     return outcome;
   }
 
@@ -209,7 +216,7 @@ async function startLocal(
   return { port, child, workdir };
 }
 
-/** Connects to the runtime `uri` names (LOCAL, PYRO, PYROS); throws ConnectorUriError/PskFileError for bad input only. */
+/** Connects to the runtime `uri` names (LOCAL, PYRO, PYROS, WAMP, WAMPS); throws ConnectorUriError/PskFileError for bad input only. */
 export async function connectPlc(uri: string, options: ConnectOptions = {}): Promise<PlcClient> {
   const parsed = parseConnectorUri(uri);
   switch (parsed.scheme) {
@@ -236,7 +243,10 @@ export async function connectPlc(uri: string, options: ConnectOptions = {}): Pro
         await rm(workdir, { recursive: true, force: true });
       });
     }
-    default:
-      throw new ConnectorUriError(`${uri}: the ${parsed.scheme} client is not implemented yet`);
+    case "WAMP":
+    case "WAMPS": {
+      const url = `${parsed.scheme === "WAMPS" ? "wss" : "ws"}://${parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host}:${parsed.port}${parsed.path}`;
+      return new PlcClient(new WampCallerTransport(url, parsed.realm, parsed.id, options));
+    }
   }
 }

@@ -10,6 +10,7 @@ export {
   PskFileError,
   RpcProtocolError,
 } from "./errors.js";
+export { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
 export type {
   PartConfig,
   PartContext,
@@ -29,6 +30,8 @@ export type {
   RpcEndpoint,
   RpcListener,
   RpcListenOptions,
+  RpcOutcome,
+  RpcTransportLike,
 } from "./rpc.js";
 export {
   DEFAULT_RPC_PORT,
@@ -44,3 +47,5 @@ export type { ServiceEvent, ServiceOptions } from "./service.js";
 export { PlcService } from "./service.js";
 export type { ConnectorUri } from "./uri.js";
 export { DEFAULT_REALM, parseConnectorUri } from "./uri.js";
+export type { WampCallee, WampCalleeOptions, WampRouter, WampRouterOptions, WampTarget } from "./wamp.js";
+export { startWampCallee, startWampRouter, WAMP_PROTOCOLS, WampCallerTransport } from "./wamp.js";

@@ -216,10 +216,19 @@ export interface RpcClientOptions {
   timeoutMs?: number;
 }
 
+/** A call's outcome: its value, or the error the runtime answered with. */
+export type RpcOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: string; message: string } };
+
+/** What a PlcClient calls through: PYRO/PYROS (`RpcTransport`) or WAMP; undefined means the transport failed. */
+export interface RpcTransportLike {
+  call(method: string, args: unknown[]): Promise<RpcOutcome | undefined>;
+  close(): void;
+}
+
 interface Pending {
-  resolve(
-    value: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } | undefined,
-  ): void;
+  resolve(value: RpcOutcome | undefined): void;
   timer: NodeJS.Timeout;
 }
 
@@ -227,7 +236,7 @@ interface Pending {
  * The transport of a PYRO/PYROS client: connects on first use (and again after a loss), sends calls with
  * deadlines, and resolves `undefined` for a call whose transport failed (connect, loss, or deadline).
  */
-export class RpcTransport {
+export class RpcTransport implements RpcTransportLike {
   private socket: Socket | undefined;
   private ready: Promise<Socket | undefined> | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -292,12 +301,7 @@ export class RpcTransport {
   }
 
   /** Calls `method`; resolves its outcome, or undefined when the transport failed. */
-  async call(
-    method: string,
-    args: unknown[],
-  ): Promise<
-    { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } | undefined
-  > {
+  async call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
     if (this.closed) return undefined;
     const started = Date.now();
     const socket = await this.connect();

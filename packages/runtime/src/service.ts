@@ -29,7 +29,10 @@ export class PlcService {
   private resolveDone!: (reason: string) => void;
   private quitting: Promise<void> | undefined;
   private listener!: RpcListener;
+  /** The runtime it serves. */
   runtime!: RuntimeObject;
+  /** The remotely callable methods (the runtime's and `Quit`), as every connector serves them. */
+  target!: Record<string, (...args: never[]) => unknown>;
 
   private constructor(private readonly options: ServiceOptions) {
     this.done = new Promise((resolve) => {
@@ -86,6 +89,7 @@ export class PlcService {
         return true;
       },
     };
+    service.target = target;
     service.listener = await listenRpc(target, options);
     service.runtime = await RuntimeObject.open({
       ...options,

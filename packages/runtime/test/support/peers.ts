@@ -95,7 +95,9 @@ export function opensslPsk(port: number, identity: string, key: Buffer, tls12: b
       child.kill("SIGKILL");
       reject(new Error(`openssl s_client hung: ${out}`));
     }, PEER_WAIT_MS);
-    child.stdout?.on("data", (c: Buffer) => void (out += c.toString()));
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
     child.stderr?.on("data", (c: Buffer) => {
       out += c.toString();
       if (/CONNECTION ESTABLISHED/.test(out)) child.stdin?.end();

@@ -1,0 +1,9 @@
+/** The `plc-client` executable: runs `main` with the real process's argv, streams and signals. */
+import { main } from "../client-main.js";
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  signals: process,
+});
