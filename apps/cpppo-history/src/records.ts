@@ -1,6 +1,7 @@
 /** `cpppo-history cat`, `write` and `play`: history records out of files (and rotated sets), into a file, and replayed. */
 import { once } from "node:events";
-import { statSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { EXIT_OK, type TextSink, UsageError } from "@cpppo/cli-kit";
 import {
   formatUtc,
@@ -130,6 +131,18 @@ async function* lineBatches(input: AsyncIterable<string | Uint8Array>): AsyncGen
   if (rest !== "") yield [rest];
 }
 
+/** Forces `path` (and its folder's entry of it) from the page cache to the disk: durable even across a power loss. */
+function syncToDisk(path: string): void {
+  for (const target of [path, dirname(path)]) {
+    const fd = openSync(target, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
 /** Runs `write PATH`: appends stdin's records; resolves with 0 once they are durable (written and fsync'ed). */
 export async function writeCommand(invocation: {
   positionals: string[];
@@ -146,8 +159,8 @@ export async function writeCommand(invocation: {
     failed = reject;
   });
   failing.catch(() => {});
+  // No fsync at each flush (one per chunk of stdin would dominate): once, at the end, before exit 0.
   const writer = new HistoryWriter(path, {
-    fsync: true,
     onError: (error) => {
       failure = error;
       failed(error);
@@ -156,6 +169,8 @@ export async function writeCommand(invocation: {
   });
   let line = 0;
   let bad: Error | undefined;
+  let serialText: string | undefined;
+  let serialSpaced = "";
   try {
     read: for await (const lines of lineBatches(io.stdin ?? process.stdin)) {
       for (const text of lines) {
@@ -164,15 +179,20 @@ export async function writeCommand(invocation: {
         try {
           record = parseRecordLine(text);
           if (record === undefined) continue;
-          // Both must be JSON; they are written as they came, in cpppo's spacing.
-          void record.serial;
+          // Both must be JSON; they are written as they came, in cpppo's spacing. A serial repeats line after
+          // line (a tag's records), so one just checked and re-spaced is reused.
+          if (record.serialText !== serialText) {
+            void record.serial;
+            serialText = record.serialText;
+            serialSpaced = pythonSpacedJson(serialText);
+          }
           void record.data;
         } catch (err) {
           bad = new UsageError(`stdin line ${line}: ${(err as Error).message}`);
           break read;
         }
         void writer.writeLine(
-          `${formatUtc(record.timestamp)}\t${pythonSpacedJson(record.serialText)}\t${pythonSpacedJson(record.dataText)}\n`,
+          `${formatUtc(record.timestamp)}\t${serialSpaced}\t${pythonSpacedJson(record.dataText)}\n`,
         );
       }
       // Keep at most a chunk of stdin unwritten; stop at the first failure to write rather than retry forever.
@@ -187,6 +207,7 @@ export async function writeCommand(invocation: {
   }
   // Everything read before a bad line is kept: closing writes and fsyncs it.
   await writer.close();
+  syncToDisk(path);
   if (bad) throw bad;
   return EXIT_OK;
 }

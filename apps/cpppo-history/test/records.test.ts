@@ -120,6 +120,11 @@ describe("cpppo-history write", () => {
     const json = await runMain(["write", path], { stdin: '2014-07-15 22:03:44.186\tnull\t{"read": [1,\n' });
     expect(json.code).toBe(2);
     expect(json.stderr).toMatch(/stdin line 1: .*not JSON/);
+    const serial = await runMain(["write", path], {
+      stdin: `${CAT_LINES[0]}\n${CAT_LINES[0]}\n2014-07-15 22:03:44.186\t["Tag_Name", [0\t{"read": [1]}\n`,
+    });
+    expect(serial.code).toBe(2);
+    expect(serial.stderr).toMatch(/stdin line 3: .*serial is not JSON/);
   });
 
   it.each([
