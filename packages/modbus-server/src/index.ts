@@ -2,6 +2,7 @@
 
 export type { ModbusAddress, ModbusTable } from "./core/address.js";
 export { parseModbusAddress } from "./core/address.js";
+export type { ConnectionEvent } from "./core/diagnostics.js";
 export { CpppoError, InvalidArgumentError, ModbusRangeError } from "./core/errors.js";
 export type { DeviceIdentification } from "./engine/device-id.js";
 export { DEFAULT_DEVICE_IDENTIFICATION } from "./engine/device-id.js";

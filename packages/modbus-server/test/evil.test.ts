@@ -4,6 +4,9 @@ import { encodeTcpAdu } from "@cpppo/modbus-codec";
 import { type EvilMode, ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
 import { bytes, hex, RawClient } from "./support/client.js";
 
+// These tests wait out quiet periods and delays: generous deadlines for a loaded machine.
+jest.setTimeout(30_000);
+
 const ranges = parseRegisterRanges(["40001-40010=0x1234", "1-8=1"]);
 
 async function withEvil(evil: EvilMode, run: (port: number) => Promise<void>): Promise<void> {
@@ -76,7 +79,7 @@ it("corrupt registers sends one register more or fewer, with a consistent byte c
     expect(hex(await c.call(bytes("06 0001 0005")))).toBe("06fffe0005");
     c.close();
   });
-});
+}, 30_000);
 
 it("delay holds that connection's replies only: other clients are answered meanwhile", async () => {
   await withEvil({ mode: "delay", minS: 1.5, maxS: 1.5 }, async (port) => {

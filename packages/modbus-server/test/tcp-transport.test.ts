@@ -1,7 +1,8 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { encodeResponsePdu, encodeTcpAdu } from "@cpppo/modbus-codec";
-import { ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
+import { type ConnectionEvent, ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
 import { bytes, hex, RawClient } from "./support/client.js";
 
 const ranges = parseRegisterRanges(["40001-40100=7"]);
@@ -88,6 +89,31 @@ it("the hook-free FC3/FC4 path answers the codec's bytes, and exception 02 for u
   } finally {
     await server.close();
   }
+});
+
+it("publishes each connection's open and close on cpppo:modbus:connection", async () => {
+  const events: ConnectionEvent[] = [];
+  const onEvent = (message: unknown): void => void events.push(message as ConnectionEvent);
+  let peer = "";
+  // Only this test's connection counts: another test's may still be closing.
+  const mine = (): ConnectionEvent[] => events.filter((e) => e.peer === peer);
+  subscribe("cpppo:modbus:connection", onEvent);
+  try {
+    await withServer({}, async (_server, port) => {
+      const c = await RawClient.connect(port);
+      peer = `127.0.0.1:${c.socket.localPort}`;
+      expect(hex(await c.call(READ1))).toBe("03020007");
+      c.close();
+      const deadline = Date.now() + 5000;
+      while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    });
+  } finally {
+    unsubscribe("cpppo:modbus:connection", onEvent);
+  }
+  expect(mine()).toEqual([
+    { event: "open", peer },
+    { event: "close", peer },
+  ]);
 });
 
 it("answers pipelined requests in order, split at every byte", async () => {

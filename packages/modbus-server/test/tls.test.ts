@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { ExceptionCode } from "@cpppo/modbus-codec";
 import {
@@ -93,6 +94,20 @@ it("an Operator may use FC3 and is refused FC6 with exception 01", async () => {
   expect(hex(await c.call(bytes("10 0000 0001 02 0001")))).toBe(denied(16));
   expect(roles.at(-1)).toBe("Operator");
   c.close();
+});
+
+it("publishes the role on the connection's open event", async () => {
+  const events: { event: string; role?: string }[] = [];
+  const onEvent = (message: unknown): void => void events.push(message as { event: string; role?: string });
+  subscribe("cpppo:modbus:connection", onEvent);
+  try {
+    const c = RawClient.over(await open(pki.clients.operator));
+    expect(hex(await c.call(READ))).toBe("03020005");
+    c.close();
+  } finally {
+    unsubscribe("cpppo:modbus:connection", onEvent);
+  }
+  expect(events.find((e) => e.event === "open")).toMatchObject({ event: "open", role: "Operator" });
 });
 
 it("a role in an OCTET STRING is read too", async () => {

@@ -1,7 +1,7 @@
 /** The TCP and TLS (Modbus/TCP Security) listeners: accept, admit under the cap, and hand each socket to a StreamConnection. */
-import { channel } from "node:diagnostics_channel";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { type ConnectionEvent, connectionChannel } from "../core/diagnostics.js";
 import { InvalidArgumentError } from "../core/errors.js";
 import type { RequestContext } from "../engine/engine.js";
 import type { Hub } from "./hub.js";
@@ -133,9 +133,6 @@ async function bind(
   return { host: bound.address, port: bound.port, family: bound.family, close };
 }
 
-/** TCP and TLS connections accepted and closed, for the CLI's log: `{ event: "open" | "close", peer, role? }`. */
-const connectionChannel = channel("cpppo:modbus:connection");
-
 /** Hands an accepted socket to a new StreamConnection of `connections`, or closes it at the cap. */
 function accept(
   socket: Socket,
@@ -149,12 +146,16 @@ function accept(
   }
   const connection = new StreamConnection(socket, hub, context);
   connections.add(connection);
-  const peer = connection.context.peer;
-  if (connectionChannel.hasSubscribers)
-    connectionChannel.publish({ event: "open", peer, role: context?.role });
+  const peer = connection.context.peer ?? "";
+  if (connectionChannel.hasSubscribers) {
+    const open: ConnectionEvent = { event: "open", peer };
+    if (context?.role !== undefined) open.role = context.role;
+    connectionChannel.publish(open);
+  }
   void connection.closed.then(() => {
     connections.delete(connection);
-    if (connectionChannel.hasSubscribers) connectionChannel.publish({ event: "close", peer });
+    if (connectionChannel.hasSubscribers)
+      connectionChannel.publish({ event: "close", peer } satisfies ConnectionEvent);
   });
 }
 
