@@ -138,7 +138,28 @@ describe("renderPlotSvg", () => {
     const many = Array.from({ length: 200_000 }, (_, i) => [FALL_BACK + i, i % 100] as [number, number]);
     const svg = renderPlotSvg([{ name: "many", points: many }], { zone: "America/Edmonton" });
     expect(points(svg, "many")).toHaveLength(0);
-    expect(svg).toMatch(/<polyline fill="none" stroke-width="1.5" points="[\d., ]+"\/>/);
+    const line = /<polyline fill="none" stroke-width="1.5" points="([\d., ]+)"\/>/.exec(svg);
+    const vertices = (line?.[1] as string)
+      .split(" ")
+      .map((p) => p.split(",").map(Number) as [number, number]);
+    // At most four vertices a pixel column (first, lowest, highest, last), left to right, spanning the full range.
+    expect(vertices.length).toBeLessThanOrEqual(4 * 960);
+    expect(vertices.length).toBeGreaterThan(800);
+    for (let i = 1; i < vertices.length; i++)
+      expect((vertices[i] as [number, number])[0]).toBeGreaterThanOrEqual(
+        (vertices[i - 1] as [number, number])[0],
+      );
+    const ys = vertices.map(([, vy]) => vy);
+    const dot = renderPlotSvg(
+      [{ name: "two", points: [many[0] as [number, number], [FALL_BACK + 99, 99]] }],
+      {
+        zone: "America/Edmonton",
+      },
+    );
+    // The lowest (0) and highest (99) values are kept: the same vertical extent as an undecimated line.
+    const [, y0, , y99] = points(dot, "two").flat();
+    expect(Math.max(...ys)).toBeCloseTo(y0 as number, 1);
+    expect(Math.min(...ys)).toBeCloseTo(y99 as number, 1);
   });
 
   it("draws one sample, or none, without failing", () => {

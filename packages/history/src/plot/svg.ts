@@ -91,6 +91,44 @@ function timeTicks(lo: number, hi: number, zone: string): { ticks: number[]; ste
   return { ticks, step };
 }
 
+/**
+ * The vertices of a series' line in pixels. With more than four samples a pixel column, each column keeps its
+ * first, lowest, highest and last sample (in time order): the line looks the same, at a bounded size.
+ */
+function lineVertices(
+  points: readonly (readonly [number, number])[],
+  x: (t: number) => number,
+  y: (v: number) => number,
+  width: number,
+): [number, number][] {
+  if (points.length <= 4 * width) return points.map(([t, v]) => [x(t), y(v)]);
+  const out: [number, number][] = [];
+  let column = Number.NaN;
+  let bucket: (readonly [number, number])[] = [];
+  const flush = () => {
+    if (bucket.length === 0) return;
+    let lo = bucket[0] as readonly [number, number];
+    let hi = lo;
+    for (const p of bucket) {
+      if (p[1] < lo[1]) lo = p;
+      if (p[1] > hi[1]) hi = p;
+    }
+    const keep = new Set([bucket[0], lo, hi, bucket[bucket.length - 1]]);
+    for (const p of bucket) if (keep.has(p)) out.push([x(p[0]), y(p[1])]);
+    bucket = [];
+  };
+  for (const p of points) {
+    const c = Math.floor(x(p[0]));
+    if (c !== column) {
+      flush();
+      column = c;
+    }
+    bucket.push(p);
+  }
+  flush();
+  return out;
+}
+
 /** Nice value-axis ticks (1, 2 or 5 × 10^n apart) covering `lo`..`hi`. */
 function valueTicks(lo: number, hi: number): number[] {
   if (lo === hi) {
@@ -225,7 +263,9 @@ export function renderPlotSvg(series: readonly PlotSeries[], options: PlotOption
     out.push(`<g class="series" data-name="${escapeXml(s.name)}" stroke="${colour}" fill="${colour}">`);
     if (points.length > 1)
       out.push(
-        `<polyline fill="none" stroke-width="1.5" points="${points.map(([t, v]) => `${px(x(t))},${px(y(v))}`).join(" ")}"/>`,
+        `<polyline fill="none" stroke-width="1.5" points="${lineVertices(points, x, y, plotW)
+          .map(([vx, vy]) => `${px(vx)},${px(vy)}`)
+          .join(" ")}"/>`,
       );
     if (points.length <= MAX_DOTS)
       for (const [t, v] of points)
