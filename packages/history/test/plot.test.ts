@@ -139,9 +139,7 @@ describe("renderPlotSvg", () => {
     const svg = renderPlotSvg([{ name: "many", points: many }], { zone: "America/Edmonton" });
     expect(points(svg, "many")).toHaveLength(0);
     const line = /<polyline fill="none" stroke-width="1.5" points="([\d., ]+)"\/>/.exec(svg);
-    const vertices = (line?.[1] as string)
-      .split(" ")
-      .map((p) => p.split(",").map(Number) as [number, number]);
+    const vertices = (line?.[1] ?? "").split(" ").map((p) => p.split(",").map(Number) as [number, number]);
     // At most four vertices a pixel column (first, lowest, highest, last), left to right, spanning the full range.
     expect(vertices.length).toBeLessThanOrEqual(4 * 960);
     expect(vertices.length).toBeGreaterThan(800);
