@@ -46,7 +46,7 @@ export interface EventHubOptions {
   identity?: unknown;
   /** Why this request may not watch (403/401 and the text), or undefined when it may. */
   authorize(req: IncomingMessage, query: URLSearchParams): { status: number; message: string } | undefined;
-  /** Milliseconds between tag comparisons; default 100. */
+  /** Milliseconds between tag comparisons; default 50. */
   intervalMs?: number;
   /** A client with more unsent bytes than this is dropped; default 1 MiB. */
   maxBufferedBytes?: number;
@@ -110,7 +110,7 @@ export interface EventHub {
 /** Creates the event stream of a web API. */
 export function createEventHub(options: EventHubOptions): EventHub {
   const { server, controller } = options;
-  const intervalMs = options.intervalMs ?? 100;
+  const intervalMs = options.intervalMs ?? 50;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   const maxClients = options.maxClients ?? 100;
   const clients = new Set<Client>();

@@ -78,7 +78,7 @@ export interface WebApiOptions {
   signal?: AbortSignal;
   /** Serve the live dashboard (`@cpppo/dashboard`) at `/` instead of redirecting to `/api`; default false. */
   dashboard?: boolean;
-  /** Milliseconds between the event stream's (`/api/events`) tag comparisons; default 100. */
+  /** Milliseconds between the event stream's (`/api/events`) tag comparisons; default 50. */
   eventIntervalMs?: number;
 }
 

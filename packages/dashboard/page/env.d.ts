@@ -1,0 +1,2 @@
+// Stylesheets imported by the page are bundled by esbuild into the hashed CSS file.
+declare module "*.css";

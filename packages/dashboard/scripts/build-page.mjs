@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Bundles the dashboard page (page/main.ts, its CSS and uPlot's) into hashed files under dist/page/assets/ and
+// writes dist/page/index.html naming them: no inline script or style, so the server's CSP can forbid both.
+// Usage: node scripts/build-page.mjs [--out DIR]
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const at = process.argv.indexOf("--out");
+const out = at > 0 ? resolve(process.argv[at + 1]) : join(root, "dist", "page");
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: [join(root, "page", "main.ts")],
+  bundle: true,
+  minify: true,
+  sourcemap: "linked",
+  format: "esm",
+  target: ["es2022"],
+  outdir: out,
+  entryNames: "assets/[name]-[hash]",
+  assetNames: "assets/[name]-[hash]",
+  metafile: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(p));
+const pick = (ext) => {
+  const found = outputs.find((p) => p.endsWith(ext) && basename(p).startsWith("main-"));
+  if (!found) throw new Error(`esbuild wrote no main-*${ext}`);
+  return `assets/${basename(found)}`;
+};
+const html = readFileSync(join(root, "page", "index.html"), "utf8")
+  .replace("%SCRIPT%", `/${pick(".js")}`)
+  .replace("%STYLE%", `/${pick(".css")}`);
+writeFileSync(join(out, "index.html"), html);
+console.log(`dashboard page: ${out} (${outputs.length + 1} files)`);
