@@ -144,6 +144,19 @@ describe("writes", () => {
       values: [77],
     });
     expect(hex(reply)).toBe("17040063004d");
+    // The hooks see the write first, then the read.
+    expect(accesses.map((a) => [a.fc, a.write, a.address, a.count])).toEqual([
+      [23, true, 31, 1],
+      [23, false, 30, 2],
+    ]);
+  });
+
+  it("the write hook sees the value a mask write is about to store", async () => {
+    store.write("holdingRegisters", 301, [0x00ff]);
+    await client.call({ fc: 22, address: 301, andMask: 0xff00, orMask: 0x1234 });
+    expect(accesses).toEqual([
+      expect.objectContaining({ fc: 22, write: true, address: 301, count: 1, values: [0x0034] }),
+    ]);
   });
 });
 
