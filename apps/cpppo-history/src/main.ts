@@ -189,7 +189,7 @@ options:
   time: subcommand({
     usage: `usage: cpppo-history time [--zone Z] [--abbreviations REGION]... STRING...
 
-Parses each STRING ("YYYY-MM-DD HH:MM:SS[.ffffff] [ZONE]", UTC when no zone is named) and prints a line
+Parses each STRING ("YYYY-MM-DD HH:MM:SS[.ffffff] [ZONE]", UTC when no zone is named, or epoch seconds) and prints a line
 "<epoch seconds>\\t<UTC rendering>\\t<rendering in Z with its abbreviation>".
 
 options:

@@ -40,8 +40,9 @@ export async function timeCommand({
   const zone = zoneOption(values.zone as string | undefined);
   let out = "";
   for (const text of positionals) {
-    // A time that names no zone is UTC, as cpppo's timestamp reads it; a bad one is a TimestampError (exit 2).
-    const seconds = parseTimestamp(text);
+    // Epoch seconds as they are; a time that names no zone is UTC, as cpppo's timestamp reads it; a bad one is a
+    // TimestampError (exit 2).
+    const seconds = /^\s*\d+(\.\d*)?\s*$/.test(text) ? Number(text) : parseTimestamp(text);
     const ts = new Timestamp(seconds);
     out += `${epochText(seconds)}\t${ts.utc}\t${ts.render(zone)}\n`;
   }

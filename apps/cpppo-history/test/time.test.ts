@@ -26,6 +26,11 @@ describe("cpppo-history time", () => {
     expect(run.stdout).toBe("1547974800\t2019-01-20 09:00:00.000\t2019-01-20 02:00:00.000 MST\n");
   });
 
+  it("takes epoch seconds too", async () => {
+    const run = await runMain(["time", "--zone", "Europe/Berlin", "1399726367"]);
+    expect(run.stdout).toBe("1399726367\t2014-05-10 12:52:47.000\t2014-05-10 14:52:47.000 CEST\n");
+  });
+
   it("reads DST-specific abbreviations once --abbreviations loads a region", async () => {
     const mst = await runMain([
       "time",
