@@ -2,6 +2,7 @@
  * `cpppo-history cat` and `write`: records of plain and compressed files and rotated sets in time order, printed
  * compact; stdin appended to a file compressed by its suffix, durable at exit 0; bad files and lines exit 2.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { runMain, runProcess, tempDir } from "./support/cli.js";
@@ -58,6 +59,18 @@ describe("cpppo-history cat", () => {
     expect(some.stdout).toBe(`${CAT_LINES[1]}\n`);
     const epoch = await runMain(["cat", "--since", "1405461825.5", a]);
     expect(epoch.stdout).toBe(`${CAT_LINES[2]}\n`);
+  });
+
+  it("reads .bz2 and .xz files made by the bzip2 and xz tools", async () => {
+    const plain = tmp.path("tools.hst");
+    writeFileSync(plain, `${FILE_LINES.join("\n")}\n`);
+    // Each in a set of its own (without the plain twin, which a reader would prefer).
+    writeFileSync(tmp.path("b.hst.bz2"), execFileSync("bzip2", ["-c", plain]));
+    writeFileSync(tmp.path("x.hst.xz"), execFileSync("xz", ["-c", plain]));
+    for (const path of [tmp.path("b.hst.bz2"), tmp.path("x.hst.xz")]) {
+      const run = await runMain(["cat", path]);
+      expect([run.code, run.stderr, run.stdout]).toEqual([0, "", `${CAT_LINES.join("\n")}\n`]);
+    }
   });
 
   it("skips a torn last line with a warning on stderr, and prints the rest", async () => {
