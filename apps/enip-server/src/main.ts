@@ -82,7 +82,7 @@ options:
   -t, --tcp / -T, --no-tcp  serve TCP (default on)
   -p, --print / --no-print  print each tag write (and each read with -v)
   -l, --log FILE           log to FILE instead of stderr (SIGHUP reopens it)
-  -w, --web [IFACE]:[PORT]  serve the web API (IFACE default 127.0.0.1, PORT default 80)
+  -w, --web [IFACE]:[PORT]  serve the web API at /api and the live dashboard at / (IFACE default 127.0.0.1, PORT default 80)
       --web-token TOKEN    require this bearer token for every web API request (or env CPPPO_WEB_TOKEN)
   -d, --delay S|LO-HI      delay each TCP reply by S seconds, or a random LO..HI re-drawn every second
   -s, --size N             refuse encapsulated requests larger than N bytes (status 0x65)
@@ -555,9 +555,13 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
         port: settings.web.port,
         ...(settings.webToken !== undefined && { token: settings.webToken }),
         onDone: () => stop("web API done"),
+        dashboard: true,
       });
       if (settings.addressOutput) io.stdout.write(`Web API address = ${pythonAddress(web.address)}\n`);
-      log.write("NORMAL", `web API on ${web.url}/api${settings.webToken ? " (token required)" : ""}`);
+      log.write(
+        "NORMAL",
+        `web API on ${web.url}/api, dashboard on ${web.url}/${settings.webToken ? " (token required)" : ""}`,
+      );
     }
 
     // -v: connections, disconnections and error replies; -vv: each request and reply (cpppo's forms).

@@ -2,14 +2,16 @@
 // Bundles the dashboard page (page/main.ts, its CSS and uPlot's) into hashed files under dist/page/assets/ and
 // writes dist/page/index.html naming them: no inline script or style, so the server's CSP can forbid both.
 // Usage: node scripts/build-page.mjs [--out DIR]
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const at = process.argv.indexOf("--out");
-const out = at > 0 ? resolve(process.argv[at + 1]) : join(root, "dist", "page");
+const final = at > 0 ? resolve(process.argv[at + 1]) : join(root, "dist", "page");
+// Built beside the target and moved in whole, so a server or a second build never sees half a page.
+const out = `${final}.tmp-${process.pid}`;
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -37,4 +39,12 @@ const html = readFileSync(join(root, "page", "index.html"), "utf8")
   .replace("%SCRIPT%", `/${pick(".js")}`)
   .replace("%STYLE%", `/${pick(".css")}`);
 writeFileSync(join(out, "index.html"), html);
-console.log(`dashboard page: ${out} (${outputs.length + 1} files)`);
+rmSync(final, { recursive: true, force: true });
+try {
+  renameSync(out, final);
+} catch (err) {
+  // A build running at the same time moved its identical page in first.
+  rmSync(out, { recursive: true, force: true });
+  if (!existsSync(join(final, "index.html"))) throw err;
+}
+console.log(`dashboard page: ${final} (${outputs.length + 1} files)`);
