@@ -35,6 +35,18 @@ describe("formatRecord", () => {
   });
 });
 
+describe("formatRecord's timestamp", () => {
+  it("is formatUtc's rendering, ties and second boundaries included", () => {
+    let seed = 7;
+    const times = [1389262008.5625, 1399326141.9995, 1399326141.0005, 1399326141.999836, 0.0004, -1.5];
+    for (let i = 0; i < 20000; i++) {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      times.push(1e9 + (seed / 2 ** 32) * 2e9, Math.round(1.4e12 + seed) / 1000 + 0.0005);
+    }
+    for (const t of times) expect(formatRecord(t, null, 1).split("\t")[0]).toBe(formatUtc(t));
+  });
+});
+
 describe("pyJson", () => {
   it("renders floats as Python's repr", () => {
     expect(pyJson([1.5, 1e-5, 1e16, 0.0001, 2 ** 53, -1.5e-7, 1e21, 123.456, -0.5, 1e-300])).toBe(

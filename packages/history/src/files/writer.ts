@@ -53,9 +53,12 @@ export interface HistoryWriterOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Records written in one turn, acknowledged together. */
+/** Records written in one turn, acknowledged together, encoded as they come (no string is kept alive). */
 interface Batch {
-  lines: string[];
+  text: string;
+  chunks: Buffer[];
+  current: Buffer;
+  used: number;
   bytes: number;
   promise: Promise<void>;
   resolve: () => void;
@@ -64,6 +67,39 @@ interface Batch {
 
 /** Above this many bytes held, a batch is flushed at once rather than at the end of the turn. */
 const FLUSH_BYTES = 1 << 20;
+/** The size of the buffers a batch encodes its records into. */
+const CHUNK_BYTES = 128 * 1024;
+
+/** Characters gathered in a string before they are encoded into the batch's buffers (one call per this many). */
+const TEXT_CHARS = 32 * 1024;
+
+/** Appends `line` to `batch`: gathered as text, encoded as UTF-8 into its buffers every `TEXT_CHARS`. */
+function appendLine(batch: Batch, line: string): void {
+  batch.text += line;
+  batch.bytes += line.length;
+  if (batch.text.length >= TEXT_CHARS) encodeText(batch);
+}
+
+/** Encodes the batch's gathered text into its buffers. */
+function encodeText(batch: Batch): void {
+  const line = batch.text;
+  if (line.length === 0) return;
+  batch.text = "";
+  if (line.length * 3 > batch.current.length - batch.used) {
+    if (batch.used > 0) batch.chunks.push(batch.current.subarray(0, batch.used));
+    batch.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3));
+    batch.used = 0;
+  }
+  batch.used += batch.current.write(line, batch.used, "utf8");
+}
+
+/** A batch's bytes, in one buffer. */
+function batchBytes(batch: Batch): Buffer {
+  encodeText(batch);
+  const tail = batch.current.subarray(0, batch.used);
+  if (batch.chunks.length === 0) return tail;
+  return Buffer.concat([...batch.chunks, tail]);
+}
 
 function newBatch(): Batch {
   let resolve!: () => void;
@@ -74,7 +110,16 @@ function newBatch(): Batch {
   });
   // A caller that ignores the promise must not see an unhandled rejection; `onError` reports failures.
   promise.catch(() => {});
-  return { lines: [], bytes: 0, promise, resolve, reject };
+  return {
+    text: "",
+    chunks: [],
+    current: Buffer.allocUnsafe(CHUNK_BYTES),
+    used: 0,
+    bytes: 0,
+    promise,
+    resolve,
+    reject,
+  };
 }
 
 /**
@@ -184,20 +229,14 @@ export class HistoryWriter {
       batch = newBatch();
       this.#current = batch;
     }
-    batch.lines.push(line);
-    batch.bytes += line.length;
+    appendLine(batch, line);
     if (this.#failing) {
       if (batch.bytes >= FLUSH_BYTES) {
         this.#current = undefined;
         this.#queue.push(batch);
         this.#bound(undefined);
       }
-    } else if (
-      batch.bytes >= FLUSH_BYTES &&
-      this.#fd !== undefined &&
-      !this.#failing &&
-      this.#running === undefined
-    ) {
+    } else if (batch.bytes >= FLUSH_BYTES && this.#running === undefined && this.#openNow()) {
       this.#current = undefined;
       this.#queue.push(batch);
       this.#writeQueued();
@@ -246,8 +285,7 @@ export class HistoryWriter {
         if (this.#fd === undefined) return;
         const fd = this.#fd;
         const encoder = this.#encoder as Encoder;
-        const text = batch.lines.length === 1 ? (batch.lines[0] as string) : batch.lines.join("");
-        const data = Buffer.from(text, "utf8");
+        const data = batchBytes(batch);
         const written = encoder.write(data);
         if (written.length > 0) writeAll(fd, written);
         const flushed = encoder.flush();
@@ -319,7 +357,37 @@ export class HistoryWriter {
     }
   }
 
+  /** Whether the file is compressed and already holds data, so it must be checked (and maybe repaired) before appending. */
+  #needsCheck(): boolean {
+    if (this.#compression === "plain") return false;
+    try {
+      return statSync(this.path).size > 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  /** Opens the file now if that needs no reading first; true when it is open. */
+  #openNow(): boolean {
+    if (this.#fd !== undefined) return true;
+    if (this.#failing) return false;
+    try {
+      if (this.#needsCheck()) return false;
+      this.#openFile();
+      return true;
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    }
+  }
+
   async #open(): Promise<void> {
+    if (this.#needsCheck()) await this.#repairCompressed();
+    this.#openFile();
+  }
+
+  #openFile(): void {
     mkdirSync(dirname(this.path), { recursive: true });
     let size = 0;
     try {
@@ -327,7 +395,6 @@ export class HistoryWriter {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    if (size > 0 && this.#compression !== "plain") await this.#repairCompressed();
     const fd = openSync(this.path, this.#compression === "plain" ? "a+" : "a");
     try {
       if (size > 0 && this.#compression === "plain") {

@@ -13,6 +13,13 @@ function escapeCodeUnit(c: string): string {
 
 /** A string as a Python JSON string literal (ASCII only). */
 export function pyJsonString(s: string): string {
+  // Most strings (tag names, keys) are printable ASCII without a quote or backslash: quote them as they are.
+  let plain = s.length < 64;
+  for (let i = 0; plain && i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    plain = c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c;
+  }
+  if (plain) return `"${s}"`;
   const quoted = JSON.stringify(s);
   return PRINTABLE_ASCII.test(s) ? quoted : quoted.replace(NON_ASCII, escapeCodeUnit);
 }
@@ -22,7 +29,7 @@ export function pyJsonString(s: string): string {
  * round-trip digits, positional for decimal exponents −4…15, else `d.ddde±XX`).
  */
 export function pyJsonNumber(n: number): string {
-  if (Number.isSafeInteger(n)) return Object.is(n, -0) ? "-0.0" : `${n}`;
+  if (Number.isSafeInteger(n)) return n === 0 && 1 / n < 0 ? "-0.0" : `${n}`;
   if (Number.isNaN(n)) return "NaN";
   if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
   const abs = Math.abs(n);

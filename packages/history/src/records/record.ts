@@ -4,6 +4,7 @@
  * renders it. A line that is blank, or whose first non-blank character is `#`, is a comment.
  */
 import { formatUtc, parseTimestamp } from "../time/index.js";
+import { roundScaled } from "../time/utc.js";
 import { HistoryDataError } from "./errors.js";
 import { pyJson } from "./json.js";
 
@@ -71,7 +72,23 @@ function excerpt(text: string): string {
  * defaults to `null`, as cpppo's logger writes it.
  */
 export function formatRecord(timestamp: number, serial: unknown, data: unknown): string {
-  return `${formatUtc(timestamp)}\t${pyJson(serial === undefined ? null : serial)}\t${pyJson(data)}\n`;
+  return `${formatRecordTime(timestamp)}\t${pyJson(serial === undefined ? null : serial)}\t${pyJson(data)}\n`;
+}
+
+const MS = ["000", ...Array.from({ length: 999 }, (_, i) => String(i + 1).padStart(3, "0"))];
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+
+/** `formatUtc(timestamp)` with the whole-second text reused while records fall in the same second (most do). */
+function formatRecordTime(timestamp: number): string {
+  const n = roundScaled(timestamp, 1000);
+  const whole = Math.floor(n / 1000);
+  if (!Number.isSafeInteger(n)) return formatUtc(timestamp);
+  if (whole !== cachedSecond) {
+    cachedPrefix = formatUtc(whole, 0);
+    cachedSecond = whole;
+  }
+  return `${cachedPrefix}.${MS[n - whole * 1000]}`;
 }
 
 /** Whether a line is a comment or blank (skipped by every reader): its first non-blank character is `#`, or it has none. */
