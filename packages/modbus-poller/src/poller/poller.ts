@@ -20,7 +20,7 @@ import { InvalidArgumentError, ModbusClosedError, ModbusOfflineError } from "../
 import { type LoadTriple, nextLoad } from "../core/load.js";
 import { type AddressRange, BIT_BLOCK_LIMIT, blocksOf, REGISTER_BLOCK_LIMIT } from "../core/ranges.js";
 import { TcpTransport, type TcpTransportOptions } from "../transport/tcp.js";
-import type { ModbusTransport, OperationOptions, WriteFunction } from "../transport/types.js";
+import type { ModbusTransport, OperationOptions, ReadRequest, WriteFunction } from "../transport/types.js";
 import type { PollerEvent, PollRange } from "./events.js";
 
 /** How a poller is made: a transport of its own (TCP options) or one given, and cpppo's knobs. */
@@ -78,6 +78,10 @@ export class ModbusPoller extends EventEmitter {
   private readonly data = new Map<number, Map<number, number | undefined>>();
   private readonly iterators = new Set<(e: PollerEvent | undefined) => void>();
   private wake: (() => void) | undefined;
+  /** The blocks of every unit, kept until a registration changes them. */
+  private plan:
+    | Array<{ unit: number; table: Map<number, number | undefined>; blocks: PlannedBlock[] }>
+    | undefined;
   private sleeper: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly ownsTransport: boolean;
@@ -109,6 +113,7 @@ export class ModbusPoller extends EventEmitter {
       this.data.set(unit, table);
     }
     for (let a = address; a < address + count; a++) if (!table.has(a)) table.set(a, undefined);
+    this.plan = undefined;
     this.wake?.();
   }
 
@@ -117,6 +122,7 @@ export class ModbusPoller extends EventEmitter {
     const table = this.data.get(options.unit ?? this.unit);
     if (table === undefined) return;
     for (let a = address; a < address + count; a++) table.delete(a);
+    this.plan = undefined;
   }
 
   /** The last polled value of `address` (bits as 0/1), undefined before its first poll or while offline; registers it as cpppo does. */
@@ -294,20 +300,23 @@ export class ModbusPoller extends EventEmitter {
     const succ: PollRange[] = [];
     const fail: PollRange[] = [];
     let busy = 0;
-    const onBusy = (ms: number) => {
-      busy += ms;
+    let started = Number.NaN;
+    // cpppo's busy time: from when a block's transaction starts on the line (not the wait for it) to its end.
+    const onStart = () => {
+      started = this.now();
     };
-    for (const [unit, table] of this.data) {
-      if (table.size === 0) continue;
-      for (const [address, count] of blocksOf(table.keys(), this.reach)) {
+    const stop = () => {
+      if (!Number.isNaN(started)) busy += this.now() - started;
+    };
+    if (this.plan === undefined) this.plan = this.planBlocks();
+    for (const { unit, table, blocks } of this.plan) {
+      for (const { range, request } of blocks) {
         if (this.closing) return;
-        const range = { unit, address, count };
-        const wire = wireAddress(address);
+        const { address } = range;
+        started = Number.NaN;
         try {
-          const reply = await this.transport.transact(
-            { unit, fc: wire.readFunction, offset: wire.offset, count },
-            { onBusy },
-          );
+          const reply = await this.transport.transact(request, { onStart });
+          stop();
           if (reply.kind === "exception") {
             fail.push(range);
             this.emitEvent({ type: "failure", range, error: undefined, exception: reply.code });
@@ -320,6 +329,7 @@ export class ModbusPoller extends EventEmitter {
           succ.push(range);
           this.store(unit, table, address, reply.values);
         } catch (e) {
+          stop();
           if (this.closing) return;
           fail.push(range);
           this.emitEvent({ type: "failure", range, error: e as Error, exception: undefined });
@@ -341,6 +351,26 @@ export class ModbusPoller extends EventEmitter {
     this.emitEvent({ type: "load", load: this.load });
   }
 
+  private planBlocks(): Array<{
+    unit: number;
+    table: Map<number, number | undefined>;
+    blocks: PlannedBlock[];
+  }> {
+    const plan = [];
+    for (const [unit, table] of this.data) {
+      if (table.size === 0) continue;
+      const blocks = blocksOf(table.keys(), this.reach).map(([address, count]) => {
+        const wire = wireAddress(address);
+        return {
+          range: { unit, address, count },
+          request: { unit, fc: wire.readFunction, offset: wire.offset, count },
+        };
+      });
+      plan.push({ unit, table, blocks });
+    }
+    return plan;
+  }
+
   /** Stores the values of registered addresses only (the block's extra addresses are discarded, as cpppo's `create=False`). */
   private store(
     unit: number,
@@ -358,6 +388,12 @@ export class ModbusPoller extends EventEmitter {
       this.emitEvent({ type: "value", unit, address: a, value, was });
     }
   }
+}
+
+/** One block of a cycle: its range, and the read request that polls it. */
+interface PlannedBlock {
+  range: PollRange;
+  request: ReadRequest;
 }
 
 function sameRanges(a: readonly PollRange[], b: readonly PollRange[]): boolean {

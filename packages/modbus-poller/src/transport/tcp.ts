@@ -5,7 +5,6 @@
  * be matched to a later request; one transaction in flight, FIFO; every pending operation rejected on close.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import ModbusRTU from "modbus-serial";
 import { onAbort } from "../core/abort.js";
@@ -38,7 +37,7 @@ interface Job {
   request: ModbusRequest;
   timeoutMs: number;
   signal: AbortSignal | undefined;
-  onBusy: ((ms: number) => void) | undefined;
+  onStart: (() => void) | undefined;
   resolve: (reply: ModbusReply) => void;
   reject: (error: Error) => void;
   /** Set once the job settles; later outcomes are ignored. */
@@ -91,7 +90,7 @@ export class TcpTransport implements ModbusTransport {
         request,
         timeoutMs: options.timeout ?? this.timeoutMs,
         signal: options.signal,
-        onBusy: options.onBusy,
+        onStart: options.onStart,
         resolve,
         reject,
         done: false,
@@ -143,7 +142,7 @@ export class TcpTransport implements ModbusTransport {
   }
 
   private async run(job: Job): Promise<void> {
-    const started = performance.now();
+    job.onStart?.();
     const timer = setTimeout(() => {
       if (job.done) return;
       this.drop();
@@ -158,13 +157,9 @@ export class TcpTransport implements ModbusTransport {
       const link = this.link ?? (await this.open(job));
       if (job.done) return;
       const reply = await this.send(link, job);
-      if (!job.done) {
-        job.onBusy?.(performance.now() - started);
-        this.settle(job, reply);
-      }
+      if (!job.done) this.settle(job, reply);
     } catch (e) {
       if (!job.done) {
-        job.onBusy?.(performance.now() - started);
         this.drop();
         this.settle(job, e instanceof Error ? e : new ModbusConnectionError(String(e)));
       }

@@ -35,9 +35,9 @@ export interface OperationOptions {
   signal?: AbortSignal;
 }
 
-/** Options the poller adds: a callback with the time the transaction held the line (queue wait excluded). */
+/** Options the poller adds: a callback when the transaction starts on the line (after any wait in the queue). */
 export interface TransactOptions extends OperationOptions {
-  onBusy?: (ms: number) => void;
+  onStart?: () => void;
 }
 
 /** A Modbus line: requests go one at a time in FIFO order; `close` rejects every pending one. */
