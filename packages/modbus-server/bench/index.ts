@@ -2,7 +2,21 @@
 // The servers run in a child process (bench/server-child.ts) so the load generator here does not share their event
 // loop. `pnpm --filter @cpppo/modbus-server bench [figure-prefix]` runs all figures, or those starting with the prefix.
 import { connect, type Socket } from "node:net";
-import { printMachine, report, reportRatio } from "@cpppo/bench-kit";
+import os from "node:os";
+import {
+  buildC,
+  type CServer,
+  hasTaskset,
+  type ModbusLoadOptions,
+  type ModbusLoadResult,
+  pinProcess,
+  printMachine,
+  processCpuMicros,
+  report,
+  reportRatio,
+  runModbusLoad,
+  startModbusLibmodbusServer,
+} from "@cpppo/bench-kit";
 import { encodeRequestPdu, encodeResponsePdu, encodeTcpAdu } from "@cpppo/modbus-codec";
 import { type ChildConfig, type ServerChild, startServerChild } from "./server-child.js";
 
@@ -191,7 +205,168 @@ async function start64k(): Promise<void> {
   report("modbus-server.start-4x65536", Math.min(...times), "ms");
 }
 
+/** CPUs of the pinned runs against C peers: the server on SERVER_CPU, the C client on CLIENT_CPU. */
+const SERVER_CPU = 1;
+const CLIENT_CPU = 0;
+const ROUNDS = Number(process.env.MODBUS_BENCH_ROUNDS ?? 5);
+
+type Peer = "ours" | "node-canned" | "libmodbus";
+/** One server under test: its port and pid (pinned to SERVER_CPU when taskset exists), and how to stop it. */
+interface Running {
+  port: number;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function startPeer(peer: Peer, maxConnections?: number): Promise<Running> {
+  if (peer === "libmodbus") {
+    const c: CServer = await startModbusLibmodbusServer({ cpu: SERVER_CPU });
+    return c;
+  }
+  const config: ChildConfig =
+    peer === "ours"
+      ? { ranges: RANGES, ...(maxConnections === undefined ? {} : { maxConnections }) }
+      : { canned: Buffer.from(REPLY).toString("hex") };
+  const child = await startServerChild(config, { execArgv: profileArgv(peer) });
+  pinProcess(child.pid, SERVER_CPU);
+  return {
+    port: child.ready.port,
+    pid: child.pid,
+    close: async () => {
+      const code = await child.close();
+      if (code !== 0) console.error(`# the server child exited with ${code}`);
+    },
+  };
+}
+
+/** `MODBUS_BENCH_CPU_PROF=<dir>`: V8 CPU profiles of our server child into <dir> (for the per-request path). */
+function profileArgv(peer: Peer): string[] {
+  const dir = process.env.MODBUS_BENCH_CPU_PROF;
+  return dir !== undefined && peer === "ours" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** A C-client run against one server, with the server's CPU µs per request from /proc/<pid>/stat. */
+async function againstPeer(
+  peer: Peer,
+  load: Omit<ModbusLoadOptions, "port">,
+  maxConnections?: number,
+): Promise<ModbusLoadResult & { cpuUs: number }> {
+  const server = await startPeer(peer, maxConnections);
+  try {
+    const warmup = load.warmupSeconds ?? 0.5;
+    const cpuAt = new Promise<number | undefined>((resolve) =>
+      setTimeout(() => resolve(processCpuMicros(server.pid)), warmup * 1000),
+    );
+    const result = await runModbusLoad({
+      ...load,
+      port: server.port,
+      cpu: CLIENT_CPU,
+      checkTransaction: peer !== "node-canned",
+    });
+    const cpuAfter = processCpuMicros(server.pid);
+    const cpuBefore = await cpuAt;
+    const cpuUs =
+      cpuAfter === undefined || cpuBefore === undefined
+        ? Number.NaN
+        : (cpuAfter - cpuBefore) / Math.max(1, result.requests);
+    return { ...result, cpuUs };
+  } finally {
+    await server.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function cSkipped(): string | undefined {
+  const load = buildC("modbus-load");
+  if (load.skipped !== undefined) return `modbus-load: ${load.skipped}`;
+  return undefined;
+}
+
+/**
+ * Lock-step FC3 of 100 registers from the C client (tools/bench-kit/c/modbus-load.c) against our simulator, the
+ * bare Node canned-reply server and libmodbus's own C server, each pinned to one CPU (server on 1, client on 0) when
+ * taskset exists; ROUNDS alternating rounds, medians. The rate is the headline; the server's CPU µs per request
+ * (from /proc/<pid>/stat) is what a loaded machine distorts least.
+ */
+async function lockStepC(): Promise<void> {
+  if (!wanted("lockstep-fc3-c-client")) return;
+  const skipped = cSkipped();
+  if (skipped !== undefined) {
+    console.log(`# modbus-server.lockstep-fc3-c-client skipped: ${skipped}`);
+    return;
+  }
+  const libmodbus = buildC("modbus-libmodbus-server");
+  const peers: Peer[] = [
+    "ours",
+    "node-canned",
+    ...(libmodbus.path === undefined ? [] : ["libmodbus" as const]),
+  ];
+  if (libmodbus.skipped !== undefined)
+    console.log(`# modbus-server.lockstep-fc3-c-client-vs-libmodbus skipped: ${libmodbus.skipped}`);
+  console.log(
+    `# pinned: ${hasTaskset() ? `server on CPU ${SERVER_CPU}, C client on CPU ${CLIENT_CPU} (taskset)` : "no (no taskset)"}; ${ROUNDS} alternating rounds, medians; load average ${loadAverage()}`,
+  );
+  const runs = new Map<Peer, (ModbusLoadResult & { cpuUs: number })[]>(peers.map((p) => [p, []]));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const peer of peers) runs.get(peer)?.push(await againstPeer(peer, { mode: "lockstep", seconds: 2 }));
+  const rate = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.rate));
+  const cpu = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.cpuUs));
+  const p50 = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.p50_ms * 1000));
+  for (const peer of peers) {
+    const figure = `modbus-server.lockstep-fc3-c-client${peer === "ours" ? "" : `-${peer}`}`;
+    report(figure, rate(peer), "req/s");
+    report(`${figure}-p50`, p50(peer), "us");
+    report(`${figure}-server-cpu`, cpu(peer), "us/req");
+  }
+  reportRatio("modbus-server.lockstep-fc3-c-client-vs-node-canned", rate("ours"), rate("node-canned"));
+  if (peers.includes("libmodbus")) {
+    reportRatio("modbus-server.lockstep-fc3-c-client-vs-libmodbus", rate("ours"), rate("libmodbus"));
+    // The same comparison in server CPU per request (libmodbus's / ours: above 1 means ours costs less).
+    reportRatio("modbus-server.lockstep-fc3-c-client-cpu-vs-libmodbus", cpu("libmodbus"), cpu("ours"));
+  }
+  reportRatio("modbus-server.lockstep-fc3-c-client-cpu-vs-node-canned", cpu("node-canned"), cpu("ours"));
+}
+
+/** 1,000 connections polling FC3 of 100 registers every 100 ms from the C generator, against ours and the bare server. */
+async function clientsC(count = 1000, periodMs = 100): Promise<void> {
+  if (!wanted(`clients-${count}-c-client`)) return;
+  const skipped = cSkipped();
+  if (skipped !== undefined) {
+    console.log(`# modbus-server.clients-${count}-c-client skipped: ${skipped}`);
+    return;
+  }
+  console.log(`# clients-${count}-c-client: load average ${loadAverage()}`);
+  for (const peer of ["ours", "node-canned"] as const) {
+    const r = await againstPeer(
+      peer,
+      { mode: "poll", connections: count, periodMs, seconds: 4, warmupSeconds: 1 },
+      count + 10,
+    );
+    const figure = `modbus-server.clients-${count}-c-client${peer === "ours" ? "" : `-${peer}`}`;
+    report(`${figure}-p50`, r.p50_ms, "ms");
+    report(`${figure}-p99`, r.p99_ms, "ms");
+    report(`${figure}-max`, r.max_ms, "ms");
+    report(figure, r.rate, "req/s");
+    report(`${figure}-server-cpu`, r.cpuUs, "us/req");
+    if (r.late > 0) console.log(`# ${figure}: ${r.late} requests sent more than 1 ms late`);
+  }
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+}
+
 printMachine();
 await fc3LockStep();
 await clients();
 await start64k();
+await lockStepC();
+await clientsC();

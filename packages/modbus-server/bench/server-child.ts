@@ -28,6 +28,8 @@ export interface ChildReady {
 
 export interface ServerChild {
   readonly ready: ChildReady;
+  /** The child's process id (to pin it to a CPU, or read its `/proc/<pid>/stat`). */
+  readonly pid: number;
   /** The child's CPU time so far (user + system), microseconds. */
   cpu(): Promise<number>;
   close(): Promise<number | null>;
@@ -35,10 +37,16 @@ export interface ServerChild {
 
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
 
-/** Forks this file as a server child (through tsx, source conditions on); resolves once it listens (60 s deadline). */
-export async function startServerChild(config: ChildConfig): Promise<ServerChild> {
+/**
+ * Forks this file as a server child (through tsx, source conditions on, plus `options.execArgv`, e.g.
+ * `--cpu-prof`); resolves once it listens (60 s deadline).
+ */
+export async function startServerChild(
+  config: ChildConfig,
+  options: { execArgv?: string[] } = {},
+): Promise<ServerChild> {
   const child: ChildProcess = fork(join(here, "server-child.ts"), [JSON.stringify(config)], {
-    execArgv: ["--conditions=@cpppo/source", "--import", "tsx"],
+    execArgv: ["--conditions=@cpppo/source", "--import", "tsx", ...(options.execArgv ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -56,6 +64,7 @@ export async function startServerChild(config: ChildConfig): Promise<ServerChild
   });
   return {
     ready,
+    pid: child.pid ?? 0,
     cpu: () =>
       new Promise<number>((resolve) => {
         const onMessage = (m: { type?: string; cpu?: number }): void => {
