@@ -99,6 +99,7 @@ export function main(argv: string[], io: ServiceIo): Promise<number> {
     usage: USAGE,
     version: () => packageVersion(import.meta.url),
     options: OPTIONS,
+    usageCodes: ["ERR_INVALID_ARG", "ERR_RUNTIME_PSK"],
   };
   return runCommand(spec, argv, io, async ({ values }) => {
     const cwd = io.cwd ?? process.cwd();
