@@ -33,7 +33,9 @@ export async function benchPlayback(only = ""): Promise<void> {
     // Speed 1: a record every 5 ms for 3 s.
     const one = (await lateness(dir, 600, 0.005, 1)).sort((a, b) => a - b);
     report("history.playback-speed1.jitter-p50", percentile(one, 50), "ms");
+    report("history.playback-speed1.jitter-p90", percentile(one, 90), "ms");
     report("history.playback-speed1.jitter-p99", percentile(one, 99), "ms");
+    report("history.playback-speed1.within-2ms", (100 * one.filter((l) => l < 2).length) / one.length, "%");
     report("history.playback-speed1.jitter-max", one[one.length - 1] as number, "ms");
     // Speed 100: a record every 10 ms of history, 10,000 records a second of playback, for 3 s.
     const fast = await lateness(dir, 30_000, 0.01, 100);

@@ -45,6 +45,17 @@ describe("formatRecord's timestamp", () => {
     }
     for (const t of times) expect(formatRecord(t, null, 1).split("\t")[0]).toBe(formatUtc(t));
   });
+
+  it("parses back to the millisecond, in the same second as the record before or not", () => {
+    for (const t of [
+      1399326141.25, 1399326141.5, 1399326142.001, 1399326141.999, 946684800, 4102444799.999,
+    ]) {
+      expect(Math.abs(parseRecordTimestamp(formatUtc(t)) - Math.round(t * 1000) / 1000)).toBeLessThan(1e-6);
+    }
+    expect(parseRecordTimestamp("2014-05-05 21:42:21.5")).toBe(1399326141.5);
+    expect(parseRecordTimestamp("2014-05-05 21:42:21")).toBe(1399326141);
+    expect(() => parseRecordTimestamp("2014-05-05 21:42:2x.5")).toThrow(HistoryDataError);
+  });
 });
 
 describe("pyJson", () => {

@@ -62,7 +62,8 @@ export async function* playback(
   const warn = options.onWarning ?? (() => {});
   const { since, until, signal } = options;
   let origin = since;
-  let basis = clock();
+  // The wall-clock time `origin` plays at: when the first record is in hand (opening the files takes time).
+  let basis: number | undefined;
   for (let pass = 0; ; pass++) {
     let first: number | undefined;
     let last: number | undefined;
@@ -83,6 +84,7 @@ export async function* playback(
         first ??= record.timestamp;
         last = record.timestamp;
         count++;
+        basis ??= clock();
         const primed = record.timestamp < origin;
         const due = primed ? basis : basis + (record.timestamp - origin) / speed;
         if (!primed && !(await waitUntil(due, clock, signal))) return;
@@ -91,7 +93,7 @@ export async function* playback(
     }
     if (!options.loop || count === 0 || first === undefined || last === undefined || signal?.aborted) return;
     const gap = options.loopGap ?? (count > 1 ? (last - first) / (count - 1) : 1);
-    basis += (last - (origin as number) + gap) / speed;
+    basis = (basis ?? clock()) + (last - (origin as number) + gap) / speed;
   }
 }
 

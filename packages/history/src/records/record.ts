@@ -102,6 +102,9 @@ export function isCommentLine(line: string): boolean {
 }
 
 const D0 = 48;
+// The whole-second text and value of the last timestamp parsed: records mostly share their second with the one before.
+let lastPrefix = "";
+let lastWhole = 0;
 
 function digit(s: string, i: number): number {
   const d = s.charCodeAt(i) - D0;
@@ -132,29 +135,31 @@ export function parseRecordTimestamp(text: string): number {
     text.charCodeAt(16) === 58 &&
     (n === 19 || (text.charCodeAt(19) === 46 && n > 20 && n <= 26))
   ) {
-    const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
-    const month = digit(text, 5) * 10 + digit(text, 6);
-    const day = digit(text, 8) * 10 + digit(text, 9);
-    const hour = digit(text, 11) * 10 + digit(text, 12);
-    const minute = digit(text, 14) * 10 + digit(text, 15);
-    const second = digit(text, 17) * 10 + digit(text, 18);
+    let whole: number;
+    if (lastPrefix.length === 19 && text.startsWith(lastPrefix)) whole = lastWhole;
+    else {
+      const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+      const month = digit(text, 5) * 10 + digit(text, 6);
+      const day = digit(text, 8) * 10 + digit(text, 9);
+      const hour = digit(text, 11) * 10 + digit(text, 12);
+      const minute = digit(text, 14) * 10 + digit(text, 15);
+      const second = digit(text, 17) * 10 + digit(text, 18);
+      whole = Number.NaN;
+      if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
+        whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+        if (!Number.isNaN(whole)) {
+          lastPrefix = text.slice(0, 19);
+          lastWhole = whole;
+        }
+      }
+    }
     let fraction = 0;
     let scale = 1;
     for (let i = 20; i < n; i++) {
       fraction = fraction * 10 + digit(text, i);
       scale *= 10;
     }
-    if (
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      day <= 31 &&
-      hour < 24 &&
-      minute < 60 &&
-      second < 60 &&
-      fraction >= 0
-    ) {
-      const whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    if (!Number.isNaN(whole) && fraction >= 0) {
       return scale === 1 ? whole : whole + fraction / scale;
     }
   }
