@@ -42,7 +42,9 @@ export type {
   WriteFunction,
   WriteRequest,
 } from "./transport/types.js";
-export { DEFAULT_TIMEOUT_MS, TcpTransport, type TcpTransportOptions } from "./transport/tcp.js";
+export { DEFAULT_TIMEOUT_MS, type Link, ModbusSerialLine } from "./transport/line.js";
+export { TcpTransport, type TcpTransportOptions } from "./transport/tcp.js";
+export { RtuTransport, type RtuTransportOptions } from "./transport/rtu.js";
 
 export type {
   FailureEvent,

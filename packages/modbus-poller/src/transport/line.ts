@@ -1,0 +1,250 @@
+/**
+ * A Modbus line on modbus-serial's client with its faults wrapped: our own deadline over each whole transaction
+ * (connect included); the connection closed (and a new modbus-serial client made on the next request) after any
+ * timeout, abort, bad reply or lost connection, so a late reply can never be matched to a later request; one
+ * transaction in flight, FIFO; every pending operation rejected on close. TCP and RTU open the connection.
+ */
+import type ModbusRTU from "modbus-serial";
+import { onAbort } from "../core/abort.js";
+import {
+  InvalidArgumentError,
+  ModbusAbortError,
+  ModbusClosedError,
+  ModbusConnectionError,
+  ModbusReplyError,
+  ModbusTimeoutError,
+} from "../core/errors.js";
+import type { ModbusReply, ModbusRequest, ModbusTransport, TransactOptions } from "./types.js";
+
+/** The default deadline over one transaction: 1 s (cpppo's 50 ms is too short for a shared machine). */
+export const DEFAULT_TIMEOUT_MS = 1_000;
+
+/** One operation, queued or running. */
+interface Job {
+  request: ModbusRequest;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  onStart: (() => void) | undefined;
+  resolve: (reply: ModbusReply) => void;
+  reject: (error: Error) => void;
+  /** Set once the job settles; later outcomes are ignored. */
+  done: boolean;
+  disposeAbort: () => void;
+}
+
+/** An open connection: modbus-serial's client on it, and how to tear it down. */
+export interface Link {
+  client: ModbusRTU;
+  destroy(): void;
+}
+
+/**
+ * A Modbus line on modbus-serial's client, one transaction at a time, FIFO: the deadline, abort, close and
+ * reopen logic shared by TCP and RTU. Subclasses open the connection (`openLink`).
+ */
+export abstract class ModbusSerialLine implements ModbusTransport {
+  readonly timeoutMs: number;
+  private readonly queue: Job[] = [];
+  private running: Job | undefined;
+  private link: Link | undefined;
+  private isClosed = false;
+  /** Connections opened so far (a reconnect after a fault counts). */
+  connects = 0;
+
+  constructor(timeout: number | undefined) {
+    this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw new InvalidArgumentError(`"timeout" must be a positive number of ms`);
+  }
+
+  /** Where the line goes, for messages. */
+  protected abstract get where(): string;
+
+  /** Opens a connection for `job`; rejects when it fails, and gives up (rejects) once `isDone()`. */
+  protected abstract openLink(isDone: () => boolean): Promise<Link>;
+
+  /** Abandons a connection still being opened (the job gave up). */
+  protected abstract abandonOpening(): void;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Sends `request` once the line is free and resolves with its reply; rejects on timeout, abort, close or a bad reply. */
+  transact(request: ModbusRequest, options: TransactOptions = {}): Promise<ModbusReply> {
+    if (this.isClosed)
+      return Promise.reject(new ModbusClosedError(`the transport to ${this.where} is closed`));
+    if (options.signal?.aborted) return Promise.reject(new ModbusAbortError("aborted before it was sent"));
+    return new Promise<ModbusReply>((resolve, reject) => {
+      const job: Job = {
+        request,
+        timeoutMs: options.timeout ?? this.timeoutMs,
+        signal: options.signal,
+        onStart: options.onStart,
+        resolve,
+        reject,
+        done: false,
+        disposeAbort: () => undefined,
+      };
+      job.disposeAbort = onAbort(options.signal, () => {
+        if (this.running === job)
+          this.drop(); // a reply may still come: never let the next request see it
+        else this.queue.splice(this.queue.indexOf(job), 1);
+        this.settle(job, new ModbusAbortError(`${describe(request)} aborted`));
+      });
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  /** Closes the connection and rejects every queued and running operation with `ModbusClosedError`. Idempotent. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const error = () => new ModbusClosedError(`the transport to ${this.where} was closed`);
+    for (const job of this.queue.splice(0)) this.settle(job, error());
+    if (this.running) this.settle(this.running, error());
+    this.drop();
+  }
+
+  private settle(job: Job, outcome: Error | ModbusReply): void {
+    if (job.done) return;
+    job.done = true;
+    job.disposeAbort();
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+    if (this.running === job) {
+      this.running = undefined;
+      queueMicrotask(() => this.pump());
+    }
+  }
+
+  private pump(): void {
+    if (this.running || this.isClosed) return;
+    const job = this.queue.shift();
+    if (job === undefined) return;
+    this.running = job;
+    void this.run(job);
+  }
+
+  private async run(job: Job): Promise<void> {
+    job.onStart?.();
+    const timer = setTimeout(() => {
+      if (job.done) return;
+      this.drop();
+      this.settle(
+        job,
+        new ModbusTimeoutError(
+          `${describe(job.request)} to ${this.where} failed: Timeout after ${job.timeoutMs} ms`,
+        ),
+      );
+    }, job.timeoutMs);
+    try {
+      const link = this.link ?? (await this.open(job));
+
+      if (job.done) return;
+      const reply = await this.send(link, job);
+      if (!job.done) this.settle(job, reply);
+    } catch (e) {
+      if (!job.done) {
+        this.drop();
+        this.settle(job, e instanceof Error ? e : new ModbusConnectionError(String(e)));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async open(job: Job): Promise<Link> {
+    const link = await this.openLink(() => job.done || this.isClosed);
+    if (job.done || this.isClosed) {
+      link.destroy();
+      throw new ModbusClosedError("gave up before the connection opened");
+    }
+    this.connects++;
+    this.link = link;
+    return link;
+  }
+
+  /** Called by a subclass when a connection ends or fails under us. */
+  protected onLinkError(link: Link): void {
+    this.drop(link);
+  }
+
+  /** The connection dropped under us: the running request cannot be answered any more. */
+  protected lost(link: Link): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    const job = this.running;
+    if (job)
+      this.settle(
+        job,
+        new ModbusConnectionError(`${describe(job.request)} to ${this.where} failed: connection closed`),
+      );
+  }
+
+  /** Closes the current connection, if any (the next request opens a new one, with a new client). */
+  private drop(link: Link | undefined = this.link): void {
+    this.abandonOpening();
+    if (link === undefined) return;
+    if (this.link === link) this.link = undefined;
+    link.destroy();
+  }
+
+  private async send(link: Link, job: Job): Promise<ModbusReply> {
+    const { client } = link;
+    const r = job.request;
+    client.setID(r.unit);
+    try {
+      switch (r.fc) {
+        case 1:
+        case 2: {
+          const res = await (r.fc === 1
+            ? client.readCoils(r.offset, r.count)
+            : client.readDiscreteInputs(r.offset, r.count));
+          const bits = res.data as boolean[];
+          if (bits.length < r.count)
+            throw new ModbusReplyError(`${describe(r)}: ${bits.length} bits in the reply`);
+          return { kind: "values", values: bits.slice(0, r.count).map(Number) };
+        }
+        case 3:
+        case 4: {
+          const res = await (r.fc === 3
+            ? client.readHoldingRegisters(r.offset, r.count)
+            : client.readInputRegisters(r.offset, r.count));
+          const regs = res.data as number[];
+          if (regs.length !== r.count)
+            throw new ModbusReplyError(`${describe(r)}: ${regs.length} registers in the reply`);
+          return { kind: "values", values: regs };
+        }
+        case 5:
+          await client.writeCoil(r.offset, r.values[0] !== 0);
+          return { kind: "values", values: [] };
+        case 6:
+          await client.writeRegister(r.offset, r.values[0] as number);
+          return { kind: "values", values: [] };
+        case 15:
+          await client.writeCoils(
+            r.offset,
+            r.values.map((v) => v !== 0),
+          );
+          return { kind: "values", values: [] };
+        case 16:
+          await client.writeRegisters(r.offset, [...r.values]);
+          return { kind: "values", values: [] };
+      }
+    } catch (e) {
+      const code = (e as { modbusCode?: unknown }).modbusCode;
+      if (typeof code === "number") return { kind: "exception", code };
+      if (e instanceof ModbusReplyError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      if (/Port Not Open/i.test(message) || (e as { errno?: string }).errno === "ECONNREFUSED")
+        throw new ModbusConnectionError(`${describe(r)} to ${this.where} failed: ${message}`, { cause: e });
+      throw new ModbusReplyError(`${describe(r)} to ${this.where} failed: ${message}`, { cause: e });
+    }
+  }
+}
+
+/** `FC3 unit 1 @0 ×10`: a request in a log line or error message. */
+export function describe(r: ModbusRequest): string {
+  return `FC${r.fc} unit ${r.unit} @${r.offset} ×${"count" in r ? r.count : r.values.length}`;
+}
