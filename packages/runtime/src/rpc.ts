@@ -47,60 +47,82 @@ export type PlcTarget = Partial<Record<PlcMethod, (...args: never[]) => unknown>
 /** A status as a client sees it: the runtime's, or `Disconnected` when the transport is gone. */
 export type ClientStatus = PlcStatus | "Disconnected";
 
-/** JSON with bytes as `{"$b": base64}`. */
+/** `value` with every Uint8Array (Buffers included, before their toJSON) replaced by `{"$b": base64}`. */
+function toWire(value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (Array.isArray(value)) return value.map(toWire);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toWire(v);
+    return out;
+  }
+  return value;
+}
+
+/** The inverse of `toWire`: `{"$b": base64}` back to Uint8Array. */
+function fromWire(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromWire);
+  if (value !== null && typeof value === "object") {
+    const b = (value as { $b?: unknown }).$b;
+    if (typeof b === "string" && Object.keys(value).length === 1)
+      return new Uint8Array(Buffer.from(b, "base64"));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v);
+    return out;
+  }
+  return value;
+}
+
+/** One frame: the 4-byte length, then the message as JSON. */
 function encode(value: unknown): Buffer {
-  const json = JSON.stringify(value, (_key, v: unknown) =>
-    v instanceof Uint8Array
-      ? { $b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") }
-      : v &&
-          typeof v === "object" &&
-          (v as { type?: unknown }).type === "Buffer" &&
-          Array.isArray((v as { data?: unknown }).data)
-        ? { $b: Buffer.from((v as { data: number[] }).data).toString("base64") }
-        : v,
-  );
-  const body = Buffer.from(json, "utf8");
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  const json = JSON.stringify(toWire(value));
+  const length = Buffer.byteLength(json);
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, 4, "utf8");
   return frame;
 }
 
 function decode(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString("utf8"), (_key, v: unknown) =>
-      v && typeof v === "object" && typeof (v as { $b?: unknown }).$b === "string"
-        ? new Uint8Array(Buffer.from((v as { $b: string }).$b, "base64"))
-        : v,
-    );
+    value = JSON.parse(body.toString("utf8"));
   } catch (error) {
     throw new RpcProtocolError(`frame is not JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || (value as { v?: unknown }).v !== RPC_VERSION)
     throw new RpcProtocolError(`frame is not a version ${RPC_VERSION} message`);
-  return value as Record<string, unknown>;
+  return fromWire(value) as Record<string, unknown>;
 }
 
 /** Calls `onFrame` with each whole frame's decoded message; a broken frame destroys the socket. */
 function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) => void): void {
-  let buffered: Buffer[] = [];
+  let chunks: Buffer[] = [];
   let size = 0;
+  /** The body length of the frame in hand, once its header has arrived. */
+  let need = -1;
   socket.on("data", (chunk: Buffer) => {
-    buffered.push(chunk);
+    chunks.push(chunk);
     size += chunk.length;
-    while (size >= 4) {
-      const all = buffered.length === 1 ? (buffered[0] as Buffer) : Buffer.concat(buffered);
-      buffered = [all];
-      const length = all.readUInt32BE(0);
-      if (length > MAX_FRAME_BYTES) {
-        socket.destroy(new RpcProtocolError(`frame of ${length} bytes is over ${MAX_FRAME_BYTES}`));
-        return;
+    for (;;) {
+      if (need < 0) {
+        if (size < 4) return;
+        if ((chunks[0] as Buffer).length < 4) chunks = [Buffer.concat(chunks)];
+        need = (chunks[0] as Buffer).readUInt32BE(0);
+        if (need > MAX_FRAME_BYTES) {
+          socket.destroy(new RpcProtocolError(`frame of ${need} bytes is over ${MAX_FRAME_BYTES}`));
+          return;
+        }
       }
-      if (size < 4 + length) return;
-      const body = all.subarray(4, 4 + length);
-      buffered = size > 4 + length ? [all.subarray(4 + length)] : [];
-      size -= 4 + length;
+      if (size < 4 + need) return;
+      // Joined only once the whole frame is here: a large frame is copied once, not once per chunk.
+      const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      const body = all.subarray(4, 4 + need);
+      const rest = all.subarray(4 + need);
+      chunks = rest.length > 0 ? [rest] : [];
+      size = rest.length;
+      need = -1;
       try {
         onFrame(decode(body));
       } catch (error) {
