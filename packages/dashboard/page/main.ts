@@ -48,6 +48,8 @@ interface TagRow {
   info: TagInfo;
   /** First element shown (arrays), and the values shown from there. */
   start: number;
+  /** A page of elements is being fetched; `again` when a change came meanwhile. */
+  fetching?: { again: boolean };
   shown: unknown[];
   times: number[];
   points: number[];
@@ -222,16 +224,25 @@ async function pageElements(row: TagRow, start: number): Promise<void> {
     showValues(row);
     return;
   }
-  const reply = await api({
-    group: "tags",
-    match: globEscape(info.name),
-    command: `attribute[${start}-${end}]`,
-  });
-  const values = reply?.data.tags?.[info.name]?.[`attribute[${start}-${end}]`];
-  if (!Array.isArray(values)) return;
-  row.start = start;
-  row.shown = values;
-  showValues(row);
+  // One fetch at a time per row: changes that come meanwhile make one more fetch, not one each.
+  if (row.fetching) {
+    row.fetching.again = true;
+    return;
+  }
+  const fetching = { again: false };
+  row.fetching = fetching;
+  try {
+    const what = `attribute[${start}-${end}]`;
+    const reply = await api({ group: "tags", match: globEscape(info.name), command: what });
+    const values = reply?.data.tags?.[info.name]?.[what];
+    if (!Array.isArray(values)) return;
+    row.start = start;
+    row.shown = values;
+    showValues(row);
+  } finally {
+    row.fetching = undefined;
+    if (fetching.again) void pageElements(row, row.start);
+  }
 }
 
 function openEditor(row: TagRow, opener: HTMLButtonElement): void {

@@ -153,6 +153,25 @@ describe("dashboard in headless Chromium", () => {
         await page.getByRole("button", { name: "Edit SCADA" }).evaluate((b) => b === document.activeElement),
       ).toBe(true);
 
+      // Array paging through the JSON API, and a value written past the first page follows live.
+      await page.getByRole("button", { name: "Later elements of SCADA" }).click();
+      await page.getByText("16–31 of 100").waitFor({ timeout: WAIT });
+      expect(await client.write("SCADA[20]", [2020], { type: "INT" })).toMatchObject({ ok: true });
+      await page.getByText("[20] 2020").waitFor({ timeout: WAIT });
+      await page.getByRole("button", { name: "Earlier elements of SCADA" }).click();
+      await page.getByText("0–15 of 100").waitFor({ timeout: WAIT });
+
+      // The name filter (a glob) and the reply delay.
+      await page.getByLabel("Filter by name (glob)").fill("S[CP]*");
+      await page.getByText("2 of 4 tags match").waitFor({ timeout: WAIT });
+      expect(await page.getByRole("row", { name: /^TEXT/ }).count()).toBe(0);
+      await page.getByLabel("Filter by name (glob)").fill("");
+      await page.getByText("4 of 4 tags match").waitFor({ timeout: WAIT });
+      await page.getByLabel("Delay (seconds)").fill("0.01");
+      await page.getByRole("button", { name: "Set delay" }).click();
+      await page.getByText("Reply delay set to 0.01 s.").waitFor({ timeout: WAIT });
+      expect(server.delay.value).toBe(0.01);
+
       // Inject an error on SPEED from the page: the client gets it.
       await page.getByRole("button", { name: "Edit SPEED" }).click();
       await page.getByLabel("Error status (0 = none)").fill("8");
