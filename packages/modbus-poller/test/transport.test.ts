@@ -3,6 +3,8 @@
  * flight, the deadline over each transaction, close-and-reopen after a timeout (a late reply never answers a
  * later request), stale transaction ids, another unit's reply, garbage, aborts, and close rejecting everything.
  */
+import { once } from "node:events";
+import { createServer, type Socket } from "node:net";
 import { ModbusServer, ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
 import {
   ModbusAbortError,
@@ -204,6 +206,34 @@ describe("faults, against a scriptable peer", () => {
       kind: "values",
       values: [9],
     });
+  });
+
+  it("puts the connect under the deadline: a TLS handshake that never comes times out and is torn down", async () => {
+    const silent = createServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.resume(); // read (and drop) the ClientHello, so the client's close is seen
+      accepted.push(socket);
+    });
+    const accepted: Socket[] = [];
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const { port } = silent.address() as { port: number };
+    const t = new TcpTransport({ port, timeout: 300, tls: { rejectUnauthorized: false } });
+    transports.push(t);
+    const started = Date.now();
+    try {
+      await expect(t.transact({ unit: 1, fc: 3, offset: 0, count: 1 })).rejects.toBeInstanceOf(
+        ModbusTimeoutError,
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const socket = accepted[0];
+      if (socket === undefined) throw new Error("no connection");
+      if (!socket.destroyed) await once(socket, "close");
+      expect(t.connects).toBe(0);
+    } finally {
+      for (const s of accepted) s.destroy();
+      await new Promise((ok) => silent.close(ok));
+    }
   });
 
   it("rejects the running and every queued operation on close, and later ones at once", async () => {
