@@ -11,6 +11,14 @@ import {
 } from "../core/errors.js";
 import type { Transport, TransportFactory, TransportHandlers } from "./transport.js";
 
+/**
+ * The bytes Node reads into (`onread`): one buffer for every TCP transport of the process, since each chunk is
+ * framed, and its bytes copied out, before the callback returns. It saves Node's allocation of a new 64 KiB
+ * buffer per read and its 'data' event (a stream push and an emit).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(65536);
+const READ_BYTES = new Uint8Array(READ_BUFFER.buffer, READ_BUFFER.byteOffset, READ_BUFFER.length);
+
 class TcpTransport implements Transport {
   readonly peer: string;
   private corked = false;
@@ -26,7 +34,6 @@ class TcpTransport implements Transport {
     private readonly handlers: TransportHandlers,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    socket.on("data", (chunk: Buffer) => this.data(chunk));
     socket.on("error", (error) => this.finish(error));
     socket.on("end", () => {
       try {
@@ -39,11 +46,16 @@ class TcpTransport implements Transport {
     socket.on("close", () => this.finish(new SessionClosedError(`connection to ${this.peer} closed`)));
   }
 
-  private data(chunk: Buffer): void {
+  /**
+   * Frames `chunk`, which must be the transport's own (frames are views of it, and the user keeps them): a copy of
+   * the shared read buffer, made once per read. A plain Uint8Array, so that decoded data fields are TypedArray
+   * subarrays (Buffer's own subarray costs more).
+   */
+  data(chunk: Uint8Array): void {
+    if (this.closed) return;
     let frames: Uint8Array[];
     try {
-      // A plain Uint8Array view: decoded data fields are subarrays of it, and Buffer's own subarray costs more.
-      frames = this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      frames = this.framer.push(chunk);
     } catch (error) {
       this.destroy(
         new ProtocolError(`${this.peer} sent bytes that are not EtherNet/IP frames`, { cause: error }),
@@ -55,13 +67,14 @@ class TcpTransport implements Transport {
 
   write(frame: Uint8Array): void {
     if (this.closed) return;
-    // Corking until the check phase of this event-loop turn sends every frame written while handling one batch
-    // of replies (each reply's continuation runs several microtasks later than the previous one's) in one
-    // writev, and holds a lone request only until the current callbacks and their microtasks are done.
+    // Corking until the next tick sends every frame written while handling one batch of replies in one writev:
+    // the replies of one chunk are resolved together, and their continuations (each several microtasks later than
+    // the previous one's) all run in the same microtask drain, before Node turns to the tick queue again. A lone
+    // request waits only for the current callback and its microtasks, not for the check phase of the loop.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      setImmediate(this.uncork);
+      process.nextTick(this.uncork);
     }
     this.socket.write(frame);
   }
@@ -103,7 +116,18 @@ export const connectTcp: TransportFactory = (options, handlers) => {
       reject(new AbortError("connect aborted", { cause: signal.reason }));
       return;
     }
-    const socket = netConnect({ host: options.host, port, noDelay: true });
+    let transport: TcpTransport | undefined;
+    // Nothing arrives before 'connect'; a chunk that did would only be dropped with the socket.
+    const onread = (nread: number): boolean => {
+      transport?.data(READ_BYTES.slice(0, nread));
+      return true;
+    };
+    const socket = netConnect({
+      host: options.host,
+      port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: onread },
+    });
     const settle = (error?: Error): void => {
       clearTimeout(timer);
       disposeAbort();
@@ -125,7 +149,8 @@ export const connectTcp: TransportFactory = (options, handlers) => {
     const onConnect = (): void => {
       settle();
       socket.setNoDelay(true);
-      resolve(new TcpTransport(socket, framer, handlers));
+      transport = new TcpTransport(socket, framer, handlers);
+      resolve(transport);
     };
     const timer = setTimeout(
       () =>
