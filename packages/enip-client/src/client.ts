@@ -181,8 +181,13 @@ export class EnipClient {
    * Fragmented automatically, unless an explicit `offset` asks for one fragment. Values are decoded by type
    * (Logix STRING as text, structures through `structTypes`, else raw bytes).
    */
-  async read(tag: PathLike, options: ReadOptions = {}): Promise<ReadResult> {
-    return readTag(this, toPath(tag), options.elements ?? 1, options);
+  read(tag: PathLike, options: ReadOptions = {}): Promise<ReadResult> {
+    // Not async: readTag's promise is returned as is, without one more promise wrapped around it.
+    try {
+      return readTag(this, toPath(tag), options.elements ?? 1, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Writes `values` to a tag, split into Write Tag Fragmented requests when they exceed one request. */

@@ -72,7 +72,8 @@ export interface WriteOptions extends RequestOptions {
 /** Texts of general statuses without extended status, built once each (every result carries one). */
 const STATUS_TEXTS = new Map<number, string>();
 
-function statusText(generalStatus: number, extStatus: readonly number[]): string {
+/** `describeStatus` text of a status, cached when there is no extended status. */
+export function statusText(generalStatus: number, extStatus: readonly number[]): string {
   if (extStatus.length > 0) return describeStatus(generalStatus, extStatus);
   let text = STATUS_TEXTS.get(generalStatus);
   if (text === undefined) {

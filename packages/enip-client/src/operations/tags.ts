@@ -33,6 +33,7 @@ import {
   type ReadResult,
   type RequestOptions,
   resultOf,
+  statusText,
   type WriteOptions,
 } from "../core/result.js";
 import type { TagPort, TagTypeInfo } from "./port.js";
@@ -89,6 +90,9 @@ export async function readTag(
 ): Promise<ReadResult> {
   checkCount("elements", elements);
   const reply = await port.request(readRequestFor(port, path, elements, options), options);
+  // The common case without a second async layer (finishRead's) between the reply and the caller.
+  if (reply.generalStatus !== PARTIAL || options.offset !== undefined)
+    return readResult(port, path, reply, readDataOf(reply));
   return finishRead(port, path, elements, reply, options);
 }
 
@@ -188,8 +192,14 @@ export function readResult(port: TagPort, path: EPath, reply: CipReply, data: Ui
   const tagged = reply.kind === "readTag" || reply.kind === "readTagFragmented" ? reply : undefined;
   if (tagged?.type === undefined || !isSuccessStatus(reply.generalStatus))
     return resultOf(reply) as ReadResult;
+  // One literal, in resultOf's order (a spread of its result copies every property once more).
   const result: ReadResult = {
-    ...resultOf(reply, decodeRead(port, path, tagged.type, tagged.structureHandle, data)),
+    ok: true,
+    status: reply.generalStatus,
+    extStatus: reply.extStatus,
+    statusText: statusText(reply.generalStatus, reply.extStatus),
+    value: decodeRead(port, path, tagged.type, tagged.structureHandle, data),
+    reply,
     type: tagged.type,
     data,
   };

@@ -3,7 +3,7 @@
  * `SEQUENCE_KEY_BASE`), with its deadline and its abort listener. One timer, armed for the earliest deadline,
  * sweeps the expired ones. The clock and the timers are injected, so that tests can run on fake time.
  */
-import type { CipRequest, EnipDecodeOptions, EnipMessage } from "@cpppo/cip-codec";
+import type { CipReply, CipRequest, EnipDecodeOptions, EnipMessage } from "@cpppo/cip-codec";
 import { type AbortDisposer, addAbortListener } from "../core/abort.js";
 import { AbortError, RequestTimeoutError } from "../core/errors.js";
 
@@ -19,7 +19,12 @@ export interface PendingRequest {
   decode: EnipDecodeOptions | undefined;
   /** Hand the reply frame over undecoded: `resolve` then receives the frame's bytes. */
   raw: boolean;
-  resolve(message: EnipMessage | Uint8Array): void;
+  /**
+   * The request whose CIP reply `resolve` receives (checked by the session to answer it), rather than the whole
+   * decoded frame: one promise per request instead of two.
+   */
+  answers?: CipRequest;
+  resolve(message: EnipMessage | Uint8Array | CipReply): void;
   reject(error: Error): void;
   /** Milliseconds of the clock by which the reply must be in. */
   deadline: number;

@@ -363,7 +363,18 @@ export class Session {
       p.reject(new ProtocolError(`cannot decode the reply: ${(error as Error).message}`, { cause: error }));
       return;
     }
-    p.resolve(message);
+    if (p.answers === undefined) {
+      p.resolve(message);
+      return;
+    }
+    let cip: CipReply;
+    try {
+      cip = this.cipOf(message, p.answers);
+    } catch (error) {
+      p.reject(error as Error);
+      return;
+    }
+    p.resolve(cip);
   }
 
   /**
@@ -388,7 +399,7 @@ export class Session {
         request: undefined,
         decode: {},
         raw: false,
-        resolve: resolve as (message: EnipMessage | Uint8Array) => void,
+        resolve: resolve as (message: EnipMessage | Uint8Array | CipReply) => void,
         reject,
         deadline: this.table.now() + timeout,
         timeout,
@@ -429,7 +440,7 @@ export class Session {
 
   /** `request` without waiting for the ready state (used while the state machine itself is opening or closing). */
   private send(message: CipRequest, options: SendOptions): Promise<CipReply> {
-    return this.dispatch(message, options, false).then((reply) => this.cipOf(reply as EnipMessage, message));
+    return this.dispatch(message, options, false, message) as Promise<CipReply>;
   }
 
   /** The request as it goes out with `options`: as is over the connection, else routed (see `routedRequest`). */
@@ -454,14 +465,15 @@ export class Session {
     message: CipRequest,
     options: SendOptions,
     raw: boolean,
-  ): Promise<EnipMessage | Uint8Array> {
+    answers?: CipRequest,
+  ): Promise<EnipMessage | Uint8Array | CipReply> {
     const timeout = options.timeout ?? this.options.timeout;
     if (!(timeout > 0))
       return Promise.reject(
         new InvalidArgumentError(`"timeout" must be a positive number of milliseconds, got ${timeout}`),
       );
     const connection = goesConnected(true, options) ? this.connection : undefined;
-    return new Promise<EnipMessage | Uint8Array>((resolve, reject) => {
+    return new Promise<EnipMessage | Uint8Array | CipReply>((resolve, reject) => {
       let key: number;
       let frame: Uint8Array;
       let sent: CipRequest = message;
@@ -503,6 +515,7 @@ export class Session {
         request: sent,
         decode,
         raw,
+        answers,
         resolve,
         reject,
         deadline: this.table.now() + timeout,
