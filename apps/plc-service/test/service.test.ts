@@ -216,6 +216,19 @@ describe("plc-client", () => {
     });
   });
 
+  it("status --watch prints each change, Disconnected when the service goes, and exits 0 on SIGINT", async () => {
+    const { svc, uri, client } = await service();
+    const watch = run("plc-client", [uri, "status", "--watch"]);
+    await watch.waitFor(/^\["Empty",\[0,0,0,0\]\]$/m);
+    expect(await client.transfer(Buffer.from(JSON.stringify({ parts: [] })))).toBe(true);
+    await watch.waitFor(/^\["Stopped",\[0,0,0,0\]\]$/m);
+    svc.child.kill("SIGTERM");
+    await exitOf(svc);
+    await watch.waitFor(/^Disconnected$/m);
+    watch.child.kill("SIGINT");
+    expect((await exitOf(watch)).code).toBe(0);
+  });
+
   it("bad URIs, methods, keys and files: one line, exit 2", async () => {
     const dir = await tempDir();
     const badPsk = join(dir, "bad.psk");

@@ -23,6 +23,8 @@ export interface ConnectOptions extends RpcClientOptions {
   psk?: readonly PskEntry[];
   /** LOCAL://: the service command and its leading arguments (e.g. `[node, "--import", "tsx", "plc-service.ts"]`). */
   localCommand?: readonly string[];
+  /** LOCAL://: where the service's event lines go, "ignore" (default) or "inherit" (this process's stderr). */
+  localStderr?: "ignore" | "inherit";
   /** LOCAL://: how long to wait for the service's `Ready:` line; default 20000 ms. */
   localStartTimeoutMs?: number;
 }
@@ -190,7 +192,7 @@ async function startLocal(
     command[0] as string,
     [...command.slice(1), "-a", "127.0.0.1:0", "--workdir", workdir, "--local"],
     {
-      stdio: ["pipe", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", options.localStderr ?? "ignore"],
     },
   );
   const port = await new Promise<number>((resolve, reject) => {
