@@ -205,9 +205,13 @@ async function start64k(): Promise<void> {
   report("modbus-server.start-4x65536", Math.min(...times), "ms");
 }
 
-/** CPUs of the pinned runs against C peers: the server on SERVER_CPU, the C client on CLIENT_CPU. */
-const SERVER_CPU = 1;
-const CLIENT_CPU = 0;
+/**
+ * CPUs of the pinned runs against C peers: the server on SERVER_CPU, the C client on CLIENT_CPU (when taskset
+ * exists). `MODBUS_BENCH_PIN=0` leaves both to the scheduler (a busy shared machine starves a pinned process).
+ */
+const PIN = process.env.MODBUS_BENCH_PIN !== "0";
+const SERVER_CPU = PIN ? 1 : undefined;
+const CLIENT_CPU = PIN ? 0 : undefined;
 const ROUNDS = Number(process.env.MODBUS_BENCH_ROUNDS ?? 5);
 
 type Peer = "ours" | "node-canned" | "libmodbus";
@@ -220,7 +224,7 @@ interface Running {
 
 async function startPeer(peer: Peer, maxConnections?: number): Promise<Running> {
   if (peer === "libmodbus") {
-    const c: CServer = await startModbusLibmodbusServer({ cpu: SERVER_CPU });
+    const c: CServer = await startModbusLibmodbusServer(SERVER_CPU === undefined ? {} : { cpu: SERVER_CPU });
     return c;
   }
   const config: ChildConfig =
@@ -228,7 +232,7 @@ async function startPeer(peer: Peer, maxConnections?: number): Promise<Running> 
       ? { ranges: RANGES, ...(maxConnections === undefined ? {} : { maxConnections }) }
       : { canned: Buffer.from(REPLY).toString("hex") };
   const child = await startServerChild(config, { execArgv: profileArgv(peer) });
-  pinProcess(child.pid, SERVER_CPU);
+  if (SERVER_CPU !== undefined) pinProcess(child.pid, SERVER_CPU);
   return {
     port: child.ready.port,
     pid: child.pid,
@@ -260,7 +264,7 @@ async function againstPeer(
     const result = await runModbusLoad({
       ...load,
       port: server.port,
-      cpu: CLIENT_CPU,
+      ...(CLIENT_CPU === undefined ? {} : { cpu: CLIENT_CPU }),
       checkTransaction: peer !== "node-canned",
     });
     const cpuAfter = processCpuMicros(server.pid);
@@ -309,7 +313,7 @@ async function lockStepC(): Promise<void> {
   if (libmodbus.skipped !== undefined)
     console.log(`# modbus-server.lockstep-fc3-c-client-vs-libmodbus skipped: ${libmodbus.skipped}`);
   console.log(
-    `# pinned: ${hasTaskset() ? `server on CPU ${SERVER_CPU}, C client on CPU ${CLIENT_CPU} (taskset)` : "no (no taskset)"}; ${ROUNDS} alternating rounds, medians; load average ${loadAverage()}`,
+    `# pinned: ${!PIN ? "no (MODBUS_BENCH_PIN=0)" : hasTaskset() ? `server on CPU ${SERVER_CPU}, C client on CPU ${CLIENT_CPU} (taskset)` : "no (no taskset)"}; ${ROUNDS} alternating rounds, medians; load average ${loadAverage()}`,
   );
   const runs = new Map<Peer, (ModbusLoadResult & { cpuUs: number })[]>(peers.map((p) => [p, []]));
   for (let round = 0; round < ROUNDS; round++)
@@ -340,7 +344,9 @@ async function clientsC(count = 1000, periodMs = 100): Promise<void> {
     console.log(`# modbus-server.clients-${count}-c-client skipped: ${skipped}`);
     return;
   }
-  console.log(`# clients-${count}-c-client: load average ${loadAverage()}`);
+  console.log(
+    `# clients-${count}-c-client: ${PIN && hasTaskset() ? `server on CPU ${SERVER_CPU}, C generator on CPU ${CLIENT_CPU}` : "not pinned"}; load average ${loadAverage()}`,
+  );
   for (const peer of ["ours", "node-canned"] as const) {
     const r = await againstPeer(
       peer,

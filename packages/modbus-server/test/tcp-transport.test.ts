@@ -156,6 +156,47 @@ it.each([
   });
 });
 
+it("answers a lone whole request, a split one and two in a chunk in order, whichever path each takes", async () => {
+  await withServer({}, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    const adu = (id: number, register: number): Buffer =>
+      Buffer.from(encodeTcpAdu(id, 1, bytes(`03 00${register.toString(16).padStart(2, "0")} 0001`)));
+    // A lone request in its own chunk (the usual lock-step case), then an unknown function code alone.
+    c.send(adu(1, 0));
+    expect((await c.next())?.transactionId).toBe(1);
+    c.send(encodeTcpAdu(2, 1, bytes("55 0000")));
+    const unknown = await c.next();
+    expect(unknown?.transactionId).toBe(2);
+    expect(hex(unknown?.pdu ?? new Uint8Array(0))).toBe("d501");
+    // A partial frame held, then its rest with a whole request in one chunk, then a lone request again.
+    const split = adu(3, 1);
+    c.send(split.subarray(0, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    c.send(Buffer.concat([split.subarray(5), adu(4, 2)]));
+    c.send(adu(5, 3));
+    for (const id of [3, 4, 5]) expect((await c.next())?.transactionId).toBe(id);
+    c.close();
+  });
+});
+
+it.each([
+  ["a protocol id other than 0", "0001 0001 0006 01 03 0000 0001"],
+  ["an MBAP length of 1", "0001 0000 0001 01"],
+  ["an MBAP length of 255", "0001 0000 00ff 01 03 0000 0001"],
+  ["an MBAP length of 256 that matches nothing", "0001 0000 0100 01 03 0000 0001"],
+])(
+  "closes the connection on a chunk of %s alone, after answering the request before it",
+  async (_what, garbage) => {
+    await withServer({}, async (_server, port) => {
+      const c = await RawClient.connect(port);
+      expect(hex(await c.call(READ1))).toBe("03020007");
+      c.send(bytes(garbage));
+      expect(await c.next()).toBeUndefined();
+      await c.closed;
+    });
+  },
+);
+
 it("sets TCP_NODELAY-friendly replies: one write per reply, no Nagle wait (a lock-step loop runs fast)", async () => {
   await withServer({}, async (_server, port) => {
     const c = await RawClient.connect(port);

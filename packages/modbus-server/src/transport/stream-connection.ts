@@ -1,12 +1,22 @@
 /** One TCP or TLS peer: MBAP framing, requests answered in order, backpressure, limits and closing. */
 import type { Socket } from "node:net";
-import { decodeTcpAdu, encodeTcpAdu, TcpFramer } from "@cpppo/modbus-codec";
+import { decodeTcpAdu, encodeTcpAdu, MAX_MBAP_LENGTH, MIN_MBAP_LENGTH, TcpFramer } from "@cpppo/modbus-codec";
 import type { RequestContext } from "../engine/engine.js";
 import { spoilReply } from "./evil.js";
 import type { Hub } from "./hub.js";
 
 const EMPTY = new Uint8Array(0);
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * True when `chunk` is exactly one Modbus/TCP ADU the framer would accept: protocol id 0, an MBAP length of
+ * 2…254 that matches the chunk's size.
+ */
+function wholeAdu(chunk: Uint8Array): boolean {
+  if (chunk.length < 8 || chunk[2] !== 0 || chunk[3] !== 0) return false;
+  const length = ((chunk[4] as number) << 8) | (chunk[5] as number);
+  return length >= MIN_MBAP_LENGTH && length <= MAX_MBAP_LENGTH && length + 6 === chunk.length;
+}
 
 /** The peer's address without the IPv4-mapped IPv6 prefix. */
 function plainAddress(address: string | undefined): string {
@@ -129,6 +139,20 @@ export class StreamConnection {
     if (this.ending) return;
     const now = Date.now();
     this.lastActivity = now;
+    // The usual chunk, one whole request with nothing else held or queued: answered at once, without the framer's
+    // copy-free bookkeeping, the queue and the byte budget (all of which it would leave as they are).
+    if (this.held === 0 && !this.busy && this.hub.evil === undefined && wholeAdu(chunk)) {
+      this.busy = true;
+      let reply: Uint8Array | undefined;
+      try {
+        reply = this.handle(chunk) as Uint8Array | undefined;
+      } catch {
+        reply = undefined;
+      }
+      this.send(reply);
+      this.busy = false;
+      return;
+    }
     const partialBefore = this.framer.bufferedBytes;
     let bytes = this.held - partialBefore;
     let frames = 0;
