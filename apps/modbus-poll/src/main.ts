@@ -135,6 +135,21 @@ export function settingsOf(values: Record<string, unknown>, positionals: string[
   };
 }
 
+/** How often the live table is redrawn, at most. */
+const TABLE_REDRAW_MS = 1_000;
+
+/** The live table: clear the screen, a header with the load, then each range's values ("-" before the first read). */
+export function liveTable(poller: ModbusPoller, settings: Settings, load: number): string {
+  const rows = settings.specs.map((spec) => {
+    const values = Array.from({ length: spec.count }, (_, i) => poller.read(spec.begin + i) ?? "-");
+    const end = spec.begin + spec.count - 1;
+    return `${spec.count === 1 ? spec.begin : `${spec.begin}-${end}`}: ${values.join(" ")}`;
+  });
+  const state = poller.online ? "online" : "offline";
+  const header = `modbus-poll ${settings.host}:${settings.port} unit ${settings.unit} ${state} load: ${load.toFixed(2)}`;
+  return `\x1b[H\x1b[2J${header}\n${rows.join("\n")}\n`;
+}
+
 /** cpppo's change line: the address and value right-aligned in 5, the old value as Python prints it. */
 export function changeLine(address: number, value: number, was: number | undefined): string {
   return `${String(address).padStart(5)} == ${String(value).padStart(5)} (was: ${was === undefined ? "None" : was})`;
@@ -198,7 +213,15 @@ async function run(poller: ModbusPoller, settings: Settings, log: Log, io: MainI
     rangesText = text;
     log.write("NORMAL", text);
   });
+  const table = io.stdout.isTTY === true && !settings.json;
+  let drawn = Number.NEGATIVE_INFINITY;
   poller.on("load", (e: LoadEvent) => {
+    // On a terminal, a live table of the values and the load, redrawn at most once a second (and at once at first).
+    const now = performance.now();
+    if (table && now - drawn >= TABLE_REDRAW_MS) {
+      drawn = now;
+      io.stdout.write(liveTable(poller, settings, e.load[0]));
+    }
     const text = e.load[0].toFixed(2);
     if (text === loadText) return;
     loadText = text;

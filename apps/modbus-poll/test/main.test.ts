@@ -144,6 +144,22 @@ describe("the command", () => {
     await r.stderr.waitFor(/40005 == {5}2 \(was: 1\)/, mark);
   });
 
+  it("draws a live table of the values and the load on a terminal", async () => {
+    const { port } = await simulator(["40001-40003=6"]);
+    const stdout = Object.assign(new Sink(), { isTTY: true });
+    const stderr = new Sink();
+    const signals = new EventEmitter();
+    const exit = main(["-a", `127.0.0.1:${port}`, "-R", "0.05", "40001-40003", "40001"], {
+      stdout,
+      stderr,
+      signals,
+    });
+    running.push({ stdout, stderr, signals, exit });
+    await stdout.waitFor(
+      /\x1b\[H\x1b\[2Jmodbus-poll 127\.0\.0\.1:\d+ unit 0 online load: \d+\.\d\d\n40001-40003: 6 6 6\n40001: 6\n/,
+    );
+  });
+
   it("exits 1 with one line when a write before polling cannot be made", async () => {
     const { server, port } = await simulator(["40001=0"]);
     await server.close({ deadlineMs: 0 });
