@@ -24,6 +24,19 @@ export function pyJsonString(s: string): string {
   return PRINTABLE_ASCII.test(s) ? quoted : quoted.replace(NON_ASCII, escapeCodeUnit);
 }
 
+// Object keys repeat from record to record ("write", "40001"): their rendering is kept, up to a bound.
+const KEYS = new Map<string, string>();
+
+function renderedKey(key: string): string {
+  let out = KEYS.get(key);
+  if (out === undefined) {
+    out = pyJsonString(key);
+    if (KEYS.size >= 4096) KEYS.clear();
+    KEYS.set(key, out);
+  }
+  return out;
+}
+
 /**
  * A number as Python renders it: a safe integer as an `int`, anything else as `repr(float)` (shortest
  * round-trip digits, positional for decimal exponents −4…15, else `d.ddde±XX`).
@@ -70,9 +83,9 @@ export function pyJson(value: unknown): string {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           const item = value[i];
-          out +=
-            (i === 0 ? "" : ", ") +
-            (item === undefined || typeof item === "function" ? "null" : pyJson(item));
+          if (i > 0) out += ", ";
+          if (typeof item === "number" && Number.isSafeInteger(item) && item !== 0) out += item;
+          else out += item === undefined || typeof item === "function" ? "null" : pyJson(item);
         }
         return `${out}]`;
       }
@@ -83,7 +96,7 @@ export function pyJson(value: unknown): string {
       for (const key of Object.keys(value)) {
         const item = (value as Record<string, unknown>)[key];
         if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-        out += `${first ? "" : ", "}${pyJsonString(key)}: ${pyJson(item)}`;
+        out += `${first ? "" : ", "}${renderedKey(key)}: ${pyJson(item)}`;
         first = false;
       }
       return `${out}}`;
