@@ -191,6 +191,29 @@ describe("against the simulator", () => {
     );
   });
 
+  it("writes and reads typed values in every word order (FC16), and refuses the wrong kind of value", async () => {
+    const { server, port } = await simulator(["40001-40020=0"]);
+    const p = poller({ port, period: 20 });
+    p.poll(40001, 20);
+    await until(p, "load");
+    const orders = ["ABCD", "CDAB", "BADC", "DCBA"] as const;
+    for (const [i, order] of orders.entries()) {
+      await p.writeValue(40001 + 2 * i, -123456789, { type: "int32", order });
+      await p.writeValue(40009 + 2 * i, 3.25, { type: "float32", order });
+    }
+    const changed = until<ValueEvent>(p, "value", (e) => e.address === 40017);
+    await p.writeValue(40017, "ok", { type: "string", registers: 2 });
+    expect(server.store?.read("holdingRegisters", 0, 2)).toEqual([0xf8a4, 0x32eb]);
+    expect(server.store?.read("holdingRegisters", 2, 2)).toEqual([0x32eb, 0xf8a4]);
+    await changed; // the last write, read back: the earlier ones were read in the same cycle or before
+    for (const [i, order] of orders.entries()) {
+      expect(p.readValue(40001 + 2 * i, { type: "int32", order })).toBe(-123456789);
+      expect(p.readValue(40009 + 2 * i, { type: "float32", order })).toBe(3.25);
+    }
+    expect(p.readValue(40017, { type: "string", registers: 2 })).toBe("ok");
+    expect(() => p.writeValue(40001, "x", { type: "int32" })).toThrow(/must be a number/);
+  });
+
   it("yields events through the async iterator until closed", async () => {
     const { port } = await simulator(["40001=3"]);
     const p = poller({ port, period: 50 });

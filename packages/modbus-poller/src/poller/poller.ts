@@ -10,6 +10,10 @@ import {
   decodeInt32,
   decodeRegisterString,
   decodeUint32,
+  encodeFloat32,
+  encodeInt32,
+  encodeRegisterString,
+  encodeUint32,
   type RegisterStringOptions,
   type WordOrder,
 } from "@cpppo/modbus-codec";
@@ -188,6 +192,25 @@ export class ModbusPoller extends EventEmitter {
       { timeout: options.timeout, signal: options.signal },
     );
     return { exception: reply.kind === "exception" ? reply.code : undefined };
+  }
+
+  /** Writes a typed value (32-bit in any word order, or text in `registers` registers) as one FC16 at `address`. */
+  writeValue(
+    address: number,
+    value: number | string,
+    as: ValueType,
+    options: WriteOptions = {},
+  ): Promise<WriteOutcome> {
+    let words: number[];
+    if (as.type === "string") {
+      if (typeof value !== "string") throw new InvalidArgumentError(`a "string" value must be text`);
+      words = encodeRegisterString(value, as.registers, as);
+    } else {
+      if (typeof value !== "number") throw new InvalidArgumentError(`an "${as.type}" value must be a number`);
+      const encode = as.type === "int32" ? encodeInt32 : as.type === "uint32" ? encodeUint32 : encodeFloat32;
+      words = encode(value, as.order);
+    }
+    return this.write(address, words, options);
   }
 
   /** Every event from now on, until the poller closes or `signal` aborts. */
