@@ -1,9 +1,11 @@
 /**
- * PYRO:// and PYROS://, this toolkit's RPC over TCP (or TLS-PSK). A frame is a 4-byte big-endian length, then that
- * many bytes of UTF-8 JSON. A request is `{"v":1,"id":N,"m":"Method","a":[args]}`; its reply is
- * `{"v":1,"id":N,"r":result}` or `{"v":1,"id":N,"e":{"code":"ERR_…","message":"…"}}`. Bytes travel as
- * `{"$b":"<base64>"}`. Replies may come out of order; the id matches them. A frame over 64 MiB, a version other
- * than 1 or bad JSON closes the connection.
+ * PYRO:// and PYROS://, this toolkit's RPC over TCP (or TLS-PSK). A frame is a 4-byte big-endian length N, then N
+ * bytes: a 4-byte big-endian length J, J bytes of UTF-8 JSON, and N − 4 − J bytes of attachments. A request is
+ * `{"v":1,"id":N,"m":"Method","a":[args]}`; its reply is `{"v":1,"id":N,"r":result}` or
+ * `{"v":1,"id":N,"e":{"code":"ERR_…","message":"…"}}`. Bytes travel raw as attachments, each named in the JSON by
+ * `{"$a":[offset,length]}` (offset from the start of the attachments). Replies may come out of order; the id
+ * matches them. A frame over 64 MiB, a version other than 1, bad JSON or an attachment outside the frame closes
+ * the connection.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { createServer as createTlsServer, connect as tlsConnect } from "node:tls";
@@ -47,53 +49,81 @@ export type PlcTarget = Partial<Record<PlcMethod, (...args: never[]) => unknown>
 /** A status as a client sees it: the runtime's, or `Disconnected` when the transport is gone. */
 export type ClientStatus = PlcStatus | "Disconnected";
 
-/** `value` with every Uint8Array (Buffers included, before their toJSON) replaced by `{"$b": base64}`. */
-function toWire(value: unknown): unknown {
-  if (value instanceof Uint8Array)
-    return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
-  if (Array.isArray(value)) return value.map(toWire);
+/** `value` with every Uint8Array (Buffers included) moved to `attachments` and named by `{"$a": [offset, length]}`. */
+function toWire(value: unknown, attachments: { list: Uint8Array[]; size: number }): unknown {
+  if (value instanceof Uint8Array) {
+    const ref = { $a: [attachments.size, value.byteLength] };
+    attachments.list.push(value);
+    attachments.size += value.byteLength;
+    return ref;
+  }
+  if (Array.isArray(value)) return value.map((v) => toWire(v, attachments));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toWire(v);
+    for (const [k, v] of Object.entries(value)) out[k] = toWire(v, attachments);
     return out;
   }
   return value;
 }
 
-/** The inverse of `toWire`: `{"$b": base64}` back to Uint8Array. */
-function fromWire(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(fromWire);
+/** The inverse of `toWire`: each `{"$a": [offset, length]}` becomes a copy of those bytes of `attached`. */
+function fromWire(value: unknown, attached: Buffer): unknown {
+  if (Array.isArray(value)) return value.map((v) => fromWire(v, attached));
   if (value !== null && typeof value === "object") {
-    const b = (value as { $b?: unknown }).$b;
-    if (typeof b === "string" && Object.keys(value).length === 1)
-      return new Uint8Array(Buffer.from(b, "base64"));
+    const ref = (value as { $a?: unknown }).$a;
+    if (Array.isArray(ref) && Object.keys(value).length === 1) {
+      const [offset, length] = ref as [unknown, unknown];
+      if (
+        !Number.isInteger(offset) ||
+        !Number.isInteger(length) ||
+        (offset as number) < 0 ||
+        (length as number) < 0 ||
+        (offset as number) + (length as number) > attached.length
+      )
+        throw new RpcProtocolError(
+          `attachment ${JSON.stringify(ref)} lies outside the ${attached.length} bytes attached`,
+        );
+      return new Uint8Array(attached.subarray(offset as number, (offset as number) + (length as number)));
+    }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v);
+    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v, attached);
     return out;
   }
   return value;
 }
 
-/** One frame: the 4-byte length, then the message as JSON. */
-function encode(value: unknown): Buffer {
-  const json = JSON.stringify(toWire(value));
-  const length = Buffer.byteLength(json);
-  const frame = Buffer.allocUnsafe(4 + length);
-  frame.writeUInt32BE(length, 0);
-  frame.write(json, 4, "utf8");
-  return frame;
+/** One frame, as the buffers to write (the attachments are not copied). */
+function encode(value: unknown): Uint8Array[] {
+  const attachments = { list: [] as Uint8Array[], size: 0 };
+  const json = JSON.stringify(toWire(value, attachments));
+  const jsonLength = Buffer.byteLength(json);
+  const head = Buffer.allocUnsafe(8 + jsonLength);
+  head.writeUInt32BE(4 + jsonLength + attachments.size, 0);
+  head.writeUInt32BE(jsonLength, 4);
+  head.write(json, 8, "utf8");
+  return [head, ...attachments.list];
+}
+
+/** Writes one frame to `socket`, corked so its pieces leave together. */
+function writeFrame(socket: Socket, value: unknown): void {
+  socket.cork();
+  for (const piece of encode(value)) socket.write(piece);
+  socket.uncork();
 }
 
 function decode(body: Buffer): Record<string, unknown> {
+  const jsonLength = body.length >= 4 ? body.readUInt32BE(0) : -1;
+  if (jsonLength < 0 || jsonLength > body.length - 4)
+    throw new RpcProtocolError(`frame's JSON length ${jsonLength} does not fit its ${body.length} bytes`);
   let value: unknown;
   try {
-    value = JSON.parse(body.toString("utf8"));
+    value = JSON.parse(body.toString("utf8", 4, 4 + jsonLength));
   } catch (error) {
     throw new RpcProtocolError(`frame is not JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || (value as { v?: unknown }).v !== RPC_VERSION)
     throw new RpcProtocolError(`frame is not a version ${RPC_VERSION} message`);
-  return fromWire(value) as Record<string, unknown>;
+  return fromWire(value, body.subarray(4 + jsonLength)) as Record<string, unknown>;
 }
 
 /** Calls `onFrame` with each whole frame's decoded message; a broken frame destroys the socket. */
@@ -168,7 +198,7 @@ export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {
       const fn = PLC_METHODS.includes(method) ? target[method] : undefined;
       inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
       const reply = (body: Record<string, unknown>): void => {
-        if (!socket.destroyed) socket.write(encode({ v: RPC_VERSION, id, ...body }));
+        if (!socket.destroyed) writeFrame(socket, { v: RPC_VERSION, id, ...body });
         const left = (inFlight.get(socket) ?? 1) - 1;
         inFlight.set(socket, left);
         if (closing && left === 0) socket.end();
@@ -340,7 +370,7 @@ export class RpcTransport implements RpcTransportLike {
         Math.max(1, this.timeoutMs - (Date.now() - started)),
       );
       this.pending.set(id, { resolve, timer });
-      socket.write(encode({ v: RPC_VERSION, id, m: method, a: args }));
+      writeFrame(socket, { v: RPC_VERSION, id, m: method, a: args });
     });
   }
 

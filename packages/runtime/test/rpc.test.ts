@@ -58,21 +58,63 @@ describe("PYRO://", () => {
     expect((await c.GetPLCstatus())[0]).toBe("Empty");
   });
 
-  it("a frame that is not version 1 closes the connection", async () => {
-    const service = await serve();
-    const socket = connect(service.port, "127.0.0.1");
-    const body = Buffer.from(JSON.stringify({ v: 9, id: 1, m: "GetPLCstatus", a: [] }));
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(body.length);
-    socket.write(Buffer.concat([head, body]));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("not closed")), 5000);
-      socket.on("error", () => {});
+  /** Sends one raw frame (JSON and attachments) and resolves the reply's JSON, or "closed" when the server hangs up. */
+  async function raw(port: number, json: string, attached = Buffer.alloc(0)): Promise<unknown> {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    const body = Buffer.from(json);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(4 + body.length + attached.length, 0);
+    head.writeUInt32BE(body.length, 4);
+    socket.write(Buffer.concat([head, body, attached]));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no reply and not closed")), 5000);
+      let got = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        got = Buffer.concat([got, chunk]);
+        if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(JSON.parse(got.toString("utf8", 8, 8 + got.readUInt32BE(4))));
+        }
+      });
       socket.once("close", () => {
         clearTimeout(timer);
-        resolve();
+        resolve("closed");
       });
     });
+  }
+
+  it("answers a raw frame as documented, with bytes as attachments", async () => {
+    const service = await serve();
+    expect(await raw(service.port, JSON.stringify({ v: 1, id: 7, m: "GetPLCstatus", a: [] }))).toEqual({
+      v: 1,
+      id: 7,
+      r: ["Empty", [0, 0, 0, 0]],
+    });
+    const seeded = await raw(
+      service.port,
+      JSON.stringify({ v: 1, id: 8, m: "SeedBlob", a: [{ $a: [1, 2] }] }),
+      Buffer.from("xab"),
+    );
+    expect(seeded).toEqual({ v: 1, id: 8, r: "187ef4436122d1cc2f40dc2b92f0eba0" }); // md5("ab")
+    expect(await raw(service.port, JSON.stringify({ v: 1, id: 9, m: "Nope", a: [] }))).toMatchObject({
+      id: 9,
+      e: { code: "ERR_RUNTIME_NO_METHOD" },
+    });
+  });
+
+  it("closes the connection on another version, bad JSON, or an attachment outside the frame", async () => {
+    const service = await serve();
+    expect(await raw(service.port, JSON.stringify({ v: 9, id: 1, m: "GetPLCstatus", a: [] }))).toBe("closed");
+    expect(await raw(service.port, "{not json")).toBe("closed");
+    expect(
+      await raw(
+        service.port,
+        JSON.stringify({ v: 1, id: 2, m: "SeedBlob", a: [{ $a: [0, 5] }] }),
+        Buffer.from("ab"),
+      ),
+    ).toBe("closed");
   });
 });
 
