@@ -22,6 +22,7 @@ interface Connection {
   requests: number;
   idle: number;
   eof: boolean;
+  session?: number;
 }
 interface Status {
   requests: number;
@@ -514,6 +515,7 @@ function showConnections(list: Connection[]): void {
       tr.append(
         id,
         el("td", `${c.peer}:${c.port}`),
+        el("td", c.session ? hex(c.session, 8) : "none"),
         el("td", String(c.requests)),
         el("td", `${c.idle.toFixed(1)} s`, "idle"),
         actions,
@@ -524,7 +526,7 @@ function showConnections(list: Connection[]): void {
   if (list.length === 0) {
     const tr = el("tr");
     const td = el("td", "No connections", "muted");
-    td.colSpan = 5;
+    td.colSpan = 6;
     tr.append(td);
     body.append(tr);
   }

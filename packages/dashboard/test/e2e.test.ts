@@ -110,6 +110,11 @@ describe("dashboard in headless Chromium", () => {
       // A value written by an EtherNet/IP client appears within 200 ms (timed in the page, not by polling).
       client = await EnipClient.connect({ host: "127.0.0.1", port: enipPort });
       await page.getByRole("button", { name: /^Close connection / }).waitFor({ timeout: WAIT });
+      // The connections list shows the peer and the session RegisterSession gave it.
+      const [info] = server.connections();
+      const session = `0x${(info?.session ?? 0).toString(16).toUpperCase().padStart(8, "0")}`;
+      expect(info?.session).not.toBe(0);
+      await page.getByRole("row", { name: new RegExp(`${info?.id}.*${session}`) }).waitFor({ timeout: WAIT });
       await page.evaluate(() => {
         const cell = document.querySelector("#tags tbody tr:first-child td.value") as HTMLElement;
         (window as unknown as { seen: Promise<number> }).seen = new Promise<number>((resolve) => {

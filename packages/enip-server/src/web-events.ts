@@ -35,6 +35,8 @@ export interface EventSource {
     requests: number;
     processed: number;
     eof: boolean;
+    /** The session handle, when the server reports it (0 before RegisterSession). */
+    session?: number;
   }[];
 }
 

@@ -647,7 +647,9 @@ describe("EnipServer: control", () => {
       requests: 2,
       processed: 2,
       eof: false,
+      session: c.session,
     });
+    expect(info?.session).not.toBe(0);
     expect(info?.received).toBeGreaterThan(24);
     expect(server.endConnection("10_0_0_1_1")).toBe(false);
     expect(server.endConnection(info?.id ?? "")).toBe(true);

@@ -140,7 +140,8 @@ describe("web API event stream (/api/events)", () => {
       "the new connection",
     );
     const connection = (listed.data.connections as Record<string, unknown>[])[0];
-    expect(connection).toMatchObject({ peer: "127.0.0.1", eof: false });
+    expect(connection).toMatchObject({ peer: "127.0.0.1", eof: false, session: client.session });
+    expect(client.session).not.toBe(0);
     expect(typeof connection?.idle).toBe("number");
 
     const reply = await client.request(writeInts("SCADA", 3, [1234]));

@@ -26,6 +26,8 @@ export interface ConnectionInfo {
   processed: number;
   /** True once the connection is being ended (by `endConnection`, the peer, or shutdown). */
   eof: boolean;
+  /** The session handle RegisterSession gave it; 0 until then. */
+  session: number;
 }
 
 /** A TCP peer of the server: framing, the in-order request queue, its session and class 3 connections. */
@@ -95,6 +97,7 @@ export class TcpConnection {
       requests: this.requests,
       processed: this.processed,
       eof: this.eof,
+      session: this.session,
     };
   }
 
