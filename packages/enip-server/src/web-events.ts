@@ -250,7 +250,13 @@ export function createEventHub(options: EventHubOptions): EventHub {
     snapshotTags();
     subscribe(requestChannel.name, onRequest);
     lastSecond = Date.now();
-    timer = setInterval(tick, intervalMs);
+    timer = setInterval(() => {
+      try {
+        tick();
+      } catch {
+        // A tag that cannot be read this time is read again next tick; the stream and the server go on.
+      }
+    }, intervalMs);
     timer.unref();
   };
   const stop = () => {
