@@ -3,6 +3,7 @@
  * killed mid-write) is read up to its last complete line: the torn tail, or compressed data that ends
  * early, gives a warning and never an error for what came before it.
  */
+import { isAscii } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { type Duplex, PassThrough } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -102,7 +103,8 @@ export function openHistory(path: string, options: OpenHistoryOptions = {}): His
       const head =
         carry === undefined ? chunk.subarray(0, last) : Buffer.concat([carry, chunk.subarray(0, last)]);
       carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
-      yield head.toString("utf8").split("\n");
+      // ASCII (what cpppo and our writer write) decodes fastest as latin1: the same characters, a one-byte string.
+      yield head.toString(isAscii(head) ? "latin1" : "utf8").split("\n");
     }
     if (carry !== undefined && carry.length > 0) {
       const text = carry.toString("utf8");

@@ -119,50 +119,58 @@ function days(year: number, month: number, day: number): number {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
+/** Epoch seconds of `text[from, to)` in the canonical form `YYYY-MM-DD HH:MM:SS[.f…]` (UTC), or NaN for any other form. */
+function parseCanonical(text: string, from: number, to: number): number {
+  const n = to - from;
+  if (
+    n < 19 ||
+    text.charCodeAt(from + 4) !== 45 ||
+    text.charCodeAt(from + 7) !== 45 ||
+    text.charCodeAt(from + 10) !== 32 ||
+    text.charCodeAt(from + 13) !== 58 ||
+    text.charCodeAt(from + 16) !== 58 ||
+    !(n === 19 || (text.charCodeAt(from + 19) === 46 && n > 20 && n <= 26))
+  )
+    return Number.NaN;
+  let whole: number;
+  if (lastPrefix.length === 19 && text.startsWith(lastPrefix, from)) whole = lastWhole;
+  else {
+    const year =
+      digit(text, from) * 1000 +
+      digit(text, from + 1) * 100 +
+      digit(text, from + 2) * 10 +
+      digit(text, from + 3);
+    const month = digit(text, from + 5) * 10 + digit(text, from + 6);
+    const day = digit(text, from + 8) * 10 + digit(text, from + 9);
+    const hour = digit(text, from + 11) * 10 + digit(text, from + 12);
+    const minute = digit(text, from + 14) * 10 + digit(text, from + 15);
+    const second = digit(text, from + 17) * 10 + digit(text, from + 18);
+    if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60))
+      return Number.NaN;
+    whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    if (Number.isNaN(whole)) return Number.NaN;
+    // A copy, not a slice that would keep the whole line (and its chunk) alive.
+    lastPrefix = Buffer.from(text.slice(from, from + 19), "latin1").toString("latin1");
+    lastWhole = whole;
+  }
+  if (n === 19) return whole;
+  let fraction = 0;
+  let scale = 1;
+  for (let i = from + 20; i < to; i++) {
+    fraction = fraction * 10 + digit(text, i);
+    scale *= 10;
+  }
+  return whole + fraction / scale;
+}
+
 /**
  * Epoch seconds of a record's timestamp field. The form every writer produces (`YYYY-MM-DD HH:MM:SS` with
  * an optional fraction, UTC) is read directly; anything else goes through `parseTimestamp` (cpppo's whole
  * grammar). Throws `HistoryDataError`.
  */
 export function parseRecordTimestamp(text: string): number {
-  const n = text.length;
-  if (
-    n >= 19 &&
-    text.charCodeAt(4) === 45 &&
-    text.charCodeAt(7) === 45 &&
-    text.charCodeAt(10) === 32 &&
-    text.charCodeAt(13) === 58 &&
-    text.charCodeAt(16) === 58 &&
-    (n === 19 || (text.charCodeAt(19) === 46 && n > 20 && n <= 26))
-  ) {
-    let whole: number;
-    if (lastPrefix.length === 19 && text.startsWith(lastPrefix)) whole = lastWhole;
-    else {
-      const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
-      const month = digit(text, 5) * 10 + digit(text, 6);
-      const day = digit(text, 8) * 10 + digit(text, 9);
-      const hour = digit(text, 11) * 10 + digit(text, 12);
-      const minute = digit(text, 14) * 10 + digit(text, 15);
-      const second = digit(text, 17) * 10 + digit(text, 18);
-      whole = Number.NaN;
-      if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
-        whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-        if (!Number.isNaN(whole)) {
-          lastPrefix = text.slice(0, 19);
-          lastWhole = whole;
-        }
-      }
-    }
-    let fraction = 0;
-    let scale = 1;
-    for (let i = 20; i < n; i++) {
-      fraction = fraction * 10 + digit(text, i);
-      scale *= 10;
-    }
-    if (!Number.isNaN(whole) && fraction >= 0) {
-      return scale === 1 ? whole : whole + fraction / scale;
-    }
-  }
+  const fast = parseCanonical(text, 0, text.length);
+  if (!Number.isNaN(fast)) return fast;
   try {
     return parseTimestamp(text);
   } catch (error) {
@@ -196,6 +204,7 @@ export function parseRecordLine(line: string): HistoryRecord | undefined {
     if (c !== 10 && c !== 13) break;
     end--;
   }
-  const timestamp = parseRecordTimestamp(line.slice(start, tab1));
+  let timestamp = parseCanonical(line, start, tab1);
+  if (Number.isNaN(timestamp)) timestamp = parseRecordTimestamp(line.slice(start, tab1));
   return new HistoryRecord(timestamp, line.slice(tab1 + 1, tab2), line.slice(tab2 + 1, end));
 }
