@@ -4,7 +4,7 @@
  * renders it. A line that is blank, or whose first non-blank character is `#`, is a comment.
  */
 import { formatUtc, parseTimestamp } from "../time/index.js";
-import { roundScaled } from "../time/utc.js";
+import { daysFromCivil, roundScaled } from "../time/utc.js";
 import { HistoryDataError } from "./errors.js";
 import { pyJson } from "./json.js";
 
@@ -111,13 +111,6 @@ function digit(s: string, i: number): number {
   return d >= 0 && d <= 9 ? d : Number.NaN;
 }
 
-function days(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
-}
 
 /** Epoch seconds of `text[from, to)` in the canonical form `YYYY-MM-DD HH:MM:SS[.f…]` (UTC), or NaN for any other form. */
 function parseCanonical(text: string, from: number, to: number): number {
@@ -147,7 +140,7 @@ function parseCanonical(text: string, from: number, to: number): number {
     const second = digit(text, from + 17) * 10 + digit(text, from + 18);
     if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60))
       return Number.NaN;
-    whole = days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    whole = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     if (Number.isNaN(whole)) return Number.NaN;
     // A copy, not a slice that would keep the whole line (and its chunk) alive.
     lastPrefix = Buffer.from(text.slice(from, from + 19), "latin1").toString("latin1");
