@@ -243,10 +243,10 @@ async function startPeer(peer: Peer, maxConnections?: number): Promise<Running> 
   };
 }
 
-/** `MODBUS_BENCH_CPU_PROF=<dir>`: V8 CPU profiles of our server child into <dir> (for the per-request path). */
+/** `MODBUS_BENCH_CPU_PROF=<dir>`: V8 CPU profiles of the Node server children into <dir>/ours and <dir>/node-canned. */
 function profileArgv(peer: Peer): string[] {
   const dir = process.env.MODBUS_BENCH_CPU_PROF;
-  return dir !== undefined && peer === "ours" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  return dir !== undefined && peer !== "libmodbus" ? ["--cpu-prof", `--cpu-prof-dir=${dir}/${peer}`] : [];
 }
 
 /** A C-client run against one server, with the server's CPU µs per request from /proc/<pid>/stat. */
@@ -317,7 +317,8 @@ async function lockStepC(): Promise<void> {
   );
   const runs = new Map<Peer, (ModbusLoadResult & { cpuUs: number })[]>(peers.map((p) => [p, []]));
   for (let round = 0; round < ROUNDS; round++)
-    for (const peer of peers) runs.get(peer)?.push(await againstPeer(peer, { mode: "lockstep", seconds: 2 }));
+    for (const peer of peers)
+      runs.get(peer)?.push(await againstPeer(peer, { mode: "lockstep", seconds: 3, warmupSeconds: 2 }));
   const rate = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.rate));
   const cpu = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.cpuUs));
   const p50 = (peer: Peer): number => median((runs.get(peer) ?? []).map((r) => r.p50_ms * 1000));
