@@ -28,6 +28,8 @@ export class PlcService {
   readonly done: Promise<string>;
   private resolveDone!: (reason: string) => void;
   private quitting: Promise<void> | undefined;
+  /** Resolves once the runtime is open (its last program auto-loaded, and started with autostart). */
+  private opened: Promise<RuntimeObject> | undefined;
   private listener!: RpcListener;
   /** The runtime it serves. */
   runtime!: RuntimeObject;
@@ -80,8 +82,12 @@ export class PlcService {
           "TraceableVariables",
         ].map((m) => [
           m,
-          (...args: unknown[]) =>
-            (service.runtime as unknown as Record<string, (...a: unknown[]) => unknown>)[m]?.(...args),
+          (...args: unknown[]) => {
+            // The API is up before the last program is auto-loaded (as in Beremiz): an early call waits for it.
+            const call = (r: RuntimeObject): unknown =>
+              (r as unknown as Record<string, (...a: unknown[]) => unknown>)[m]?.(...args);
+            return service.runtime ? call(service.runtime) : opened.then(call);
+          },
         ]),
       ),
       Quit: () => {
@@ -89,6 +95,11 @@ export class PlcService {
         return true;
       },
     };
+    let resolveOpened!: (runtime: RuntimeObject) => void;
+    const opened = new Promise<RuntimeObject>((resolve) => {
+      resolveOpened = resolve;
+    });
+    service.opened = opened;
     service.target = target;
     service.listener = await listenRpc(target, options);
     service.runtime = await RuntimeObject.open({
@@ -99,6 +110,7 @@ export class PlcService {
         if (event.kind === "fault" && (options.quitOnFault ?? true)) void service.quit("program fault");
       },
     });
+    resolveOpened(service.runtime);
     return service;
   }
 
@@ -106,7 +118,8 @@ export class PlcService {
   quit(reason: string): Promise<void> {
     this.quitting ??= (async () => {
       this.options.onEvent?.({ kind: "quitting", reason });
-      await this.runtime?.quit();
+      // A quit while the last program is still being auto-loaded waits for it, so that it is stopped too.
+      await (this.runtime ?? (await this.opened))?.quit();
       await this.listener.close();
       this.options.onEvent?.({ kind: "api-closed" });
       this.resolveDone(reason);

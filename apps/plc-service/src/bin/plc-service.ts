@@ -8,3 +8,5 @@ process.exitCode = await main(process.argv.slice(2), {
   signals: process,
   stdin: process.stdin,
 });
+// A program part that never let go of its handles (a stop past its deadline) must not keep the process alive.
+setTimeout(() => process.exit(), 10_000).unref();
