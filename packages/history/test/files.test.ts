@@ -286,6 +286,19 @@ describe("the rotated set", () => {
     expect(fall.map((r) => r.data)).toEqual([{ "40001": 4 }, { "40001": 5 }, { "40001": 6 }, { "40001": 7 }]);
   });
 
+  it("keeps only `keep` rotated files, the newest", async () => {
+    const path = join(tmp.dir, "hist.xz");
+    const writer = new HistoryWriter(path, { rotateBytes: 100, keep: 2 });
+    for (let i = 0; i < 30; i++)
+      await writer.write({ write: [i, i + 1] }, { now: T0 + i, serial: ["Tag", [0, 1]] });
+    await writer.close();
+    // The last write filled the file, so it rotated and no current file is open: name.0 and name.1 remain.
+    expect(rotatedFiles(path).map((p) => p.slice(tmp.dir.length + 1))).toEqual(["hist.0.xz", "hist.1.xz"]);
+    const records = await collect(readRecords(path));
+    expect(records.map((r) => r.toLine()).join("")).toBe(expectedLines(30, 30 - records.length));
+    expect(records.length).toBeLessThan(30);
+  });
+
   it("throws HistoryExhaustedError for a path that names no file", async () => {
     await expect(collect(readRecords(join(tmp.dir, "none")))).rejects.toThrow(HistoryExhaustedError);
   });

@@ -111,7 +111,6 @@ function digit(s: string, i: number): number {
   return d >= 0 && d <= 9 ? d : Number.NaN;
 }
 
-
 /** Epoch seconds of `text[from, to)` in the canonical form `YYYY-MM-DD HH:MM:SS[.f…]` (UTC), or NaN for any other form. */
 function parseCanonical(text: string, from: number, to: number): number {
   const n = to - from;
