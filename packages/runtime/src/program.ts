@@ -149,8 +149,10 @@ export const modbusPart: PartFactory = (config) => {
   const c = checked(modbusShape, config);
   let server: ModbusServer | undefined;
   let store: ModbusStore;
+  let ranges: ReturnType<typeof parseRegisterRanges>;
   try {
-    store = ModbusStore.fromRanges(parseRegisterRanges(c.ranges));
+    ranges = parseRegisterRanges(c.ranges);
+    store = ModbusStore.fromRanges(ranges);
   } catch (error) {
     throw new ProgramError(`part ${JSON.stringify(c.name)}: ${(error as Error).message}`, { cause: error });
   }
@@ -164,6 +166,18 @@ export const modbusPart: PartFactory = (config) => {
     async stop() {
       await server?.close({ deadlineMs: PART_CLOSE_GRACE_S * 1000 });
       server = undefined;
+    },
+    variables() {
+      // One variable per range as written in the program (`<part>.<range text>`): its values, in order.
+      return ranges.map((range, i) => ({
+        name: `${c.name}.${(c.ranges[i] as string).split("=")[0]}`,
+        read: () => {
+          const values = store.read(range.table, range.address, range.count);
+          return range.count === 1 ? values[0] : values;
+        },
+        write: (value: unknown) =>
+          store.write(range.table, range.address, (Array.isArray(value) ? value : [value]) as number[]),
+      }));
     },
   };
 };

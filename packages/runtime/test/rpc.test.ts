@@ -38,7 +38,7 @@ describe("PYRO://", () => {
     expect(await c.transfer(programBytes(PLANT), { chunkBytes: 64 })).toBe(true);
     expect(await c.StartPLC()).toBe(true);
     expect((await c.GetPLCstatus())[0]).toBe("Started");
-    expect(await c.TraceableVariables()).toEqual(["line1.SCADA", "line1.Speed"]);
+    expect(await c.TraceableVariables()).toEqual(["line1.SCADA", "line1.Speed", "mb.40001-40010"]);
     expect(await c.StopPLC()).toBe(true);
     expect((await c.GetPLCstatus())[0]).toBe("Stopped");
     expect(await c.GetPLCID()).toEqual(["", ""]);

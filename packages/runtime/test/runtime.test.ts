@@ -109,16 +109,19 @@ describe("RuntimeObject", () => {
     expect(await runtime.SetTraceVariablesList([[0, null]])).toBe(-5);
     await runtime.StartPLC();
     const names = await runtime.TraceableVariables();
-    expect(names).toEqual(["line1.SCADA", "line1.Speed"]);
+    expect(names).toEqual(["line1.SCADA", "line1.Speed", "mb.40001-40010"]);
     const token = await runtime.SetTraceVariablesList([
       [0, null],
       [1, 2.5],
+      [2, null],
     ]);
     expect(token).toBeGreaterThan(0);
     const [status, samples] = await runtime.GetTraceVariables(token);
     expect(status).toBe("Started");
-    expect(samples[0]?.[1]).toEqual([[0, 0, 0, 0], 2.5]);
-    expect(await runtime.GetTraceVariables(token + 1)).toEqual(["Broken", []]);
+    expect(samples[0]?.[1]).toEqual([[0, 0, 0, 0], 2.5, new Array(10).fill(7)]);
+    const forced = await runtime.SetTraceVariablesList([[2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]]);
+    expect((await runtime.GetTraceVariables(forced))[1][0]?.[1]).toEqual([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
+    expect(await runtime.GetTraceVariables(token)).toEqual(["Broken", []]); // replaced by the forced list
     expect(await runtime.SetTraceVariablesList([[99, null]])).toBe(-1);
   });
 
