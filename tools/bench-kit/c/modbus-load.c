@@ -35,6 +35,7 @@
 #define REQUEST_SIZE 12
 #define QUANTITY 100
 #define REPLY_SIZE (9 + 2 * QUANTITY)
+#define MAX_ADU 260
 
 static void fail(const char *why) {
   fprintf(stderr, "ERROR %s\n", why);
@@ -69,10 +70,18 @@ static int check_transaction = 1;
 static void check_reply(const uint8_t *r, unsigned transaction) {
   if (check_transaction && ((unsigned)r[0] << 8 | r[1]) != (transaction & 0xFFFF)) fail("the reply's transaction id is not the request's");
   if (r[2] != 0 || r[3] != 0) fail("the reply's protocol id is not 0");
-  if (((unsigned)r[4] << 8 | r[5]) != 3 + 2 * QUANTITY) fail("the reply's MBAP length is wrong");
   if (r[6] != 1) fail("the reply's unit is not 1");
   if (r[7] != 3) fail(r[7] == 0x83 ? "the server answered FC3 with an exception" : "the reply is not FC3");
+  if (((unsigned)r[4] << 8 | r[5]) != 3 + 2 * QUANTITY) fail("the reply's MBAP length is wrong");
   if (r[8] != 2 * QUANTITY) fail("the reply's byte count is not 200");
+}
+
+/* Bytes of the reply to read in all: its MBAP header first, then as many as the header's length says. */
+static size_t reply_want(const uint8_t *r, size_t have) {
+  if (have < 7) return 7;
+  size_t length = (size_t)r[4] << 8 | r[5];
+  if (length < 2 || length + 6 > MAX_ADU) fail("the reply's MBAP length is outside 2-254");
+  return 6 + length;
 }
 
 static int open_connection(const char *host, int port) {
@@ -136,7 +145,7 @@ static void print_result(const char *mode, int conns, double seconds, unsigned l
 
 static void lockstep(const char *host, int port, double seconds, double warmup) {
   int fd = open_connection(host, port);
-  uint8_t req[REQUEST_SIZE], rep[REPLY_SIZE];
+  uint8_t req[REQUEST_SIZE], rep[MAX_ADU];
   unsigned transaction = 0;
   double start = now(), measure_from = start + warmup, until = measure_from + seconds;
   for (;;) {
@@ -144,9 +153,10 @@ static void lockstep(const char *host, int port, double seconds, double warmup) 
     double sent = now();
     if (sent >= until) break;
     send_all(fd, req, sizeof req);
+    /* One reply is outstanding: ask for a whole FC3 reply at once (one read), take less for a shorter one. */
     size_t have = 0;
-    while (have < REPLY_SIZE) {
-      ssize_t r = read(fd, rep + have, REPLY_SIZE - have);
+    for (size_t want = REPLY_SIZE; have < 7 || have < (want = reply_want(rep, have));) {
+      ssize_t r = read(fd, rep + have, want - have);
       if (r < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) fail("no reply within 5 s");
@@ -155,6 +165,7 @@ static void lockstep(const char *host, int port, double seconds, double warmup) 
       if (r == 0) fail("the server closed the connection");
       have += (size_t)r;
     }
+    if (have > reply_want(rep, have)) fail("more bytes than one reply");
     check_reply(rep, transaction);
     if (sent >= measure_from) record(now() - sent);
   }
@@ -169,7 +180,7 @@ struct conn {
   double sent;     /* when it was sent */
   double due;      /* when the next request is due */
   size_t have;     /* reply bytes received so far */
-  uint8_t rep[REPLY_SIZE];
+  uint8_t rep[MAX_ADU];
 };
 
 static void poll_clients(const char *host, int port, int n, double period, double seconds, double warmup) {
@@ -224,7 +235,8 @@ static void poll_clients(const char *host, int port, int n, double period, doubl
     for (int e = 0; e < m; e++) {
       struct conn *k = &c[events[e].data.u32];
       for (;;) {
-        ssize_t r = read(k->fd, k->rep + k->have, REPLY_SIZE - k->have);
+        size_t want = k->have < 7 ? REPLY_SIZE : reply_want(k->rep, k->have);
+        ssize_t r = read(k->fd, k->rep + k->have, want - k->have);
         if (r < 0) {
           if (errno == EINTR) continue;
           if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -233,7 +245,8 @@ static void poll_clients(const char *host, int port, int n, double period, doubl
         if (r == 0) fail("the server closed the connection");
         if (!k->waiting) fail("a reply arrived with no request outstanding");
         k->have += (size_t)r;
-        if (k->have < REPLY_SIZE) continue;
+        if (k->have < 7 || k->have < reply_want(k->rep, k->have)) continue;
+        if (k->have > reply_want(k->rep, k->have)) fail("more bytes than one reply");
         double done = now();
         check_reply(k->rep, k->transaction);
         k->have = 0;
