@@ -3,7 +3,12 @@
 // simulator's node flags (e.g. add `--cpu-prof` to profile it too), BENCH_MS the measured milliseconds (default 3000).
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { EnipClient, type PipelineOperation, prepare } from "../src/index.js";
+import type { PipelineOperation } from "../src/index.js";
+
+// ENIP_CLIENT_SRC loads another copy of the client (e.g. an older commit's src/index.ts in a git worktree), for A/B.
+const { EnipClient, prepare } = (await import(
+  process.env.ENIP_CLIENT_SRC ?? "../src/index.js"
+)) as typeof import("../src/index.js");
 
 const MS = Number(process.env.BENCH_MS ?? 3000);
 const child = fork(fileURLToPath(new URL("./server-process.ts", import.meta.url)), [], {
