@@ -23,6 +23,7 @@ import {
   type TextSink,
   UsageError,
 } from "@cpppo/cli-kit";
+import { startWebApi, type WebApi } from "@cpppo/enip-server";
 import {
   type ModbusAccess,
   type ModbusHooks,
@@ -30,6 +31,7 @@ import {
   type ModbusServerOptions,
   ModbusStore,
   parseRegisterRanges,
+  type RegisterRange,
 } from "@cpppo/modbus-server";
 import {
   type Endpoint,
@@ -40,8 +42,10 @@ import {
   parseEvil,
   parsePortsToTry,
   parseTls,
+  parseWebAddress,
   type Settings,
 } from "./settings.js";
+import { modbusWeb } from "./web.js";
 
 /** Where `main` reads and writes; injected so tests run it in-process. */
 export interface MainIo extends CliOutput {
@@ -96,6 +100,9 @@ options:
       --tls-role ROLE=FC,FC...  function codes the client role may use (repeatable; ROLE=* allows every one;
                            default none: every request is refused). The role is the client certificate's
                            extension 1.3.6.1.4.1.50316.802.1; a refused request gets exception 01
+  -w, --web [IFACE]:[PORT]  serve the web API at /api and the live dashboard at / for the ranges (IFACE default
+                           127.0.0.1, PORT default 80); a range whose error is set there refuses every request
+      --web-token TOKEN    require this bearer token for every web request (or env CPPPO_WEB_TOKEN)
   -h, --help               show this help
       --version            show the version
 
@@ -128,6 +135,8 @@ const OPTIONS = {
   "tls-key": { type: "string" },
   "tls-ca": { type: "string" },
   "tls-role": { type: "string", multiple: true },
+  web: { type: "string", short: "w" },
+  "web-token": { type: "string" },
 } as const;
 
 /** The settings from `argv`, or the exit status once --help or --version has been answered. */
@@ -178,6 +187,8 @@ export function parseSettings(
     serial: parseConfig(values.config),
     tls,
     ranges: positionals,
+    web: values.web === undefined ? undefined : parseWebAddress(values.web),
+    webToken: values["web-token"] ?? process.env.CPPPO_WEB_TOKEN,
   };
 }
 
@@ -279,6 +290,26 @@ function requestLog(log: Log): ModbusHooks {
   };
 }
 
+/** Hooks run in order: the first that refuses or answers decides. */
+function chainHooks(all: ModbusHooks[]): ModbusHooks {
+  return {
+    onRead: (access) => {
+      for (const h of all) {
+        const r = h.onRead?.(access);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    },
+    onWrite: (access) => {
+      for (const h of all) {
+        const r = h.onWrite?.(access);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    },
+  };
+}
+
 /** A caller's mistake: a UsageError, a range the store refuses, or an option the server refuses. */
 function isUsageError(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -296,11 +327,14 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   };
   let settings: Settings;
   let store: ModbusStore;
+  let ranges: RegisterRange[];
   try {
     const parsed = parseSettings(argv, io);
     if (typeof parsed === "number") return parsed;
     settings = parsed;
-    store = ModbusStore.fromRanges(parseRegisterRanges(settings.ranges));
+    if (settings.webToken === "") throw new UsageError("--web-token must not be empty");
+    ranges = parseRegisterRanges(settings.ranges);
+    store = ModbusStore.fromRanges(ranges);
   } catch (err) {
     return fail(isUsageError(err) ? EXIT_USAGE : EXIT_FAILED, (err as Error).message);
   }
@@ -318,12 +352,16 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   }
 
   let server: ModbusServer;
+  const web = settings.web ? modbusWeb(store, ranges) : undefined;
   try {
     const options: ModbusServerOptions = { store };
     if (settings.serial.units) options.units = settings.serial.units;
     if (settings.evil) options.evil = settings.evil;
-    // Hooks cost an access record per request: set only when -vv logs each one.
-    if (log.enabled("DETAIL")) options.hooks = requestLog(log);
+    // Hooks cost an access record per request: set only when -vv logs each one, or -w may inject errors.
+    const hooks = [log.enabled("DETAIL") ? requestLog(log) : undefined, web?.hooks].filter(
+      (h) => h !== undefined,
+    );
+    if (hooks.length > 0) options.hooks = chainHooks(hooks);
     server = new ModbusServer(options);
   } catch (err) {
     log.close();
@@ -375,10 +413,31 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   signals?.on("SIGTERM", onSigterm);
   signals?.on("SIGHUP", onSighup);
 
+  let webApi: WebApi | undefined;
+  if (settings.web && web) {
+    try {
+      webApi = await startWebApi({
+        server: web.server,
+        host: settings.web.host,
+        port: settings.web.port,
+        dashboard: true,
+        ...(settings.webToken !== undefined && { token: settings.webToken }),
+      });
+    } catch (err) {
+      unsubscribeAll();
+      log.close();
+      await server.close({ deadlineMs: 0 }).catch(() => {});
+      return fail(EXIT_FAILED, (err as Error).message);
+    }
+    log.write("NORMAL", `web API on ${webApi.url}/api, dashboard on ${webApi.url}/`);
+  }
+
   io.stdout.write(`${serving.line}\n`);
+  if (webApi) io.stdout.write(`Web dashboard = ${webApi.url}/\n`);
 
   const reason = await stopped;
   log.write("NORMAL", `stopping (${reason})`);
+  await webApi?.close();
   signals?.off("SIGHUP", onSighup);
   let again = false;
   const inTime = await within(

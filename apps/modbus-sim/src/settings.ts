@@ -50,6 +50,19 @@ export interface Settings {
   tls: TlsSettings | undefined;
   /** The register range texts, parsed by @cpppo/modbus-server's `parseRegisterRanges`. */
   ranges: string[];
+  /** `-w`: where to serve the web API and the dashboard; undefined when not asked. */
+  web?: { host: string; port: number } | undefined;
+  /** `--web-token` (or env CPPPO_WEB_TOKEN): the bearer token every web request needs. */
+  webToken?: string | undefined;
+}
+
+/** `-w [IFACE][:PORT]`: IFACE defaults to 127.0.0.1 (this machine only), PORT to 80; digits alone are a port. */
+export function parseWebAddress(text: string): { host: string; port: number } {
+  const { host, port } = splitAddress(text, { barePort: true });
+  const n = port === "" ? 80 : Number(port);
+  if (!/^\d*$/.test(port) || !Number.isInteger(n) || n < 0 || n > 0xffff)
+    throw new UsageError(`-w/--web ${JSON.stringify(text)}: the port must be a number 0..65535`);
+  return { host: host || "127.0.0.1", port: n };
 }
 
 const CORRUPT_FIELDS: readonly CorruptField[] = ["transaction", "protocol", "unit", "function", "registers"];

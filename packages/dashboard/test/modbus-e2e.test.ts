@@ -1,0 +1,135 @@
+/**
+ * `modbus-sim -w` in headless Chromium: the same page shows the simulator's register and coil ranges, a value
+ * written by a real Modbus client (Debian's mbpoll) appears, an edit in the page reads back over Modbus/TCP, and an
+ * error set on a range makes the client's request fail. The CLI comes from its app's source (see e2e.test.ts).
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { main } from "../../../apps/modbus-sim/src/main.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const WAIT = 15_000;
+const artifacts = mkdtempSync(join(tmpdir(), "cpppo-dashboard-modbus-e2e-"));
+
+jest.setTimeout(55_000);
+
+class Sink {
+  text = "";
+  private waiters: (() => void)[] = [];
+  write(chunk: string): boolean {
+    this.text += chunk;
+    for (const w of this.waiters.splice(0)) w();
+    return true;
+  }
+  async waitFor(re: RegExp): Promise<RegExpExecArray> {
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      const m = re.exec(this.text);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`no ${re} in ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+}
+
+/** Runs mbpoll once; resolves to its exit status and output (never rejects on a non-zero status). */
+function mbpoll(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile("mbpoll", ["-m", "tcp", "-1", ...args], { timeout: WAIT }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
+describe("modbus-sim -w: the dashboard for registers and coils", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs")], { stdio: "pipe" });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("shows ranges live, edits them, and an injected error fails the client's request", async () => {
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const signals = new EventEmitter();
+    const exit = main(["-a", "127.0.0.1:0", "-w", "127.0.0.1:0", "40001-40010=7", "1-8=1"], {
+      stdout,
+      stderr,
+      signals,
+      cwd: artifacts,
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    try {
+      const port = (await stdout.waitFor(/address = 127\.0\.0\.1:(\d+)/))[1] ?? "";
+      const url = (await stdout.waitFor(/Web dashboard = (\S+)/))[1] ?? "";
+      await page.goto(url, { timeout: WAIT });
+      await page.getByRole("row", { name: /^40001 HOLDING_REGISTER\[10\]/ }).waitFor({ timeout: WAIT });
+      await page.getByRole("row", { name: /^1 COIL\[8\]/ }).waitFor({ timeout: WAIT });
+      expect(await page.getByRole("row", { name: /^40001/ }).textContent()).toContain("[0] 7");
+
+      // A register written by mbpoll appears in the page.
+      expect((await mbpoll(["-p", port, "-t", "4", "-r", "1", "127.0.0.1", "1234"])).code).toBe(0);
+      await page.getByText("[0] 1234").waitFor({ timeout: WAIT });
+
+      // An element range edited in the page reads back over Modbus/TCP.
+      await page.getByRole("button", { name: "Edit 40001" }).click();
+      await page.getByLabel("First element").fill("2");
+      await page.getByLabel("Values (comma-separated)").fill("5, 6");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("40001 attribute[2-3] written.").waitFor({ timeout: WAIT });
+      const back = await mbpoll(["-p", port, "-t", "4", "-r", "3", "-c", "2", "127.0.0.1"]);
+      expect(back.out).toMatch(/\[3\]:\s+5\b/);
+      expect(back.out).toMatch(/\[4\]:\s+6\b/);
+
+      // A coil set false in the page.
+      await page.getByRole("button", { name: "Edit 1" }).click();
+      await page.getByLabel("Values (comma-separated)").fill("false");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("1 attribute[0] written.").waitFor({ timeout: WAIT });
+      const coil = await mbpoll(["-p", port, "-t", "0", "-r", "1", "-c", "2", "127.0.0.1"]);
+      expect(coil.out).toMatch(/\[1\]:\s+0\b/);
+      expect(coil.out).toMatch(/\[2\]:\s+1\b/);
+
+      // An error on the range refuses the client's read.
+      await page.getByRole("button", { name: "Edit 40001" }).click();
+      await page.getByLabel("Error status (0 = none)").fill("4");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page
+        .getByRole("row", { name: /^40001/ })
+        .getByText("0x04")
+        .waitFor({ timeout: WAIT });
+      const refused = await mbpoll(["-p", port, "-t", "4", "-r", "1", "127.0.0.1"]);
+      expect(refused.code).not.toBe(0);
+      await page.screenshot({ path: join(artifacts, "modbus.png"), fullPage: true });
+      const tree = await page.locator("body").ariaSnapshot();
+      writeFileSync(join(artifacts, "modbus.aria.yml"), tree);
+      expect(tree).toMatch(/40001 HOLDING_REGISTER\[10\] \[0\] 1234 \[1\] 7 \[2\] 5 \[3\] 6/);
+      expect(tree).toMatch(/row "1 COIL\[8\] \[0\] false \[1\] true/);
+    } finally {
+      await context.close();
+      signals.emit("SIGINT");
+      expect(await exit).toBe(0);
+    }
+  });
+});
