@@ -14,6 +14,7 @@ export { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
 export type {
   PartConfig,
   PartContext,
+  PartEnvironment,
   PartFactory,
   PlantPart,
   PlantProgram,

@@ -2,10 +2,15 @@
  * A PLC program in this toolkit: a plant configuration (JSON) naming parts — EtherNet/IP simulators, Modbus
  * simulators, and any kind a caller registers (history, pollers) — each with `start` and `stop`.
  */
+import { readFileSync } from "node:fs";
+import { connect as netConnect, type Socket } from "node:net";
+import { isAbsolute, join } from "node:path";
+import { createServer as createTlsServer, type TlsOptions, type Server as TlsServer } from "node:tls";
 import { Controller, EnipServer } from "@cpppo/enip-server";
 import { ModbusServer, ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
 import { z } from "zod";
 import { ProgramError } from "./errors.js";
+import { parsePskSecrets, pskServerOptions } from "./psk.js";
 
 /** A tag of the running program that trace orders can read and force. */
 export interface TraceVariable {
@@ -34,8 +39,14 @@ export interface PlantPart {
   variables?(): TraceVariable[];
 }
 
+/** Where a part is made: the directory of the files transferred with the program (NewPLC's extra files). */
+export interface PartEnvironment {
+  /** Relative paths in a part's configuration (key files) resolve here. */
+  extraDir: string;
+}
+
 /** Makes a part from its (already shape-checked) configuration entry; throws ProgramError for a bad entry. */
-export type PartFactory = (config: PartConfig) => PlantPart;
+export type PartFactory = (config: PartConfig, environment: PartEnvironment) => PlantPart;
 
 /** One entry of a program's `parts`: its `kind` picks the factory; the other fields belong to that kind. */
 export interface PartConfig {
@@ -99,6 +110,18 @@ const enipShape = z.object({
   port: port.default(44818),
   tags: z.array(z.string()).default([]),
   udp: z.boolean().default(false),
+  tls: z
+    .object({
+      host: z.string().optional(),
+      port: port.default(2221),
+      pskFile: z.string().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+    })
+    .refine((t) => t.pskFile !== undefined || (t.cert !== undefined && t.key !== undefined), {
+      message: "needs pskFile, or cert and key",
+    })
+    .optional(),
 });
 const modbusShape = z.object({
   kind: z.literal("modbus"),
@@ -116,18 +139,88 @@ const faultShape = z.object({
 /** How long a simulator part's `stop` lets connections finish before destroying them. */
 const PART_CLOSE_GRACE_S = 1;
 
-/** An EtherNet/IP simulator part: `{kind:"enip", name, host?, port? (44818), tags: ["SCADA=INT[10]"], udp? (false)}`. */
-export const enipPart: PartFactory = (config) => {
+/** Reads a key file of a part, relative paths in the program's extra files; throws ProgramError naming the part. */
+function partFile(part: string, environment: PartEnvironment, path: string): Buffer {
+  try {
+    return readFileSync(isAbsolute(path) ? path : join(environment.extraDir, path));
+  } catch (error) {
+    throw new ProgramError(`part ${JSON.stringify(part)}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * An EtherNet/IP simulator part: `{kind:"enip", name, host?, port? (44818), tags: ["SCADA=INT[10]"], udp? (false),
+ * tls?: {host?, port? (2221, CIP Security), pskFile? | cert + key}}`. With `tls`, the same simulator is also served
+ * over TLS 1.2/1.3 — with a stunnel-style PSK file (the CIP Security ECDHE-PSK suites) or a certificate — each TLS
+ * connection relayed to the simulator's TCP port on the loopback.
+ */
+export const enipPart: PartFactory = (config, environment) => {
   const c = checked(enipShape, config);
   let server: EnipServer | undefined;
+  let tlsServer: TlsServer | undefined;
+  const relays = new Set<Socket>();
   const controller = new Controller({ tags: c.tags });
+  let tlsOptions: TlsOptions | undefined;
+  if (c.tls !== undefined) {
+    const t = c.tls;
+    if (t.pskFile !== undefined) {
+      const text = partFile(c.name, environment, t.pskFile).toString("latin1");
+      try {
+        tlsOptions = pskServerOptions(parsePskSecrets(text, t.pskFile));
+      } catch (error) {
+        throw new ProgramError(`part ${JSON.stringify(c.name)}: ${(error as Error).message}`);
+      }
+    } else
+      tlsOptions = {
+        cert: partFile(c.name, environment, t.cert as string),
+        key: partFile(c.name, environment, t.key as string),
+        minVersion: "TLSv1.2",
+      };
+  }
   return {
     name: c.name,
     async start(context) {
       server = await EnipServer.start({ controller, host: c.host, port: c.port, udp: c.udp });
-      context.log(2, `part ${c.name} enip listening on ${c.host}:${server.tcpAddress?.port}`);
+      const plainPort = server.tcpAddress?.port as number;
+      context.log(2, `part ${c.name} enip listening on ${c.host}:${plainPort}`);
+      if (tlsOptions === undefined || c.tls === undefined) return;
+      const tlsHost = c.tls.host ?? c.host;
+      const relay = (secure: Socket): void => {
+        const plain = netConnect({ host: "127.0.0.1", port: plainPort, noDelay: true });
+        relays.add(secure).add(plain);
+        const end = (): void => {
+          secure.destroy();
+          plain.destroy();
+          relays.delete(secure);
+          relays.delete(plain);
+        };
+        secure.on("error", end).on("close", end);
+        plain.on("error", end).on("close", end);
+        secure.pipe(plain).pipe(secure);
+      };
+      tlsServer = createTlsServer(tlsOptions, relay);
+      tlsServer.on("tlsClientError", (_error, socket) => socket.destroy());
+      const ts = tlsServer;
+      await new Promise<void>((resolve, reject) => {
+        ts.once("error", reject);
+        ts.listen(c.tls?.port, tlsHost, () => {
+          ts.off("error", reject);
+          resolve();
+        });
+      });
+      context.log(
+        2,
+        `part ${c.name} enip-tls listening on ${tlsHost}:${(ts.address() as { port: number }).port}`,
+      );
     },
     async stop() {
+      const ts = tlsServer;
+      tlsServer = undefined;
+      if (ts) {
+        const closed = new Promise<void>((resolve) => ts.close(() => resolve()));
+        for (const socket of relays) socket.destroy();
+        await closed;
+      }
       await server?.close(PART_CLOSE_GRACE_S);
       server = undefined;
     },

@@ -181,7 +181,7 @@ export class RuntimeObject {
           throw new ProgramError(
             `part ${JSON.stringify(config.name)} has unknown kind ${JSON.stringify(config.kind)}`,
           );
-        return factory(config);
+        return factory(config, { extraDir: join(this.options.workdir, "extra") });
       });
       this.loaded = { md5, parts, started: 0 };
       this.emit({ kind: "loaded", md5 });
