@@ -205,7 +205,9 @@ export class HistoryWriter {
     this.#retry = undefined;
     await this.#running;
     this.#failing = false;
-    await this.#run();
+    // Run as `#running`, so that a flush scheduled before close waits for this one instead of racing it.
+    this.#running = this.#run().finally(() => (this.#running = undefined));
+    await this.#running;
     let failure: unknown;
     try {
       this.#closeFile(true);
