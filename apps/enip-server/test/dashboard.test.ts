@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,9 +11,10 @@ const DASHBOARD = resolve(__dirname, "..", "..", "..", "packages", "dashboard");
 describe("enip-server -w serves the dashboard", () => {
   let workDir: string;
   beforeAll(() => {
-    // The page is a build product: build it when this checkout has not yet.
-    if (!existsSync(join(DASHBOARD, "dist", "page", "index.html")))
-      execFileSync(process.execPath, [join(DASHBOARD, "scripts", "build-page.mjs")], { stdio: "pipe" });
+    // The page is a build product: build it when this checkout has not, or its sources changed.
+    execFileSync(process.execPath, [join(DASHBOARD, "scripts", "build-page.mjs"), "--if-stale"], {
+      stdio: "pipe",
+    });
   });
   beforeEach(async () => {
     workDir = await mkdtemp(join(tmpdir(), "enip-server-dashboard-"));

@@ -1,8 +1,19 @@
 #!/usr/bin/env node
 // Bundles the dashboard page (page/main.ts, its CSS and uPlot's) into hashed files under dist/page/assets/ and
 // writes dist/page/index.html naming them: no inline script or style, so the server's CSP can forbid both.
-// Usage: node scripts/build-page.mjs [--out DIR]
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// Usage: node scripts/build-page.mjs [--out DIR] [--if-stale]
+// --if-stale: do nothing when DIR/index.html is newer than every file of page/ and this script (tests use it, so
+// test files running at once do not swap the folder under each other's servers).
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -10,6 +21,12 @@ import { build } from "esbuild";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const at = process.argv.indexOf("--out");
 const final = at > 0 ? resolve(process.argv[at + 1]) : join(root, "dist", "page");
+if (process.argv.includes("--if-stale") && existsSync(join(final, "index.html"))) {
+  const built = statSync(join(final, "index.html")).mtimeMs;
+  const sources = readdirSync(join(root, "page")).map((f) => join(root, "page", f));
+  sources.push(fileURLToPath(import.meta.url));
+  if (sources.every((f) => statSync(f).mtimeMs < built)) process.exit(0);
+}
 // Built beside the target and moved in whole, so a server or a second build never sees half a page.
 const out = `${final}.tmp-${process.pid}`;
 

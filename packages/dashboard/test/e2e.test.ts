@@ -71,7 +71,9 @@ describe("dashboard in headless Chromium", () => {
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs")], { stdio: "pipe" });
+    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs"), "--if-stale"], {
+      stdio: "pipe",
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {

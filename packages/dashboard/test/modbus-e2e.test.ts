@@ -61,7 +61,9 @@ function mbpoll(args: string[]): Promise<{ code: number; out: string }> {
 describe("modbus-sim -w: the dashboard for registers and coils", () => {
   let browser: Browser;
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs")], { stdio: "pipe" });
+    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs"), "--if-stale"], {
+      stdio: "pipe",
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {
