@@ -116,14 +116,20 @@ function decode(body: Buffer): Record<string, unknown> {
   if (jsonLength < 0 || jsonLength > body.length - 4)
     throw new RpcProtocolError(`frame's JSON length ${jsonLength} does not fit its ${body.length} bytes`);
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(body.toString("utf8", 4, 4 + jsonLength));
+    text = body.toString("utf8", 4, 4 + jsonLength);
+    value = JSON.parse(text);
   } catch (error) {
     throw new RpcProtocolError(`frame is not JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || (value as { v?: unknown }).v !== RPC_VERSION)
     throw new RpcProtocolError(`frame is not a version ${RPC_VERSION} message`);
-  return fromWire(value, body.subarray(4 + jsonLength)) as Record<string, unknown>;
+  // Most messages carry no bytes: they skip the walk.
+  return (text.includes('"$a"') ? fromWire(value, body.subarray(4 + jsonLength)) : value) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Calls `onFrame` with each whole frame's decoded message; a broken frame destroys the socket. */
@@ -207,18 +213,22 @@ export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {
         reply({ e: { code: "ERR_RUNTIME_NO_METHOD", message: `no method ${JSON.stringify(message.m)}` } });
         return;
       }
-      Promise.resolve()
-        .then(() => fn.apply(target, args))
-        .then(
-          (result) => reply({ r: result ?? null }),
-          (error: unknown) =>
-            reply({
-              e: {
-                code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
-                message: (error as Error)?.message ?? String(error),
-              },
-            }),
-        );
+      const fail = (error: unknown): void =>
+        reply({
+          e: {
+            code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
+            message: (error as Error)?.message ?? String(error),
+          },
+        });
+      let result: unknown;
+      try {
+        result = fn.apply(target, args);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (result instanceof Promise) result.then((value) => reply({ r: value ?? null }), fail);
+      else reply({ r: result ?? null });
     });
   };
   const server: Server = options.psk
@@ -356,7 +366,7 @@ export class RpcTransport implements RpcTransportLike {
   async call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
     if (this.closed) return undefined;
     const started = Date.now();
-    const socket = await this.connect();
+    const socket = this.socket ?? (await this.connect());
     if (socket === undefined || this.closed) return undefined;
     const id = this.nextId++;
     return new Promise((resolve) => {
