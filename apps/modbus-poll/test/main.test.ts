@@ -135,8 +135,8 @@ describe("the command", () => {
     const first = await simulator(["40001-40005=1"]);
     const r = run(["-a", `127.0.0.1:${first.port}`, "-R", "0.1", "-t", "0.3", "-v", "40001-40005"]);
     await r.stderr.waitFor(/failing: , polling: 40001-40005\n/);
+    const mark = r.stderr.text.length; // before the close: the poller may notice before close() resolves
     await first.server.close({ deadlineMs: 0 });
-    const mark = r.stderr.text.length;
     await r.stderr.waitFor(/failing: 40001-40005, polling: \n/, mark);
     await r.stderr.waitFor(/offline/, mark);
     await simulator(["40001-40005=2"], first.port);

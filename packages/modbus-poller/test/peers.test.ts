@@ -22,7 +22,12 @@ const pollers: ModbusPoller[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.close()));
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null) {
+      const exited = once(c, "exit");
+      c.kill("SIGKILL");
+      await exited;
+    }
 });
 
 /** A TCP port that was free a moment ago (for peers that cannot report the port they bound). */
