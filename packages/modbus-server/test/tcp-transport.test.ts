@@ -179,6 +179,40 @@ it("answers a lone whole request, a split one and two in a chunk in order, which
   });
 });
 
+it("an FC3/FC4 reply carries the request's transaction id and unit id, and the codec's bytes", async () => {
+  await withServer({}, async (_server, port) => {
+    const c = await RawClient.connect(port);
+    for (const [unit, tid] of [
+      [0, 0xfffe],
+      [17, 0x1234],
+      [255, 1],
+    ] as const) {
+      c.sendPdu(bytes("03 0000 0064"), unit, tid);
+      const reply = await c.next();
+      expect(reply?.transactionId).toBe(tid);
+      expect(reply?.unitId).toBe(unit);
+      expect(hex(reply?.pdu ?? new Uint8Array(0))).toBe(
+        hex(encodeResponsePdu({ fc: 3, registers: new Array(100).fill(7) })),
+      );
+    }
+    // One register past the defined ones, a quantity of 0 and one of 126: exceptions 02, 03, 03, same ids.
+    for (const [pdu, answer] of [
+      ["03 0000 0065", "8302"],
+      ["03 0000 0000", "8303"],
+      ["03 0000 007e", "8303"],
+    ] as const) {
+      c.sendPdu(bytes(pdu), 9, 77);
+      const reply = await c.next();
+      expect([reply?.transactionId, reply?.unitId, hex(reply?.pdu ?? new Uint8Array(0))]).toEqual([
+        77,
+        9,
+        answer,
+      ]);
+    }
+    c.close();
+  });
+});
+
 it.each([
   ["a protocol id other than 0", "0001 0001 0006 01 03 0000 0001"],
   ["an MBAP length of 1", "0001 0000 0001 01"],

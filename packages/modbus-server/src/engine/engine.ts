@@ -5,10 +5,13 @@
  */
 import {
   decodeRequestPdu,
+  decodeTcpAdu,
   ExceptionCode,
   encodeExceptionPdu,
   encodeResponsePdu,
+  encodeTcpAdu,
   FunctionCode,
+  MBAP_HEADER_LENGTH,
   MEI_READ_DEVICE_ID,
   type ModbusRequest,
   type ModbusResponse,
@@ -30,6 +33,8 @@ export interface RequestContext {
 }
 
 const FC = FunctionCode;
+/** The most registers FC 3/4 may read (spec §6.3). */
+const MAX_READ_REGISTERS = 125;
 const EX = ExceptionCode;
 
 /** A request the engine refuses with an exception code. */
@@ -74,6 +79,42 @@ export class Engine {
     } catch (error) {
       return exceptionPdu(fc, error instanceof Refusal ? error.code : EX.ServerDeviceFailure);
     }
+  }
+
+  /**
+   * `execute` for Modbus/TCP: the whole reply ADU (MBAP header and PDU) to a request ADU the framer accepted, or
+   * undefined when the unit is not served. A hook-free FC 3/4 read of defined registers is written straight into
+   * the reply ADU (one buffer, no request object); everything else goes through `execute`.
+   */
+  executeTcp(adu: Uint8Array, context: RequestContext): Uint8Array | undefined {
+    const unitId = adu[6] as number;
+    const fc = adu[7];
+    if (
+      (fc === FC.ReadHoldingRegisters || fc === FC.ReadInputRegisters) &&
+      adu.length === 12 &&
+      context.allowed === undefined &&
+      !this.hooks?.onRead
+    ) {
+      const quantity = ((adu[10] as number) << 8) | (adu[11] as number);
+      const store = this.storeOf(unitId);
+      if (store !== undefined && quantity >= 1 && quantity <= MAX_READ_REGISTERS) {
+        const address = ((adu[8] as number) << 8) | (adu[9] as number);
+        const out = readRegistersAt(store, fc, address, quantity, MBAP_HEADER_LENGTH);
+        if (out !== undefined) {
+          out[0] = adu[0] as number;
+          out[1] = adu[1] as number;
+          out[2] = 0;
+          out[3] = 0;
+          out[4] = 0;
+          out[5] = 3 + 2 * quantity;
+          out[6] = unitId;
+          return out;
+        }
+      }
+    }
+    const { transactionId, pdu } = decodeTcpAdu(adu);
+    const reply = this.execute(unitId, pdu, context);
+    return reply === undefined ? undefined : encodeTcpAdu(transactionId, unitId, reply);
   }
 
   private answer(
@@ -198,17 +239,33 @@ export class Engine {
  * lock-step hot path. Same bytes as `encodeResponsePdu({ fc, registers })` (a test holds them equal).
  */
 function readRegistersPdu(store: ModbusStore, fc: 3 | 4, address: number, count: number): Uint8Array {
+  const out = readRegistersAt(store, fc, address, count, 0);
+  if (out === undefined) throw new Refusal(EX.IllegalDataAddress);
+  return out;
+}
+
+/**
+ * The FC 3/4 reply PDU written `room` bytes into a fresh buffer (room for a header the caller writes), or undefined
+ * when an address is not defined (exception 02).
+ */
+function readRegistersAt(
+  store: ModbusStore,
+  fc: 3 | 4,
+  address: number,
+  count: number,
+  room: number,
+): Buffer | undefined {
   const table: ModbusTable = fc === FC.ReadHoldingRegisters ? "holdingRegisters" : "inputRegisters";
   const raw = tableValues(store, table);
-  if (raw === undefined || address + count > raw.values.length) throw new Refusal(EX.IllegalDataAddress);
+  if (raw === undefined || address + count > raw.values.length) return undefined;
   const { values, defined } = raw;
   // From Node's buffer pool: a fresh Uint8Array of this size would get a backing store of its own, which costs GC time.
-  const out = Buffer.allocUnsafe(2 + 2 * count);
-  out[0] = fc;
-  out[1] = 2 * count;
+  const out = Buffer.allocUnsafe(room + 2 + 2 * count);
+  out[room] = fc;
+  out[room + 1] = 2 * count;
   // One pass: every address must be defined (exception 02 otherwise), and its value goes out big-endian.
-  for (let i = address, o = 2, end = address + count; i < end; i++, o += 2) {
-    if (defined[i] === 0) throw new Refusal(EX.IllegalDataAddress);
+  for (let i = address, o = room + 2, end = address + count; i < end; i++, o += 2) {
+    if (defined[i] === 0) return undefined;
     const v = values[i] as number;
     out[o] = v >>> 8;
     out[o + 1] = v & 0xff;

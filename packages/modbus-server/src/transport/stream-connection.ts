@@ -1,6 +1,6 @@
 /** One TCP or TLS peer: MBAP framing, requests answered in order, backpressure, limits and closing. */
 import type { Socket } from "node:net";
-import { decodeTcpAdu, encodeTcpAdu, MAX_MBAP_LENGTH, MIN_MBAP_LENGTH, TcpFramer } from "@cpppo/modbus-codec";
+import { MAX_MBAP_LENGTH, MIN_MBAP_LENGTH, TcpFramer } from "@cpppo/modbus-codec";
 import type { RequestContext } from "../engine/engine.js";
 import { spoilReply } from "./evil.js";
 import type { Hub } from "./hub.js";
@@ -189,10 +189,8 @@ export class StreamConnection {
 
   /** The reply to one ADU: its bytes, undefined for none, or a promise of them under the delay evil mode. */
   private handle(adu: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    const { transactionId, unitId, pdu } = decodeTcpAdu(adu);
-    const reply = this.hub.engine.execute(unitId, pdu, this.context);
-    if (reply === undefined) return undefined;
-    const out = encodeTcpAdu(transactionId, unitId, reply);
+    const out = this.hub.engine.executeTcp(adu, this.context);
+    if (out === undefined) return undefined;
     const evil = this.hub.evil;
     if (evil === undefined) return out;
     if (evil.mode !== "delay") return spoilReply(out, evil);
