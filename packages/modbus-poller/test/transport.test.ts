@@ -122,6 +122,45 @@ describe("faults, against a scriptable peer", () => {
     expect(p.seen.map((s) => s.address)).toEqual(Array.from({ length: 20 }, (_, i) => i * 10));
   });
 
+  it("pipelines up to `pipeline` requests when asked (an opt-in), each reply matched to its request", async () => {
+    const p = await peer((req, self) => {
+      setTimeout(() => self.send(req.socket, registersReply(req)), 5);
+      return undefined;
+    });
+    const t = new TcpTransport({ port: p.port, timeout: 5_000, pipeline: 8 });
+    transports.push(t);
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => t.transact({ unit: 1, fc: 3, offset: i, count: 1 })),
+    );
+    expect(replies.map((r) => (r.kind === "values" ? r.values[0] : -1))).toEqual(
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+    expect(t.peakInFlight).toBe(8);
+    expect(t.connects).toBe(1);
+    expect(() => new TcpTransport({ pipeline: 0 })).toThrow(/pipeline/);
+  });
+
+  it("fails every pipelined request in flight when one times out, and reopens for the next", async () => {
+    let stall = true;
+    const p = await peer((req) => (stall && req.address === 0 ? undefined : registersReply(req)));
+    const t = new TcpTransport({ port: p.port, timeout: 300, pipeline: 4 });
+    transports.push(t);
+    const started = Date.now();
+    const first = t.transact({ unit: 1, fc: 3, offset: 0, count: 1 });
+    const second = t.transact({ unit: 1, fc: 3, offset: 0, count: 1 }, { timeout: 20_000 });
+    await expect(first).rejects.toBeInstanceOf(ModbusTimeoutError);
+    // The second was in flight on the connection closed for the first: it fails now, not at its own deadline.
+    await expect(second).rejects.toBeInstanceOf(ModbusConnectionError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(p.seen).toHaveLength(2);
+    stall = false;
+    const again = await Promise.all(
+      [0, 1, 2].map((i) => t.transact({ unit: 1, fc: 3, offset: i, count: 1 })),
+    );
+    expect(again.map((r) => (r.kind === "values" ? r.values[0] : -1))).toEqual([0, 1, 2]);
+    expect(t.connects).toBe(2);
+  });
+
   it("matches every reply past modbus-serial's 256-id wrap on one connection", async () => {
     const p = await peer((req) => registersReply(req));
     const t = line(p.port);

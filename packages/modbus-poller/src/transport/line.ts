@@ -30,6 +30,8 @@ interface Job {
   /** Set once the job settles; later outcomes are ignored. */
   done: boolean;
   disposeAbort: () => void;
+  /** The connection the request went out on, once sent. */
+  link: Link | undefined;
 }
 
 /** An open connection: modbus-serial's client on it, and how to tear it down. */
@@ -44,15 +46,20 @@ export interface Link {
  */
 export abstract class ModbusSerialLine implements ModbusTransport {
   readonly timeoutMs: number;
+  /** Transactions in flight at most: 1 (the default, and always on a serial line), more only where a subclass allows. */
+  readonly maxInFlight: number;
   private readonly queue: Job[] = [];
-  private running: Job | undefined;
+  private readonly running = new Set<Job>();
   private link: Link | undefined;
   private isClosed = false;
   /** Connections opened so far (a reconnect after a fault counts). */
   connects = 0;
+  /** The most transactions that were in flight at once. */
+  peakInFlight = 0;
 
-  constructor(timeout: number | undefined) {
+  constructor(timeout: number | undefined, maxInFlight = 1) {
     this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+    this.maxInFlight = maxInFlight;
     if (!(this.timeoutMs > 0)) throw new InvalidArgumentError(`"timeout" must be a positive number of ms`);
   }
 
@@ -84,12 +91,13 @@ export abstract class ModbusSerialLine implements ModbusTransport {
         reject,
         done: false,
         disposeAbort: () => undefined,
+        link: undefined,
       };
       job.disposeAbort = onAbort(options.signal, () => {
-        if (this.running === job)
-          this.drop(); // a reply may still come: never let the next request see it
-        else this.queue.splice(this.queue.indexOf(job), 1);
+        const inFlight = this.running.has(job);
+        if (!inFlight) this.queue.splice(this.queue.indexOf(job), 1);
         this.settle(job, new ModbusAbortError(`${describe(request)} aborted`));
+        if (inFlight) this.drop(); // a reply may still come: never let a later request see it
       });
       this.queue.push(job);
       this.pump();
@@ -102,7 +110,7 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     this.isClosed = true;
     const error = () => new ModbusClosedError(`the transport to ${this.where} was closed`);
     for (const job of this.queue.splice(0)) this.settle(job, error());
-    if (this.running) this.settle(this.running, error());
+    for (const job of [...this.running]) this.settle(job, error());
     this.drop();
   }
 
@@ -112,42 +120,43 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     job.disposeAbort();
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
-    if (this.running === job) {
-      this.running = undefined;
-      queueMicrotask(() => this.pump());
-    }
+    if (this.running.delete(job)) queueMicrotask(() => this.pump());
   }
 
   private pump(): void {
-    if (this.running || this.isClosed) return;
-    const job = this.queue.shift();
-    if (job === undefined) return;
-    this.running = job;
-    void this.run(job);
+    while (!this.isClosed && this.queue.length > 0 && this.running.size < this.maxInFlight) {
+      // While a connection is being opened, the one job opening it runs alone.
+      if (this.link === undefined && this.running.size > 0) return;
+      const job = this.queue.shift() as Job;
+      this.running.add(job);
+      this.peakInFlight = Math.max(this.peakInFlight, this.running.size);
+      void this.run(job);
+    }
   }
 
   private async run(job: Job): Promise<void> {
     job.onStart?.();
     const timer = setTimeout(() => {
       if (job.done) return;
-      this.drop();
       this.settle(
         job,
         new ModbusTimeoutError(
           `${describe(job.request)} to ${this.where} failed: Timeout after ${job.timeoutMs} ms`,
         ),
       );
+      this.drop(job.link ?? this.link);
     }, job.timeoutMs);
     try {
       const link = this.link ?? (await this.open(job));
-
       if (job.done) return;
+      job.link = link;
+      if (this.running.size < this.maxInFlight) queueMicrotask(() => this.pump()); // the connection is open now
       const reply = await this.send(link, job);
       if (!job.done) this.settle(job, reply);
     } catch (e) {
       if (!job.done) {
-        this.drop();
         this.settle(job, e instanceof Error ? e : new ModbusConnectionError(String(e)));
+        this.drop(job.link ?? this.link);
       }
     } finally {
       clearTimeout(timer);
@@ -170,24 +179,29 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     this.drop(link);
   }
 
-  /** The connection dropped under us: the running request cannot be answered any more. */
+  /** The connection dropped under us: the requests in flight on it cannot be answered any more. */
   protected lost(link: Link): void {
-    if (this.link !== link) return;
-    this.link = undefined;
-    const job = this.running;
-    if (job)
-      this.settle(
-        job,
-        new ModbusConnectionError(`${describe(job.request)} to ${this.where} failed: connection closed`),
-      );
+    this.failInFlight(link, "connection closed");
+    if (this.link === link) this.link = undefined;
   }
 
-  /** Closes the current connection, if any (the next request opens a new one, with a new client). */
+  /** Settles every request in flight on `link` with a connection error. */
+  private failInFlight(link: Link, why: string): void {
+    for (const job of [...this.running])
+      if (job.link === link)
+        this.settle(
+          job,
+          new ModbusConnectionError(`${describe(job.request)} to ${this.where} failed: ${why}`),
+        );
+  }
+
+  /** Closes a connection (default the current one); the requests still in flight on it fail; the next request opens a new one. */
   private drop(link: Link | undefined = this.link): void {
     this.abandonOpening();
     if (link === undefined) return;
     if (this.link === link) this.link = undefined;
     link.destroy();
+    this.failInFlight(link, "connection closed after a failed request on it");
   }
 
   private async send(link: Link, job: Job): Promise<ModbusReply> {

@@ -13,6 +13,8 @@ export interface TcpTransportOptions {
   port?: number;
   /** Default transaction deadline in ms (default 1000). */
   timeout?: number;
+  /** Requests in flight at once on the connection (default 1; up to 128): pipelining, an opt-in. */
+  pipeline?: number;
   /** Modbus/TCP Security: TLS options (`key`, `cert`, `ca`, …) for a mutual-TLS connection; default plain TCP. */
   tls?: ConnectionOptions;
 }
@@ -27,7 +29,10 @@ export class TcpTransport extends ModbusSerialLine {
 
   /** A line to `host:port` (default 127.0.0.1:502, 802 with `tls`); nothing connects until the first request. */
   constructor(options: TcpTransportOptions = {}) {
-    super(options.timeout);
+    const pipeline = options.pipeline ?? 1;
+    if (!Number.isInteger(pipeline) || pipeline < 1 || pipeline > 128)
+      throw new InvalidArgumentError(`"pipeline" must be 1-128, not ${String(options.pipeline)}`);
+    super(options.timeout, pipeline);
     this.host = options.host ?? "127.0.0.1";
     this.tls = options.tls;
     this.port = options.port ?? (options.tls ? 802 : 502);
