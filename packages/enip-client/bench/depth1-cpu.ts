@@ -5,7 +5,7 @@
 // Run: `tsx --conditions=@cpppo/source bench/depth1-cpu.ts` (BENCH_MS, ROUNDS); prints one line per round and
 // the medians. For profiling add `node --cpu-prof --import tsx`.
 import { createConnection, createServer } from "node:net";
-import { startEnipEcho } from "@cpppo/bench-kit";
+import { report, reportRatio, startEnipEcho } from "@cpppo/bench-kit";
 import { encodeSendRRData, readTagRequest, unconnectedSend } from "@cpppo/cip-codec";
 import { Controller, EnipServer } from "@cpppo/enip-server";
 
@@ -129,6 +129,11 @@ for (let i = 0; i < ROUNDS; i++) {
 console.log(
   `median: client ${c.length ? med(c).toFixed(2) : "-"} µs/read [${Math.min(...c).toFixed(2)}–${Math.max(...c).toFixed(2)}], node floor ${f.length ? med(f).toFixed(2) : "-"} µs/rt, floor/client ${c.length && f.length ? (med(f) / med(c)).toFixed(2) : "-"}; in-process read-depth1-vs-echo ${r.length ? `${med(r).toFixed(2)} [${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]` : "-"}, in CPU time ${q.length ? `${med(q).toFixed(2)} [${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)}]` : "-"}`,
 );
+// The medians as BENCH lines (see BENCHMARKS.md, "Depth-1 round trip (client)").
+if (c.length) report("enip-client.read-depth1-cpu", med(c), "µs/read");
+if (f.length) report("enip-client.node-floor-depth1-cpu", med(f), "µs/rt");
+if (c.length && f.length) reportRatio("enip-client.read-depth1-cpu-vs-node-floor", med(f), med(c));
+if (q.length) report("enip-client.read-depth1-vs-echo-cpu", med(q), "ratio");
 await local.close();
 await simulator.close();
 await new Promise<void>((resolve) => echoServer.close(() => resolve()));
