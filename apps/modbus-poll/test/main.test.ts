@@ -156,8 +156,9 @@ describe("the command", () => {
     });
     running.push({ stdout, stderr, signals, exit });
     await stdout.waitFor(
-      /\x1b\[H\x1b\[2Jmodbus-poll 127\.0\.0\.1:\d+ unit 0 online load: \d+\.\d\d\n40001-40003: 6 6 6\n40001: 6\n/,
+      /modbus-poll 127\.0\.0\.1:\d+ unit 0 online load: \d+\.\d\d\n40001-40003: 6 6 6\n40001: 6\n/,
     );
+    expect(stdout.text).toContain("\x1b[H\x1b[2Jmodbus-poll 127.0.0.1:"); // each draw clears the screen first
   });
 
   it("exits 1 with one line when a write before polling cannot be made", async () => {
