@@ -174,8 +174,15 @@ export interface EnipEcho {
 export function startEnipEcho(): Promise<EnipEcho> {
   const build = buildC("enip-echo");
   if (build.path === undefined) return Promise.reject(new Error(`enip-echo skipped: ${build.skipped}`));
-  // stdin is a pipe: the server exits when it closes, so it never outlives this process.
-  const child: ChildProcess = spawn(build.path, ["0"], { stdio: ["pipe", "pipe", "inherit"] });
+  return startCServer("enip-echo", build.path, ["0"]);
+}
+
+/**
+ * Spawns a C server that prints `PORT <n>` once it listens and exits when its stdin closes (so it never outlives
+ * this process); resolves with its port, pid and a `close` that waits (up to 5 s, then SIGKILL) for it to exit.
+ */
+function startCServer(name: string, command: string, argv: string[]): Promise<CServer> {
+  const child: ChildProcess = spawn(command, argv, { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const close = async (): Promise<void> => {
     child.stdin?.end();
@@ -188,7 +195,7 @@ export function startEnipEcho(): Promise<EnipEcho> {
     let out = "";
     const timer = setTimeout(() => {
       void close();
-      reject(new Error("enip-echo did not start within 10 s"));
+      reject(new Error(`${name} did not start within 10 s`));
     }, 10_000);
     child.once("error", (error) => {
       clearTimeout(timer);
@@ -196,14 +203,14 @@ export function startEnipEcho(): Promise<EnipEcho> {
     });
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error("enip-echo exited before it listened"));
+      reject(new Error(`${name} exited before it listened`));
     });
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const m = /^PORT (\d+)$/m.exec(out);
       if (m === null) return;
       clearTimeout(timer);
-      resolve({ port: Number(m[1]), close });
+      resolve({ port: Number(m[1]), pid: child.pid ?? 0, close });
     });
   });
 }
@@ -343,38 +350,7 @@ export function startModbusLibmodbusServer(options: { cpu?: number } = {}): Prom
   if (build.path === undefined)
     return Promise.reject(new Error(`modbus-libmodbus-server skipped: ${build.skipped}`));
   const [command, argv] = pinned(build.path, ["0"], options.cpu);
-  // stdin is a pipe: the server exits when it closes, so it never outlives this process.
-  const child: ChildProcess = spawn(command, argv, { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const close = async (): Promise<void> => {
-    child.stdin?.end();
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => {
-      void close();
-      reject(new Error("modbus-libmodbus-server did not start within 10 s"));
-    }, 10_000);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error("modbus-libmodbus-server exited before it listened"));
-    });
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /^PORT (\d+)$/m.exec(out);
-      if (m === null) return;
-      clearTimeout(timer);
-      resolve({ port: Number(m[1]), pid: child.pid ?? 0, close });
-    });
-  });
+  return startCServer("modbus-libmodbus-server", command, argv);
 }
 
 /**
