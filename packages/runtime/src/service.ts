@@ -3,7 +3,7 @@
  * stop the program, unload it, then close the remote API (the seed commit "stop PLC before unloading").
  */
 import type { PskEntry } from "./psk.js";
-import { listenRpc, type RpcListener } from "./rpc.js";
+import { listenRpc, PLC_METHODS, type RpcListener } from "./rpc.js";
 import { type RuntimeEvent, RuntimeObject, type RuntimeOptions } from "./runtime.js";
 
 /** Events of a service: the runtime's, then `api-closed` once the remote API is down. */
@@ -64,23 +64,8 @@ export class PlcService {
       (options.psk?.[0] ? [options.psk[0].identity, options.psk[0].key.toString("latin1")] : undefined);
     const target = {
       ...Object.fromEntries(
-        [
-          "StartPLC",
-          "StopPLC",
-          "GetPLCstatus",
-          "GetPLCID",
-          "SeedBlob",
-          "AppendChunkToBlob",
-          "PurgeBlobs",
-          "NewPLC",
-          "MatchMD5",
-          "RepairPLC",
-          "GetLogMessage",
-          "ResetLogCount",
-          "SetTraceVariablesList",
-          "GetTraceVariables",
-          "TraceableVariables",
-        ].map((m) => [
+        // Every method but Quit is the runtime object's own; Quit ends the service (below).
+        PLC_METHODS.filter((m) => m !== "Quit").map((m) => [
           m,
           (...args: unknown[]) => {
             // The API is up before the last program is auto-loaded (as in Beremiz): an early call waits for it.
