@@ -24,6 +24,8 @@ import {
   splitAddress,
   type TextSink,
   UsageError,
+  watchStopSignals,
+  within,
 } from "@cpppo/cli-kit";
 import {
   Controller,
@@ -355,19 +357,6 @@ function pythonAddress(a: { address: string; port: number }): string {
   return `('${a.address}', ${a.port})`;
 }
 
-/** Waits for `promise` at most `ms`; true when it settled in time. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Runs the simulator with cpppo's arguments until SIGINT, SIGTERM or the web API's `done`; resolves to the exit
  * status: 0 after a graceful stop (or --help/--version), 2 for bad flags, tags, addresses or config, 1 otherwise.
@@ -477,36 +466,15 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     return fail(usage ? EXIT_USAGE : EXIT_FAILED, `cannot serve on ${where}: ${(err as Error).message}`);
   }
 
-  let stop!: (reason: string) => void;
-  const stopped = new Promise<string>((resolve) => {
-    stop = resolve;
-  });
   let web: WebApi | undefined;
   let stopTraffic: () => void = () => {};
-  const signals = io.signals;
   // The first SIGINT or SIGTERM stops gracefully; another one while stopping closes every connection at once.
-  let stopping = false;
-  let force!: () => void;
-  const forced = new Promise<void>((resolve) => {
-    force = resolve;
-  });
-  const onStopSignal = (name: string) => () => {
-    if (stopping) force();
-    else {
-      stopping = true;
-      stop(name);
-    }
-  };
-  const onSigint = onStopSignal("SIGINT");
-  const onSigterm = onStopSignal("SIGTERM");
-  const onSighup = () => log.reopen();
-  signals?.on("SIGINT", onSigint);
-  signals?.on("SIGTERM", onSigterm);
-  signals?.on("SIGHUP", onSighup);
+  const signals = watchStopSignals(io.signals, () => log.reopen());
+  const { stop, stopped, forced } = signals;
 
   const shutdown = async (): Promise<void> => {
-    stopping = true;
-    signals?.off("SIGHUP", onSighup);
+    stop("shutdown"); // from here a stop signal forces
+    signals.releaseHangup();
     // Stop serving before anything is unloaded: the web API first (no new commands), then the server finishes
     // the replies in flight and closes its connections (destroying those a stuck peer keeps open).
     const closing = Promise.all([web?.close(), server.close()]);
@@ -520,8 +488,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       ]),
       SHUTDOWN_DEADLINE_MS,
     );
-    signals?.off("SIGINT", onSigint);
-    signals?.off("SIGTERM", onSigterm);
+    signals.release();
     if (again || !inTime) {
       log.write(
         "WARNING",

@@ -22,6 +22,8 @@ import {
   parseCommandLine,
   type TextSink,
   UsageError,
+  watchStopSignals,
+  within,
 } from "@cpppo/cli-kit";
 import { startWebApi, type WebApi } from "@cpppo/enip-server";
 import {
@@ -201,19 +203,6 @@ export function formatHostPort(host: string, port: number): string {
 const serverLogLine: LogLineFormat = (level, message, at) =>
   `${at.toISOString()} ${level.padEnd(7)} ${message}`;
 
-/** Waits for `promise` at most `ms`; true when it settled in time. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((ok) => {
-    timer = setTimeout(() => ok(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function isAddressInUse(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   return code === "EADDRINUSE" || code === "EACCES";
@@ -389,29 +378,9 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     return fail(EXIT_FAILED, (err as Error).message);
   }
 
-  let stopping = false;
-  let stop!: (reason: string) => void;
-  const stopped = new Promise<string>((ok) => {
-    stop = ok;
-  });
-  let force!: () => void;
-  const forced = new Promise<void>((ok) => {
-    force = ok;
-  });
-  const onStopSignal = (name: string) => () => {
-    if (stopping) force();
-    else {
-      stopping = true;
-      stop(name);
-    }
-  };
-  const onSigint = onStopSignal("SIGINT");
-  const onSigterm = onStopSignal("SIGTERM");
-  const onSighup = () => log.reopen();
-  const signals = io.signals;
-  signals?.on("SIGINT", onSigint);
-  signals?.on("SIGTERM", onSigterm);
-  signals?.on("SIGHUP", onSighup);
+  // The first SIGINT or SIGTERM stops gracefully; another one while stopping closes every connection at once.
+  const signals = watchStopSignals(io.signals, () => log.reopen());
+  const { stopped, forced } = signals;
 
   let webApi: WebApi | undefined;
   if (settings.web && web) {
@@ -424,6 +393,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
         ...(settings.webToken !== undefined && { token: settings.webToken }),
       });
     } catch (err) {
+      signals.release();
       unsubscribeAll();
       log.close();
       await server.close({ deadlineMs: 0 }).catch(() => {});
@@ -438,7 +408,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const reason = await stopped;
   log.write("NORMAL", `stopping (${reason})`);
   await webApi?.close();
-  signals?.off("SIGHUP", onSighup);
+  signals.releaseHangup();
   let again = false;
   const inTime = await within(
     Promise.race([
@@ -449,8 +419,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     ]),
     SHUTDOWN_DEADLINE_MS + 1_000,
   );
-  signals?.off("SIGINT", onSigint);
-  signals?.off("SIGTERM", onSigterm);
+  signals.release();
   if (again || !inTime) {
     log.write(
       "WARNING",

@@ -5,6 +5,8 @@ export type { LogLevel, LogLineFormat, LogOptions } from "./log.js";
 export { LOG_LEVELS, Log, timestampedLine } from "./log.js";
 export type { PyQuote } from "./repr.js";
 export { ctime, jsonLine, pyRepr, timestamp } from "./repr.js";
+export type { StopSignals } from "./stop.js";
+export { watchStopSignals, within } from "./stop.js";
 export type {
   CliOutput,
   CommandInfo,
