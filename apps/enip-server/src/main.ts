@@ -17,10 +17,10 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   Log,
-  type LogLineFormat,
   packageVersion,
   parseCommandLine,
   pyRepr,
+  serverLogLine,
   splitAddress,
   type TextSink,
   UsageError,
@@ -196,10 +196,6 @@ function parseCount(flag: string, text: string | undefined, min: number, max: nu
     throw new UsageError(`${flag} "${text}" must be a whole number from ${min} to ${max}`);
   return n;
 }
-
-/** The simulator's log line: `<ISO time> <LEVEL> <message>`, the level padded to 7. */
-const serverLogLine: LogLineFormat = (level, message, at) =>
-  `${at.toISOString()} ${level.padEnd(7)} ${message}`;
 
 /** cpppo's `-p` line for one access: `"%20s[%5s-%-5s] == %s"` for reads, `<= %s` for writes. */
 export function formatAccess(

@@ -17,9 +17,9 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   Log,
-  type LogLineFormat,
   packageVersion,
   parseCommandLine,
+  serverLogLine,
   type TextSink,
   UsageError,
   watchStopSignals,
@@ -198,10 +198,6 @@ export function parseSettings(
 export function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
-
-/** The simulator's log line: `<ISO time> <LEVEL> <message>`, the level padded to 7. */
-const serverLogLine: LogLineFormat = (level, message, at) =>
-  `${at.toISOString()} ${level.padEnd(7)} ${message}`;
 
 function isAddressInUse(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;

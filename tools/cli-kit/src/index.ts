@@ -2,7 +2,7 @@
 export type { AddressText } from "./address.js";
 export { splitAddress } from "./address.js";
 export type { LogLevel, LogLineFormat, LogOptions } from "./log.js";
-export { LOG_LEVELS, Log, timestampedLine } from "./log.js";
+export { LOG_LEVELS, Log, serverLogLine, timestampedLine } from "./log.js";
 export type { PyQuote } from "./repr.js";
 export { ctime, jsonLine, pyRepr, timestamp } from "./repr.js";
 export type { StopSignals } from "./stop.js";

@@ -14,6 +14,10 @@ export type LogLineFormat = (level: LogLevel, message: string, at: Date) => stri
 /** `2014-07-15 22:03:44.186 message`: the default log line (the client CLIs' format). */
 export const timestampedLine: LogLineFormat = (_level, message, at) => `${timestamp(at)} ${message}`;
 
+/** The simulators' log line: `<ISO time> <LEVEL> <message>`, the level padded to 7. */
+export const serverLogLine: LogLineFormat = (level, message, at) =>
+  `${at.toISOString()} ${level.padEnd(7)} ${message}`;
+
 /** Where and how much a `Log` writes. */
 export interface LogOptions {
   /** The `-v` count: 0 writes only WARNING lines, each more one level more. */
