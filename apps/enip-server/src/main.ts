@@ -43,7 +43,7 @@ import {
   type TagHooks,
   type WebApi,
 } from "@cpppo/enip-server";
-import { HistoryWriter } from "@cpppo/history";
+import { getZone, HistoryWriter, localZone, readRecordBatches } from "@cpppo/history";
 import { logTraffic } from "./traffic-log.js";
 
 /** Where `main` reads and writes; injected so tests run it in-process. */
@@ -519,6 +519,15 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
         ...(settings.webToken !== undefined && { token: settings.webToken }),
         onDone: () => stop("web API done"),
         dashboard: true,
+        // The page's time-range plot reads the --historize set, axes in this machine's zone.
+        ...(history !== undefined &&
+          settings.historize !== undefined && {
+            history: {
+              read: (range) => readRecordBatches(settings.historize as string, range),
+              zone: getZone(localZone()),
+              flush: () => (history as HistoryWriter).flush(),
+            },
+          }),
       });
       if (settings.addressOutput) io.stdout.write(`Web API address = ${pythonAddress(web.address)}\n`);
       log.write(

@@ -60,3 +60,10 @@ export type {
   WebTag,
 } from "./web.js";
 export { fnmatchRegExp, negotiateMediaType, startWebApi } from "./web.js";
+export type {
+  HistoryReply,
+  HistorySeriesReply,
+  WebHistoryRecord,
+  WebHistorySource,
+  WebHistoryZone,
+} from "./web-history.js";

@@ -48,6 +48,8 @@ export interface EventHubOptions {
   identity?: unknown;
   /** Why this request may not watch (403/401 and the text), or undefined when it may. */
   authorize(req: IncomingMessage, query: URLSearchParams): { status: number; message: string } | undefined;
+  /** Whether `GET /api/history` serves recorded values (the page then offers its time-range plot); default false. */
+  history?: boolean;
   /** Milliseconds between tag comparisons; default 50. */
   intervalMs?: number;
   /** A client with more unsent bytes than this is dropped; default 1 MiB. */
@@ -305,6 +307,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
         at: now,
         tags: tagList,
         identity: options.identity ?? null,
+        history: options.history ?? false,
         connections: connectionList(now),
         status: status(0),
       })}\n\n`,

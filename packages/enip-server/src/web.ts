@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import { serveDashboardAsset } from "@cpppo/dashboard";
 import { InvalidArgumentError } from "./core/errors.js";
 import { createEventHub, EVENTS_PATH } from "./web-events.js";
+import { createHistoryEndpoint, HISTORY_PATH, type WebHistorySource } from "./web-history.js";
 
 /** The tag members the web API reads and writes (a `Tag` of the controller has them all). */
 export interface WebTag {
@@ -80,6 +81,8 @@ export interface WebApiOptions {
   dashboard?: boolean;
   /** Milliseconds between the event stream's (`/api/events`) tag comparisons; default 50. */
   eventIntervalMs?: number;
+  /** The `--historize` records, for the page's time-range plot (`GET /api/history`); default none (404). */
+  history?: WebHistorySource;
 }
 
 /** A running web API. */
@@ -729,21 +732,32 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
     throw new InvalidArgumentError(`"port" must be an integer 0..65535, got ${port}`);
   const controller = options.controller ?? server.controller;
   const model = new ApiModel(server, controller, options.onDone);
+  /** Why a read of the event stream or the history is refused (another site's page, no token), or undefined. */
+  const refusal = (req: IncomingMessage, query: URLSearchParams, sent: string, needs: string) => {
+    const crossSite = crossSiteReason(req);
+    if (crossSite !== undefined)
+      return { status: 403, message: `${sent} not sent to another site's page: ${crossSite}` };
+    return token === undefined || tokenMatches(token, bearerOf(req) || (query.get("token") ?? undefined))
+      ? undefined
+      : { status: 401, message: `${needs} the web token: ?token= or Authorization: Bearer` };
+  };
   const events = createEventHub({
     server,
     controller,
     identity: (controller as { identity?: unknown }).identity,
+    history: options.history !== undefined,
     ...(options.eventIntervalMs !== undefined && { intervalMs: options.eventIntervalMs }),
     // The stream shows everything the API does: the same-site rule and the token apply to it as to a write.
-    authorize: (req, query) => {
-      const crossSite = crossSiteReason(req);
-      if (crossSite !== undefined)
-        return { status: 403, message: `events are not sent to another site's page: ${crossSite}` };
-      return token === undefined || tokenMatches(token, bearerOf(req) || (query.get("token") ?? undefined))
-        ? undefined
-        : { status: 401, message: "the event stream needs the web token: ?token= or Authorization: Bearer" };
-    },
+    authorize: (req, query) => refusal(req, query, "events are", "the event stream needs"),
   });
+
+  const history =
+    options.history &&
+    createHistoryEndpoint({
+      source: options.history,
+      // A read of recorded values: the same rules as the event stream.
+      authorize: (req, query) => refusal(req, query, "history is", "the history needs"),
+    });
 
   const send = (
     res: ServerResponse,
@@ -774,6 +788,12 @@ export async function startWebApi(options: WebApiOptions): Promise<WebApi> {
     const pathname = url.pathname;
     if (pathname === EVENTS_PATH) {
       events.serve(req, res, url.searchParams);
+      return;
+    }
+    if (pathname === HISTORY_PATH) {
+      if (history) await history(req, res, url.searchParams);
+      else
+        send(res, 404, "text/plain", "this server does not record history; start it with --historize PATH\n");
       return;
     }
     const asset = options.dashboard ? serveDashboardAsset(pathname) : undefined;
