@@ -20,7 +20,16 @@ export type {
   PlantProgram,
   TraceVariable,
 } from "./program.js";
-export { BUILTIN_PARTS, enipPart, faultPart, modbusPart, parseProgram } from "./program.js";
+export {
+  BUILTIN_PARTS,
+  enipPart,
+  faultPart,
+  historizePart,
+  modbusPart,
+  modbusPollerPart,
+  parseProgram,
+  playbackPart,
+} from "./program.js";
 export type { PskEntry } from "./psk.js";
 export { PSK_CIPHERS, parsePskSecrets, pskClientOptions, pskServerOptions, readPskFile } from "./psk.js";
 export type {

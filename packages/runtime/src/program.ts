@@ -1,59 +1,37 @@
 /**
- * A PLC program in this toolkit: a plant configuration (JSON) naming parts — EtherNet/IP simulators, Modbus
- * simulators, and any kind a caller registers (history, pollers) — each with `start` and `stop`.
+ * A PLC program in this toolkit: a plant configuration (JSON) naming parts — EtherNet/IP and Modbus simulators,
+ * history recording and playback, Modbus pollers (`src/parts/`), and any kind a caller registers — each with
+ * `start` and `stop`.
  */
-import { readFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
-import { isAbsolute, join } from "node:path";
 import { createServer as createTlsServer, type TlsOptions, type Server as TlsServer } from "node:tls";
 import { Controller, EnipServer } from "@cpppo/enip-server";
 import { ModbusServer, ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
 import { z } from "zod";
 import { ProgramError } from "./errors.js";
+import { historizePart } from "./parts/historize.js";
+import {
+  checked,
+  issue,
+  PART_CLOSE_GRACE_S,
+  type PartConfig,
+  type PartFactory,
+  partFile,
+  portField,
+} from "./parts/part.js";
+import { playbackPart } from "./parts/playback.js";
+import { modbusPollerPart } from "./parts/poller.js";
 import { parsePskSecrets, pskServerOptions } from "./psk.js";
 
-/** A tag of the running program that trace orders can read and force. */
-export interface TraceVariable {
-  /** `<part>.<tag>`. */
-  readonly name: string;
-  read(): unknown;
-  write(value: unknown): void;
-}
-
-/** What a part gets from the runtime: a way to report a fault of its own and to log. */
-export interface PartContext {
-  /** Reports an exception the part cannot handle: the runtime stops the program. */
-  fault(error: unknown): void;
-  /** Logs at a Beremiz level: 0 CRITICAL, 1 WARNING, 2 INFO, 3 DEBUG. */
-  log(level: number, message: string): void;
-}
-
-/** One part of a plant: started in program order, stopped in reverse. */
-export interface PlantPart {
-  readonly name: string;
-  /** Opens the part's sockets and timers; rejects when it cannot. */
-  start(context: PartContext): Promise<void>;
-  /** Closes every socket and timer the part opened (and flushes what it buffers). */
-  stop(): Promise<void>;
-  /** The variables trace orders can name; none by default. */
-  variables?(): TraceVariable[];
-}
-
-/** Where a part is made: the directory of the files transferred with the program (NewPLC's extra files). */
-export interface PartEnvironment {
-  /** Relative paths in a part's configuration (key files) resolve here. */
-  extraDir: string;
-}
-
-/** Makes a part from its (already shape-checked) configuration entry; throws ProgramError for a bad entry. */
-export type PartFactory = (config: PartConfig, environment: PartEnvironment) => PlantPart;
-
-/** One entry of a program's `parts`: its `kind` picks the factory; the other fields belong to that kind. */
-export interface PartConfig {
-  kind: string;
-  name: string;
-  [field: string]: unknown;
-}
+export type {
+  PartConfig,
+  PartContext,
+  PartEnvironment,
+  PartFactory,
+  PlantPart,
+  TraceVariable,
+} from "./parts/part.js";
+export { historizePart, modbusPollerPart, playbackPart };
 
 /** A validated program: its parts' configurations, in start order. */
 export interface PlantProgram {
@@ -69,12 +47,6 @@ const programShape = z.object({
   name: z.string().optional(),
   parts: z.array(partShape),
 });
-
-/** `path: message` of the first zod issue. */
-function issue(error: z.ZodError): string {
-  const first = error.issues[0];
-  return first ? `${first.path.join(".") || "program"}: ${first.message}` : "invalid";
-}
 
 /** Parses a program blob (UTF-8 JSON), checking its shape and that part names are unique; throws ProgramError. */
 export function parseProgram(bytes: Uint8Array | string): PlantProgram {
@@ -95,25 +67,17 @@ export function parseProgram(bytes: Uint8Array | string): PlantProgram {
   return result.data as PlantProgram;
 }
 
-/** Checks one part entry against its kind's schema, naming the part in the ProgramError. */
-function checked<S extends z.ZodType>(schema: S, config: PartConfig): z.output<S> {
-  const result = schema.safeParse(config);
-  if (!result.success) throw new ProgramError(`part ${JSON.stringify(config.name)}: ${issue(result.error)}`);
-  return result.data;
-}
-
-const port = z.number().int().min(0).max(65535);
 const enipShape = z.object({
   kind: z.literal("enip"),
   name: z.string(),
   host: z.string().default("127.0.0.1"),
-  port: port.default(44818),
+  port: portField.default(44818),
   tags: z.array(z.string()).default([]),
   udp: z.boolean().default(false),
   tls: z
     .object({
       host: z.string().optional(),
-      port: port.default(2221),
+      port: portField.default(2221),
       pskFile: z.string().optional(),
       cert: z.string().optional(),
       key: z.string().optional(),
@@ -127,7 +91,7 @@ const modbusShape = z.object({
   kind: z.literal("modbus"),
   name: z.string(),
   host: z.string().default("127.0.0.1"),
-  port: port.default(502),
+  port: portField.default(502),
   ranges: z.array(z.string()).default([]),
 });
 const faultShape = z.object({
@@ -135,18 +99,6 @@ const faultShape = z.object({
   name: z.string(),
   afterMs: z.number().int().min(0).default(0),
 });
-
-/** How long a simulator part's `stop` lets connections finish before destroying them. */
-const PART_CLOSE_GRACE_S = 1;
-
-/** Reads a key file of a part, relative paths in the program's extra files; throws ProgramError naming the part. */
-function partFile(part: string, environment: PartEnvironment, path: string): Buffer {
-  try {
-    return readFileSync(isAbsolute(path) ? path : join(environment.extraDir, path));
-  } catch (error) {
-    throw new ProgramError(`part ${JSON.stringify(part)}: cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
 /**
  * An EtherNet/IP simulator part: `{kind:"enip", name, host?, port? (44818), tags: ["SCADA=INT[10]"], udp? (false),
@@ -179,6 +131,11 @@ export const enipPart: PartFactory = (config, environment) => {
   }
   return {
     name: c.name,
+    controller,
+    address: () => {
+      const port = server?.tcpAddress?.port;
+      return port === undefined ? undefined : { host: c.host, port };
+    },
     async start(context) {
       server = await EnipServer.start({ controller, host: c.host, port: c.port, udp: c.udp });
       const plainPort = server.tcpAddress?.port as number;
@@ -241,6 +198,7 @@ export const enipPart: PartFactory = (config, environment) => {
 export const modbusPart: PartFactory = (config) => {
   const c = checked(modbusShape, config);
   let server: ModbusServer | undefined;
+  let listening: { host: string; port: number } | undefined;
   let store: ModbusStore;
   let ranges: ReturnType<typeof parseRegisterRanges>;
   try {
@@ -251,12 +209,16 @@ export const modbusPart: PartFactory = (config) => {
   }
   return {
     name: c.name,
+    store,
+    address: () => listening,
     async start(context) {
       server = new ModbusServer({ store });
       const listener = await server.listenTcp({ host: c.host, port: c.port });
+      listening = { host: c.host, port: listener.port };
       context.log(2, `part ${c.name} modbus listening on ${c.host}:${listener.port}`);
     },
     async stop() {
+      listening = undefined;
       await server?.close({ deadlineMs: PART_CLOSE_GRACE_S * 1000 });
       server = undefined;
     },
@@ -294,9 +256,12 @@ export const faultPart: PartFactory = (config) => {
   };
 };
 
-/** The part kinds every runtime knows; callers add theirs (e.g. history, modbus-poller) with `RuntimeOptions.parts`. */
+/** The part kinds every runtime knows; callers add theirs with `RuntimeOptions.parts`. */
 export const BUILTIN_PARTS: Readonly<Record<string, PartFactory>> = {
   enip: enipPart,
   modbus: modbusPart,
+  historize: historizePart,
+  playback: playbackPart,
+  "modbus-poller": modbusPollerPart,
   fault: faultPart,
 };

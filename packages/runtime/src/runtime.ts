@@ -46,7 +46,7 @@ export interface RuntimeOptions {
   autostart?: boolean;
   /** How long `StopPLC` waits for the parts to stop before the status is Broken; default 5000 ms, as Beremiz. */
   stopTimeoutMs?: number;
-  /** Part kinds beyond the built-in `enip`, `modbus` and `fault` (e.g. history, modbus-poller). */
+  /** Part kinds beyond the built-in ones (`enip`, `modbus`, `historize`, `playback`, `modbus-poller`, `fault`). */
   parts?: Record<string, PartFactory>;
   /** `GetPLCID`'s answer: the PSK identity and secret; default `["", ""]`. */
   id?: readonly [string, string];
@@ -175,13 +175,23 @@ export class RuntimeObject {
       const program: PlantProgram = parseProgram(
         await readFile(join(this.options.workdir, programFile(md5))),
       );
+      // Parts find each other by name (a historize part its enip part): every part is made before any starts.
+      const made = new Map<string, PlantPart>();
+      const environment = {
+        extraDir: join(this.options.workdir, "extra"),
+        workdir: this.options.workdir,
+        parts: program.parts,
+        part: (name: string) => made.get(name),
+      };
       const parts = program.parts.map((config) => {
         const factory = this.factories[config.kind];
         if (factory === undefined)
           throw new ProgramError(
             `part ${JSON.stringify(config.name)} has unknown kind ${JSON.stringify(config.kind)}`,
           );
-        return factory(config, { extraDir: join(this.options.workdir, "extra") });
+        const part = factory(config, environment);
+        made.set(config.name, part);
+        return part;
       });
       this.loaded = { md5, parts, started: 0 };
       this.emit({ kind: "loaded", md5 });

@@ -1,0 +1,64 @@
+/** Helpers of the part tests: sampling trace variables until they settle, the CRITICAL log, status and handle waits. */
+import type { RuntimeObject } from "../../src/index.js";
+
+/** How long a part test waits for a value, a status or handles to settle. */
+export const SETTLE_MS = 10_000;
+
+/** Samples the trace variables named `names` until `done` holds for their values; resolves them (10 s deadline). */
+export async function traceUntil(
+  runtime: RuntimeObject,
+  names: string[],
+  done: (values: unknown[]) => boolean,
+): Promise<unknown[]> {
+  const all = await runtime.TraceableVariables();
+  for (const name of names) if (!all.includes(name)) throw new Error(`no trace variable ${name} in ${all}`);
+  const token = await runtime.SetTraceVariablesList(names.map((n) => [all.indexOf(n), null] as const));
+  const deadline = Date.now() + SETTLE_MS;
+  let last: unknown[] = [];
+  while (Date.now() < deadline) {
+    const [status, samples] = await runtime.GetTraceVariables(token);
+    if (status !== "Started") throw new Error(`the program is ${status} while tracing ${names.join(", ")}`);
+    last = samples[0]?.[1] ?? [];
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`trace variables ${names.join(", ")} never got there: ${JSON.stringify(last)}`);
+}
+
+/** The CRITICAL log messages so far, joined by newlines. */
+export async function criticals(runtime: RuntimeObject): Promise<string> {
+  const out: string[] = [];
+  const [, counts] = await runtime.GetPLCstatus();
+  for (let id = 0; id < counts[0]; id++) out.push(((await runtime.GetLogMessage(0, id)) ?? [""])[0]);
+  return out.join("\n");
+}
+
+/** Resolves once the runtime's status is `status` (10 s deadline). */
+export async function statusBecomes(runtime: RuntimeObject, status: string): Promise<void> {
+  const deadline = Date.now() + SETTLE_MS;
+  while (runtime.status !== status) {
+    if (Date.now() > deadline) throw new Error(`status stayed ${runtime.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The active timers, sockets and listeners of this process, counted by kind. */
+export function handles(): Record<string, number> {
+  const out: Record<string, number> = { Timeout: 0, TCPSocketWrap: 0, TCPServerWrap: 0 };
+  for (const kind of process.getActiveResourcesInfo()) if (kind in out) out[kind] = (out[kind] as number) + 1;
+  return out;
+}
+
+/**
+ * Resolves the handle counts once they are back to `before` (a closed listener leaves the list a moment after its
+ * close callback), or after 10 s with whatever is left: a leak shows as a difference.
+ */
+export async function handlesBackTo(before: Record<string, number>): Promise<Record<string, number>> {
+  const deadline = Date.now() + SETTLE_MS;
+  let now = handles();
+  while (JSON.stringify(now) !== JSON.stringify(before) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    now = handles();
+  }
+  return now;
+}
