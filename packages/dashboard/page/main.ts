@@ -32,6 +32,19 @@ interface Status {
   clients: number;
   delay: { value: number; range: { min: number; max: number } | null };
 }
+/** `GET /api/history`'s reply: a tag's recorded points, and the server zone's offsets over the range. */
+interface HistoryReply {
+  tag: string;
+  since: number;
+  until: number;
+  zone: { name: string; segments: { at: number; offset: number; abbreviation: string }[] };
+  series: { name: string; times: number[]; values: number[] }[];
+  count: number;
+  samples: number;
+  decimated: boolean;
+  partial: boolean;
+  message?: string;
+}
 interface ApiReply {
   command: { message?: string; success?: boolean } | null;
   data: Record<string, Record<string, Record<string, unknown>>>;
@@ -79,6 +92,9 @@ let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
 let source: EventSource | undefined;
 let retry: number | undefined;
 let rangeAllowed = false;
+/** The server records history (`--historize`): the page offers its time-range plot. */
+let historyOn = false;
+let historyPlot: uPlot | undefined;
 
 function formatValue(v: unknown): string {
   if (typeof v === "string") return v;
@@ -361,6 +377,17 @@ function buildRow(row: TagRow): HTMLTableRowElement {
   edit.setAttribute("aria-label", `Edit ${info.name}`);
   edit.addEventListener("click", () => openEditor(row, edit));
   actions.append(edit);
+  if (historyOn) {
+    const plot = el("button", "History");
+    plot.type = "button";
+    plot.setAttribute("aria-label", `Plot the history of ${info.name}`);
+    plot.addEventListener("click", () => {
+      $<HTMLInputElement>("history-tag").value = info.name;
+      $("history-heading").focus();
+      void plotHistory();
+    });
+    actions.append(plot);
+  }
   tr.append(name, type, value, trend, error, actions);
   row.row = tr;
   row.valueCell = value;
@@ -434,8 +461,18 @@ function onHello(data: {
   identity: Record<string, unknown> | null;
   connections: Connection[];
   status: Status;
+  history?: boolean;
 }): void {
   banner(undefined);
+  historyOn = data.history === true;
+  $("history").hidden = !historyOn;
+  $("history-tags").replaceChildren(
+    ...data.tags.map((t) => {
+      const option = el("option");
+      option.value = t.name;
+      return option;
+    }),
+  );
   $("token-form").hidden = true;
   const before = tags;
   const fresh = new Map<string, TagRow>();
@@ -599,6 +636,137 @@ async function connect(): Promise<void> {
   });
 }
 
+// ---- the history plot ---------------------------------------------------------------------------------------
+
+/** The zone segment in force at `t` (epoch seconds). */
+function zoneAt(zone: HistoryReply["zone"], t: number): HistoryReply["zone"]["segments"][number] {
+  let found = zone.segments[0] ?? { at: t, offset: 0, abbreviation: "UTC" };
+  for (const s of zone.segments) if (s.at <= t) found = s;
+  return found;
+}
+/** `t` in the server's zone: `[YYYY-MM-DD ]HH:MM[:SS] ABBR` (the date when asked, seconds when not zero). */
+function zoneText(zone: HistoryReply["zone"], t: number, withDate: boolean): string {
+  const s = zoneAt(zone, t);
+  const iso = new Date(Math.round((t + s.offset) * 1000)).toISOString();
+  const time = iso.slice(17, 19) === "00" ? iso.slice(11, 16) : iso.slice(11, 19);
+  return `${withDate ? `${iso.slice(0, 10)} ` : ""}${time} ${s.abbreviation}`;
+}
+/** A Date whose local fields are the server zone's wall clock at `t`, so uPlot's ticks fall on its round times. */
+function wallDate(zone: HistoryReply["zone"], t: number): Date {
+  const ms = (t + zoneAt(zone, t).offset) * 1000;
+  return new Date(ms + new Date(ms).getTimezoneOffset() * 60_000);
+}
+
+const SERIES_COLOURS = [
+  "--accent",
+  "#bc4c00",
+  "#1a7f37",
+  "#8250df",
+  "#cf222e",
+  "#0a7d8c",
+  "#9a6700",
+  "#57606a",
+];
+
+/** Reads the chosen tag's history over the chosen range and draws it. */
+async function plotHistory(): Promise<void> {
+  const name = $<HTMLInputElement>("history-tag").value.trim();
+  if (name === "") return;
+  const choice = $<HTMLSelectElement>("history-range").value;
+  let until = Date.now() / 1000;
+  let since = until - Number(choice);
+  if (choice === "custom") {
+    since = new Date($<HTMLInputElement>("history-since").value).getTime() / 1000;
+    until = new Date($<HTMLInputElement>("history-until").value).getTime() / 1000;
+    if (!Number.isFinite(since) || !Number.isFinite(until) || since >= until) {
+      say("Choose a custom range whose start comes before its end.", true);
+      return;
+    }
+  }
+  const caption = $("history-caption");
+  caption.textContent = `Reading the history of ${name}…`;
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const query = new URLSearchParams({ tag: name, since: String(since), until: String(until) });
+  let res: Response;
+  try {
+    res = await fetch(`/api/history?${query}`, { headers, cache: "no-store" });
+  } catch {
+    caption.textContent = "The server did not answer.";
+    return;
+  }
+  if (!res.ok) {
+    caption.textContent = `The server refused: ${res.status} ${(await res.text()).trim()}`;
+    return;
+  }
+  drawHistory((await res.json()) as HistoryReply);
+}
+
+function drawHistory(h: HistoryReply): void {
+  const box = $("history-plot");
+  historyPlot?.destroy();
+  historyPlot = undefined;
+  box.replaceChildren();
+  const long = h.until - h.since > 86_400;
+  const range = `${zoneText(h.zone, h.since, true)} to ${zoneText(h.zone, h.until, long)}`;
+  const notes = [
+    `${h.samples} recorded`,
+    ...(h.decimated ? ["decimated"] : []),
+    ...(h.partial ? ["cut short by the server's deadline"] : []),
+  ];
+  $("history-caption").textContent =
+    h.count === 0
+      ? `No points of ${h.tag} from ${range}${h.message ? `: ${h.message}` : ""}.`
+      : `${h.count} points of ${h.tag} (${notes.join(", ")}) from ${range}.`;
+  box.setAttribute("aria-label", `History of ${h.tag}: ${h.count} points from ${range}`);
+  const axis = $("history-axis");
+  axis.textContent = "";
+  if (h.count === 0) return;
+  const data = uPlot.join(h.series.map((s) => [s.times, s.values] as uPlot.AlignedData));
+  const style = getComputedStyle(document.body);
+  const colour = (c: string) => (c.startsWith("--") ? style.getPropertyValue(c).trim() || "#0550ae" : c);
+  const fg = style.getPropertyValue("--fg").trim() || "#1b1f24";
+  let labels: string[] = [];
+  historyPlot = new uPlot(
+    {
+      width: Math.max(280, box.clientWidth || 600),
+      height: 260,
+      tzDate: (t) => wallDate(h.zone, t),
+      scales: { x: { time: true, range: [h.since, h.until] } },
+      axes: [
+        {
+          stroke: fg,
+          // Room for "HH:MM:SS ABBR" (and a date on long ranges) between ticks.
+          space: long ? 160 : 100,
+          values: (_u, splits) => {
+            labels = splits.map((t) => zoneText(h.zone, t, long));
+            return labels;
+          },
+        },
+        { stroke: fg },
+      ],
+      series: [
+        { label: `Time (${h.zone.name})`, value: (_u, t) => (t == null ? "" : zoneText(h.zone, t, true)) },
+        ...h.series.map((s, i) => ({
+          label: s.name,
+          stroke: colour(SERIES_COLOURS[i % SERIES_COLOURS.length] as string),
+          width: 1.5,
+          spanGaps: true,
+        })),
+      ],
+      hooks: {
+        draw: [
+          () => {
+            axis.textContent = `Time axis (${h.zone.name}): ${labels.join(", ")}`;
+          },
+        ],
+      },
+    },
+    data,
+    box,
+  );
+}
+
 // ---- controls -------------------------------------------------------------------------------------------------
 
 function wire(): void {
@@ -646,6 +814,21 @@ function wire(): void {
       { group: "options", match: "delay", command: "range", value: v },
       `Reply delay range set to ${v}.`,
     );
+  });
+  $<HTMLSelectElement>("history-range").addEventListener("change", (e) => {
+    const custom = (e.target as HTMLSelectElement).value === "custom";
+    $("history-custom").hidden = !custom;
+    if (custom && $<HTMLInputElement>("history-until").value === "") {
+      // Prefilled with the last hour in this browser's time (datetime-local is wall-clock time without a zone).
+      const local = (ms: number) =>
+        new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+      $<HTMLInputElement>("history-until").value = local(Date.now());
+      $<HTMLInputElement>("history-since").value = local(Date.now() - 3_600_000);
+    }
+  });
+  $<HTMLFormElement>("history-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void plotHistory();
   });
   // Sparklines of the rows in view are redrawn once a second at most.
   window.setInterval(() => {
