@@ -7,6 +7,7 @@ export { CpppoError, InvalidArgumentError, ModbusRangeError } from "./core/error
 export type { DeviceIdentification } from "./engine/device-id.js";
 export { DEFAULT_DEVICE_IDENTIFICATION } from "./engine/device-id.js";
 export type { ModbusAccess, ModbusHooks } from "./engine/hooks.js";
+export type { ModbusConnectionInfo } from "./server.js";
 export { ModbusServer } from "./server.js";
 export type { RegisterRange } from "./store/ranges.js";
 export { parseRegisterRanges } from "./store/ranges.js";

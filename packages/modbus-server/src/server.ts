@@ -14,11 +14,29 @@ import {
   type TcpListenOptions,
   type TlsListenOptions,
 } from "./transport/listen.js";
-import { checkServerOptions, type ModbusServerOptions } from "./transport/options.js";
+import { checkServerOptions, MAX_DELAY_S, type ModbusServerOptions } from "./transport/options.js";
 import { checkRtuOptions, openRtuPort, type RtuOptions, type RtuPort } from "./transport/rtu.js";
 
 /** Unit ids an RTU line answers by default when one store serves every unit: 1…247 (0 is broadcast, 248… reserved). */
 const RTU_UNITS = Array.from({ length: 247 }, (_, i) => i + 1);
+
+/** One open TCP or TLS connection, as `ModbusServer.connections()` lists it. */
+export interface ModbusConnectionInfo {
+  /** The peer as an id (`127_0_0_1_5020`), for `closeConnection`. */
+  id: string;
+  /** The peer's address and port. */
+  peer: string;
+  port: number;
+  /** Unit ids its requests named, in the order first seen. */
+  units: number[];
+  /** Seconds since it last sent a byte (or since a reply it waits for began). */
+  idle: number;
+  /** Requests answered, and those answered with an exception. */
+  requests: number;
+  errors: number;
+  /** Closing: it reads no more requests. */
+  closing: boolean;
+}
 
 /** A Modbus simulator: function codes 1-6, 15, 16, 22, 23 and 43/14 over TCP, TLS and RTU, on sparse stores. */
 export class ModbusServer {
@@ -85,6 +103,68 @@ export class ModbusServer {
         return close();
       },
     };
+  }
+
+  /** The open TCP and TLS connections, all listeners together, oldest first. */
+  connections(): ModbusConnectionInfo[] {
+    const now = Date.now();
+    return [...this.hub.connections].map((c) => {
+      const peer = c.context.peer ?? "";
+      const at = peer.lastIndexOf(":");
+      return {
+        id: c.id,
+        peer: at < 0 ? peer : peer.slice(0, at),
+        port: at < 0 ? 0 : Number(peer.slice(at + 1)),
+        units: [...c.units],
+        idle: Math.max(0, (now - c.lastActivity) / 1000),
+        requests: c.requests,
+        errors: c.errors,
+        closing: c.closing,
+      };
+    });
+  }
+
+  /** Closes connection `id` as a peer's FIN would (answers what it received, then closes); false when none has it. */
+  closeConnection(id: string): boolean {
+    for (const c of this.hub.connections)
+      if (c.id === id) {
+        c.end();
+        return true;
+      }
+    return false;
+  }
+
+  /** Requests answered over TCP and TLS since the start, and those answered with an exception (RTU ports count theirs in `stats`). */
+  get counters(): { requests: number; errors: number } {
+    return { requests: this.hub.requests, errors: this.hub.errors };
+  }
+
+  /**
+   * The `delay` evil mode's reply delay in seconds (each reply drawn from `minS`…`maxS`), or undefined when replies
+   * are not delayed. Setting it turns the delay on, changes it or (undefined) turns it off, for replies from then on;
+   * throws `InvalidArgumentError` for a bad delay or while another evil mode (truncate, corrupt) is on.
+   */
+  get replyDelay(): { minS: number; maxS: number } | undefined {
+    const evil = this.hub.evil;
+    return evil?.mode === "delay" ? { minS: evil.minS, maxS: evil.maxS } : undefined;
+  }
+
+  set replyDelay(delay: { minS: number; maxS: number } | undefined) {
+    const evil = this.hub.evil;
+    if (evil !== undefined && evil.mode !== "delay")
+      throw new InvalidArgumentError(
+        `the server runs the "${evil.mode}" evil mode; it has no reply delay to set`,
+      );
+    if (delay === undefined) {
+      this.hub.evil = undefined;
+      return;
+    }
+    const ok = (s: unknown) => typeof s === "number" && Number.isFinite(s) && s >= 0 && s <= MAX_DELAY_S;
+    if (!ok(delay.minS) || !ok(delay.maxS) || delay.maxS < delay.minS)
+      throw new InvalidArgumentError(
+        `"replyDelay" needs 0 <= minS <= maxS <= ${MAX_DELAY_S} seconds, got ${delay.minS} and ${delay.maxS}`,
+      );
+    this.hub.evil = { mode: "delay", minS: delay.minS, maxS: delay.maxS };
   }
 
   /** Open TCP and TLS connections, all listeners together. */

@@ -20,7 +20,11 @@ export class Hub {
   readonly maxConnections: number;
   readonly maxBuffered: number;
   readonly closeTimeoutMs: number;
-  readonly evil: EvilMode | undefined;
+  /** The evil mode; `ModbusServer.replyDelay` may change a delay (or none) while serving. */
+  evil: EvilMode | undefined;
+  /** Requests answered over TCP and TLS since the start, and those answered with an exception. */
+  requests = 0;
+  errors = 0;
   /** Bytes held by all connections together: requests queued and partial frames. */
   buffered = 0;
   readonly connections = new Set<StreamConnection>();

@@ -30,6 +30,14 @@ export class StreamConnection {
   lastActivity = Date.now();
   /** Bytes this connection holds: requests not yet answered and a partial frame. */
   held = 0;
+  /** The peer as an id: `127_0_0_1_5020` (as the EtherNet/IP server names its connections). */
+  readonly id: string;
+  /** Requests received and answered, and those answered with an exception. */
+  requests = 0;
+  errors = 0;
+  /** The unit ids its requests named. */
+  readonly units = new Set<number>();
+  private lastUnit = -1;
   readonly context: RequestContext;
   readonly closed: Promise<void>;
   private readonly framer = new TcpFramer();
@@ -51,6 +59,7 @@ export class StreamConnection {
     context: RequestContext = {},
   ) {
     this.context = { ...context, peer: `${plainAddress(socket.remoteAddress)}:${socket.remotePort ?? 0}` };
+    this.id = (this.context.peer as string).replace(/[^0-9A-Za-z]/g, "_");
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -81,6 +90,11 @@ export class StreamConnection {
     this.head = 0;
     this.setHeld(0);
     this.socket.destroy();
+  }
+
+  /** True once it is closing: it reads no more requests. */
+  get closing(): boolean {
+    return this.ending;
   }
 
   /** True when the connection may be evicted to make room: nothing received in hand and not closing. */
@@ -190,7 +204,20 @@ export class StreamConnection {
   /** The reply to one ADU: its bytes, undefined for none, or a promise of them under the delay evil mode. */
   private handle(adu: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const out = this.hub.engine.executeTcp(adu, this.context);
+    const hub = this.hub;
+    this.requests++;
+    hub.requests++;
+    const unit = adu[6] as number;
+    if (unit !== this.lastUnit) {
+      this.lastUnit = unit;
+      this.units.add(unit);
+    }
     if (out === undefined) return undefined;
+    // An exception reply: the function code's high bit (MBAP header, then the function code at 7).
+    if (((out[7] as number) & 0x80) !== 0) {
+      this.errors++;
+      hub.errors++;
+    }
     const evil = this.hub.evil;
     if (evil === undefined) return out;
     if (evil.mode !== "delay") return spoilReply(out, evil);
