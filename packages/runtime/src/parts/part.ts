@@ -126,7 +126,7 @@ export function checkReference(
   if (!kinds.includes(entry.kind))
     throw partError(
       part,
-      `part ${JSON.stringify(target)} is a ${entry.kind} part, not ${kinds.join(" or ")}`,
+      `part ${JSON.stringify(target)} is of kind ${entry.kind}, not ${kinds.join(" or ")}`,
     );
   if (before && at > parts.findIndex((p) => p.name === part))
     throw partError(
