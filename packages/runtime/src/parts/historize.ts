@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   checked,
   checkReference,
+  type PartContext,
   type PartFactory,
   type PlantPart,
   partError,
@@ -41,6 +42,7 @@ export const historizePart: PartFactory = (config, environment) => {
   const path = isAbsolute(c.path) ? c.path : join(workdirOf(environment), c.path);
   let writer: HistoryWriter | undefined;
   let unhooks: (() => void)[] = [];
+  let logged: PartContext["log"] | undefined;
   const targets = (): PlantPart[] => {
     if (c.part !== undefined) return [referencedPart(c.name, environment, c.part)];
     const names = (environment.parts ?? []).filter((p) => p.kind === "enip").map((p) => p.name);
@@ -49,6 +51,7 @@ export const historizePart: PartFactory = (config, environment) => {
   return {
     name: c.name,
     async start(context) {
+      logged = context.log;
       const parts = targets();
       if (parts.length === 0) throw partError(c.name, "the program has no enip part to record");
       const controllers = parts.map((part) => {
@@ -85,6 +88,7 @@ export const historizePart: PartFactory = (config, environment) => {
       const open = writer;
       writer = undefined;
       await open?.close();
+      if (open !== undefined) logged?.(2, `part ${c.name} closed ${path}`);
     },
   };
 };
