@@ -12,7 +12,7 @@ import type { PskEntry } from "./psk.js";
 import { type ClientStatus, type RpcClientOptions, RpcTransport, type RpcTransportLike } from "./rpc.js";
 import type { PlcStatus } from "./runtime.js";
 import { parseConnectorUri } from "./uri.js";
-import { WampCallerTransport } from "./wamp.js";
+import { WampCallerTransport, type WampClientOptions } from "./wamp.js";
 
 /** What `GetPLCstatus` resolves: the status and the four log counts. */
 export type StatusReply = [ClientStatus, [number, number, number, number]];
@@ -27,6 +27,8 @@ export interface ConnectOptions extends RpcClientOptions {
   localStderr?: "ignore" | "inherit";
   /** LOCAL://: how long to wait for the service's `Ready:` line; default 20000 ms. */
   localStartTimeoutMs?: number;
+  /** WAMP:// and WAMPS://: WAMP-CRA credentials, the CA to trust for wss://, the subprotocols offered. */
+  wamp?: WampClientOptions;
 }
 
 /** A connected (or reconnecting) client; `status` is the last one seen, `Disconnected` after a transport loss. */

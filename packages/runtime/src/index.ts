@@ -57,5 +57,21 @@ export type { ServiceEvent, ServiceOptions } from "./service.js";
 export { PlcService } from "./service.js";
 export type { ConnectorUri } from "./uri.js";
 export { DEFAULT_REALM, parseConnectorUri } from "./uri.js";
-export type { WampCallee, WampCalleeOptions, WampRouter, WampRouterOptions, WampTarget } from "./wamp.js";
+export type {
+  WampCallee,
+  WampCalleeOptions,
+  WampClientOptions,
+  WampHandler,
+  WampRouter,
+  WampRouterOptions,
+  WampTarget,
+} from "./wamp.js";
 export { startWampCallee, startWampRouter, WAMP_PROTOCOLS, WampCallerTransport } from "./wamp.js";
+export type { WampCraUser, WampSecret } from "./wamp-cra.js";
+export {
+  parseWampSecrets,
+  readWampSecretFile,
+  wampCraAnswer,
+  wampCraDeriveKey,
+  wampCraSign,
+} from "./wamp-cra.js";

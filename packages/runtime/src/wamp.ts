@@ -1,80 +1,62 @@
 /**
  * WAMP for the runtime: a small Basic Profile router (dealer and broker, `wamp.2.msgpack` and `wamp.2.json`,
- * WebSocket ping/pong, an ERROR to each caller whose callee left), the runtime as a callee (`<ID>.<Method>`, status
- * events on `<ID>.status`, reconnecting when the router goes away), and a caller transport for `WAMP://` clients.
+ * WebSocket ping/pong, an ERROR to each caller whose callee left; WAMP-CRA per realm and wss:// as options; and
+ * in-process procedures, so a service can host the router and serve its calls over one WebSocket hop), the runtime
+ * as a callee (`<ID>.<Method>`, status events on `<ID>.status`, reconnecting when the router goes away), and a caller
+ * transport for `WAMP://` and `WAMPS://` clients.
  */
-import type { IncomingMessage } from "node:http";
-import { type WebSocket as ServerSocket, WebSocket, WebSocketServer } from "ws";
-import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
+import { randomBytes } from "node:crypto";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
 import type { RpcOutcome, RpcTransportLike } from "./rpc.js";
-
-/** WAMP message codes (Basic Profile). */
-const M = {
-  HELLO: 1,
-  WELCOME: 2,
-  ABORT: 3,
-  GOODBYE: 6,
-  ERROR: 8,
-  PUBLISH: 16,
-  PUBLISHED: 17,
-  SUBSCRIBE: 32,
-  SUBSCRIBED: 33,
-  UNSUBSCRIBE: 34,
-  UNSUBSCRIBED: 35,
-  EVENT: 36,
-  CALL: 48,
-  RESULT: 50,
-  REGISTER: 64,
-  REGISTERED: 65,
-  UNREGISTER: 66,
-  UNREGISTERED: 67,
-  INVOCATION: 68,
-  YIELD: 70,
-} as const;
+import {
+  type WampCraUser,
+  type WampSecret,
+  wampCraAnswer,
+  wampCraDeriveKey,
+  wampCraSame,
+  wampCraSign,
+} from "./wamp-cra.js";
+import {
+  asBuffer,
+  type CallHead,
+  callHead,
+  decode,
+  decodeTail,
+  forwardFrame,
+  M,
+  MSGPACK,
+  type Msg,
+  send,
+  sendRaw,
+  yieldHead,
+} from "./wamp-wire.js";
 
 /** The subprotocols, msgpack first (what Beremiz's peers speak). */
 export const WAMP_PROTOCOLS = ["wamp.2.msgpack", "wamp.2.json"] as const;
 
-type Msg = unknown[];
-
-/** WAMP JSON carries bytes as a string: NUL then base64. */
-function jsonEncode(message: Msg): string {
-  return JSON.stringify(message, (_k, v: unknown) =>
-    v instanceof Uint8Array ? `\0${Buffer.from(v).toString("base64")}` : v,
-  );
-}
-function jsonDecode(text: string): Msg {
-  return JSON.parse(text, (_k, v: unknown) =>
-    typeof v === "string" && v.startsWith("\0") ? new Uint8Array(Buffer.from(v.slice(1), "base64")) : v,
-  ) as Msg;
-}
-
-/** Sends `message` with the socket's subprotocol. */
-function send(socket: WebSocket | ServerSocket, message: Msg): void {
-  if (socket.readyState !== WebSocket.OPEN) return;
-  if (socket.protocol === "wamp.2.msgpack") socket.send(encodeMsgpack(message), { binary: true });
-  else socket.send(jsonEncode(message));
-}
-
-/** Decodes one WebSocket message with the socket's subprotocol; undefined when it is not a WAMP message. */
-function receive(
-  socket: WebSocket | ServerSocket,
-  data: Buffer | ArrayBuffer | Buffer[],
-  isBinary: boolean,
-): Msg | undefined {
-  try {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-    const value =
-      socket.protocol === "wamp.2.msgpack" ? decodeMsgpack(bytes) : jsonDecode(bytes.toString("utf8"));
-    void isBinary;
-    return Array.isArray(value) && typeof value[0] === "number" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A random WAMP id in [1, 2^53]. */
+/** A random WAMP id in [1, 2^53] (session and registration ids: global scope, so not guessable). */
 const randomId = (): number => Math.floor(Math.random() * (2 ** 53 - 1)) + 1;
+
+/** `args` and `kwargs` appended to `head` as WAMP wants them: neither, args only, or both. */
+function withPayload(head: Msg, args: unknown, kwargs: unknown): Msg {
+  if (args !== undefined || kwargs !== undefined) head.push(args ?? []);
+  if (kwargs !== undefined) head.push(kwargs);
+  return head;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+
+/** An in-process procedure: called with the CALL's arguments; its value (or promise) is the RESULT's one argument. */
+export type WampHandler = (args: unknown[], kwargs: Record<string, unknown> | undefined) => unknown;
 
 /** Options of `startWampRouter`. */
 export interface WampRouterOptions {
@@ -86,51 +68,126 @@ export interface WampRouterOptions {
   path?: string;
   /** How often the router pings each peer; a peer that misses a pong is dropped. Default 10000 ms; 0 = never. */
   pingIntervalMs?: number;
+  /**
+   * WAMP-CRA: realm (or "*", every realm not listed) → authid → secret. A realm found here admits only sessions
+   * that answer the challenge; any other HELLO is ABORTed with `wamp.error.not_authorized`.
+   */
+  auth?: Record<string, Record<string, WampCraUser>>;
+  /** Serve wss:// with this PEM certificate (chain) and key; a plaintext client is refused. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** A running router. */
 export interface WampRouter {
-  /** `ws://host:port/path`. */
+  /** `ws://host:port/path` (`wss://` with TLS). */
   readonly url: string;
   readonly port: number;
+  /** Registers an in-process procedure in `realm`; returns its unregistration. Throws when the name is taken. */
+  register(realm: string, procedure: string, handler: WampHandler): () => void;
+  /** Publishes to `topic` in `realm` from inside the router. */
+  publish(realm: string, topic: string, args?: unknown[]): void;
   /** Closes every session and the listener. */
   close(): Promise<void>;
 }
 
+interface Realm {
+  procedures: Map<string, Procedure>;
+  registrations: Map<number, string>;
+  /** topic → subscription id and subscribers. */
+  topics: Map<string, { subscription: number; subscribers: Set<Session> }>;
+}
+type Procedure =
+  | { registration: number; session: Session; local?: undefined }
+  | { registration: number; session?: undefined; local: WampHandler };
+
 interface Session {
   id: number;
-  socket: ServerSocket;
-  realm: string;
+  socket: WebSocket;
+  realm: Realm;
+  /** The socket speaks msgpack: CALL and YIELD take the zero-copy path when both ends do. */
+  msgpack: boolean;
   alive: boolean;
+}
+
+/** A session that has said HELLO to a WAMP-CRA realm and not yet answered its CHALLENGE. */
+interface Challenged {
+  realm: string;
+  id: number;
+  authid: string;
+  role: string;
+  /** The signature expected; undefined for an unknown authid (challenged alike, so authids cannot be probed). */
+  expected: string | undefined;
+}
+
+/** Answers a plain HTTP request (not a WebSocket upgrade), which `ws` leaves to the server. */
+function upgradeRequired(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(426, { "content-type": "text/plain", connection: "close" });
+  response.end("a WAMP router: connect with a WebSocket\n");
 }
 
 /** Starts a WAMP Basic Profile router; any realm a HELLO names is opened on demand. */
 export async function startWampRouter(options: WampRouterOptions = {}): Promise<WampRouter> {
   const path = options.path ?? "/ws";
+  const host = options.host ?? "127.0.0.1";
+  const http: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, upgradeRequired)
+    : createHttpServer(upgradeRequired);
   const server = new WebSocketServer({
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 8888,
+    server: http,
     path,
+    perMessageDeflate: false,
     handleProtocols: (offered) => WAMP_PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("error", reject);
+    http.listen(options.port ?? 8888, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
   });
+  // A TLS handshake that fails (a plaintext client, an untrusted peer) just drops that connection.
+  http.on("tlsClientError", (_error: Error, socket: Duplex) => socket.destroy());
+
+  // Salted keys are derived once here (PBKDF2 is slow on purpose), not at each HELLO.
+  const auth = new Map<string, Map<string, { key: string; user: WampCraUser }>>();
+  for (const [realm, users] of Object.entries(options.auth ?? {}))
+    auth.set(
+      realm,
+      new Map(
+        Object.entries(users).map(([authid, user]) => [
+          authid,
+          {
+            key:
+              user.salt === undefined
+                ? user.secret
+                : wampCraDeriveKey(user.secret, user.salt, user.iterations, user.keylen),
+            user,
+          },
+        ]),
+      ),
+    );
+
   const sessions = new Set<Session>();
-  /** `realm procedure` → the session that registered it and its registration id. */
-  const procedures = new Map<string, { session: Session; registration: number }>();
-  const registrations = new Map<number, string>();
-  /** Invocation id → the call it serves. */
+  const realms = new Map<string, Realm>();
+  const realmOf = (name: string): Realm => {
+    let r = realms.get(name);
+    if (r === undefined) {
+      r = { procedures: new Map(), registrations: new Map(), topics: new Map() };
+      realms.set(name, r);
+    }
+    return r;
+  };
+  /** Invocation id → the call it serves. Ids are router-scoped, so sequential (and small on the wire). */
   const invocations = new Map<number, { caller: Session; callee: Session; request: number }>();
-  /** `realm topic` → subscription id and subscribers. */
-  const topics = new Map<string, { subscription: number; subscribers: Set<Session> }>();
+  let nextInvocation = 1;
+  let nextPublication = 1;
 
   const drop = (session: Session): void => {
     if (!sessions.delete(session)) return;
-    for (const [key, p] of procedures)
+    const { procedures, registrations, topics } = session.realm;
+    for (const [uri, p] of procedures)
       if (p.session === session) {
-        procedures.delete(key);
+        procedures.delete(uri);
         registrations.delete(p.registration);
       }
     for (const [id, call] of invocations)
@@ -149,8 +206,122 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
     for (const t of topics.values()) t.subscribers.delete(session);
   };
 
-  server.on("connection", (socket: ServerSocket, _request: IncomingMessage) => {
+  /** Runs an in-process procedure; a value that is not a promise is answered at once (no microtask hop). */
+  const callLocal = (
+    caller: Session,
+    request: number,
+    handler: WampHandler,
+    args: unknown[] | undefined,
+    kwargs: Record<string, unknown> | undefined,
+  ): void => {
+    const ok = (value: unknown): void => send(caller.socket, [M.RESULT, request, {}, [value ?? null]]);
+    const fail = (error: unknown): void =>
+      send(caller.socket, [
+        M.ERROR,
+        M.CALL,
+        request,
+        {},
+        "wamp.error.runtime_error",
+        [(error as Error)?.message ?? String(error)],
+      ]);
+    let value: unknown;
+    try {
+      value = handler(args ?? [], kwargs);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (isThenable(value)) value.then(ok, fail);
+    else ok(value);
+  };
+
+  /** CALL → INVOCATION (or an in-process call). `raw` is a msgpack CALL's head: its tail is forwarded as is. */
+  const routeCall = (
+    s: Session,
+    request: number,
+    procedure: unknown,
+    args: unknown,
+    kwargs: unknown,
+    raw?: CallHead,
+  ): void => {
+    const target = s.realm.procedures.get(String(procedure));
+    if (target === undefined) {
+      send(s.socket, [M.ERROR, M.CALL, request, {}, "wamp.error.no_such_procedure"]);
+      return;
+    }
+    if (raw !== undefined && (target.local !== undefined || !target.session.msgpack))
+      [args, kwargs] = decodeTail(raw.tail, raw.tailCount);
+    if (target.local !== undefined) {
+      callLocal(s, request, target.local, args as unknown[], kwargs as Record<string, unknown>);
+      return;
+    }
+    const invocation = nextInvocation++;
+    invocations.set(invocation, { caller: s, callee: target.session, request });
+    if (raw !== undefined && target.session.msgpack)
+      sendRaw(
+        target.session.socket,
+        forwardFrame(M.INVOCATION, [invocation, target.registration], raw.tailCount, raw.tail),
+      );
+    else
+      send(
+        target.session.socket,
+        withPayload([M.INVOCATION, invocation, target.registration, {}], args, kwargs),
+      );
+  };
+
+  /** YIELD → RESULT, forwarding a msgpack tail as is when the caller speaks msgpack too. */
+  const routeYield = (
+    s: Session,
+    invocation: number,
+    args: unknown,
+    kwargs: unknown,
+    raw?: Buffer,
+    n = 0,
+  ): void => {
+    const call = invocations.get(invocation);
+    if (call === undefined || call.callee !== s) return;
+    invocations.delete(invocation);
+    if (raw !== undefined && call.caller.msgpack) {
+      sendRaw(call.caller.socket, forwardFrame(M.RESULT, [call.request], n, raw));
+      return;
+    }
+    if (raw !== undefined) [args, kwargs] = decodeTail(raw, n);
+    send(call.caller.socket, withPayload([M.RESULT, call.request, {}], args, kwargs));
+  };
+
+  const publish = (
+    realm: Realm,
+    from: Session | undefined,
+    topic: unknown,
+    args: unknown,
+    kwargs: unknown,
+  ): number => {
+    const publication = nextPublication++;
+    const t = realm.topics.get(String(topic));
+    if (t !== undefined)
+      for (const sub of t.subscribers)
+        if (sub !== from)
+          send(sub.socket, withPayload([M.EVENT, t.subscription, publication, {}], args, kwargs));
+    return publication;
+  };
+
+  server.on("connection", (socket: WebSocket) => {
     let session: Session | undefined;
+    let challenged: Challenged | undefined;
+    const protocol = socket.protocol;
+    const abort = (reason: string, message: string): void => {
+      send(socket, [M.ABORT, { message }, reason]);
+      socket.close();
+    };
+    const welcome = (realm: string, id: number, details: Record<string, unknown>): void => {
+      session = { id, socket, realm: realmOf(realm), msgpack: protocol === MSGPACK, alive: true };
+      sessions.add(session);
+      send(socket, [
+        M.WELCOME,
+        id,
+        { ...details, roles: { broker: {}, dealer: {} }, agent: "cpppo-wamp-router" },
+      ]);
+    };
     socket.on("pong", () => {
       if (session) session.alive = true;
     });
@@ -158,30 +329,83 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
       if (session) drop(session);
     });
     socket.on("error", () => socket.terminate());
-    socket.on("message", (data, isBinary) => {
-      const msg = receive(socket, data as Buffer, isBinary);
+    socket.on("message", (data) => {
+      const bytes = asBuffer(data);
+      // The hot path: a msgpack CALL or YIELD is routed from its head; its arguments are never decoded here.
+      if (session?.msgpack) {
+        if (bytes[1] === M.CALL) {
+          const h = callHead(bytes);
+          if (h !== undefined) return routeCall(session, h.request, h.procedure, undefined, undefined, h);
+        } else if (bytes[1] === M.YIELD) {
+          const h = yieldHead(bytes);
+          if (h !== undefined)
+            return routeYield(session, h.invocation, undefined, undefined, h.tail, h.tailCount);
+        }
+      }
+      const msg = decode(protocol, bytes);
       if (msg === undefined) {
         socket.close(1003, "not a WAMP message");
         return;
       }
       const [type] = msg;
       if (session === undefined) {
-        if (type !== M.HELLO || typeof msg[1] !== "string") {
-          send(socket, [M.ABORT, {}, "wamp.error.protocol_violation"]);
-          socket.close();
+        if (challenged !== undefined) {
+          const c = challenged;
+          challenged = undefined;
+          if (type !== M.AUTHENTICATE)
+            return abort("wamp.error.protocol_violation", "AUTHENTICATE expected after CHALLENGE");
+          if (c.expected === undefined || !wampCraSame(String(msg[1]), c.expected))
+            return abort("wamp.error.not_authorized", "WAMP-CRA authentication failed");
+          welcome(c.realm, c.id, {
+            authid: c.authid,
+            authrole: c.role,
+            authmethod: "wampcra",
+            authprovider: "static",
+          });
           return;
         }
-        session = { id: randomId(), socket, realm: msg[1], alive: true };
-        sessions.add(session);
-        send(socket, [
-          M.WELCOME,
-          session.id,
-          { roles: { broker: {}, dealer: {} }, agent: "cpppo-wamp-router" },
-        ]);
+        if (type !== M.HELLO || typeof msg[1] !== "string")
+          return abort("wamp.error.protocol_violation", "HELLO expected");
+        const realm = msg[1];
+        const users = auth.get(realm) ?? auth.get("*");
+        if (users === undefined) {
+          welcome(realm, randomId(), { authid: "anonymous", authrole: "anonymous", authmethod: "anonymous" });
+          return;
+        }
+        const details = (msg[2] ?? {}) as { authmethods?: unknown; authid?: unknown };
+        if (!Array.isArray(details.authmethods) || !details.authmethods.includes("wampcra"))
+          return abort("wamp.error.not_authorized", `realm ${realm} needs wampcra authentication`);
+        const authid = String(details.authid ?? "");
+        const known = users.get(authid);
+        const id = randomId();
+        const role = known?.user.role ?? "user";
+        const challenge = JSON.stringify({
+          authid,
+          authrole: role,
+          authmethod: "wampcra",
+          authprovider: "static",
+          session: id,
+          nonce: randomBytes(16).toString("base64"),
+          timestamp: new Date().toISOString(),
+        });
+        const extra: Record<string, unknown> = { challenge };
+        if (known?.user.salt !== undefined) {
+          extra.salt = known.user.salt;
+          extra.iterations = known.user.iterations ?? 1000;
+          extra.keylen = known.user.keylen ?? 32;
+        }
+        challenged = {
+          realm,
+          id,
+          authid,
+          role,
+          expected: known === undefined ? undefined : wampCraSign(known.key, challenge),
+        };
+        send(socket, [M.CHALLENGE, "wampcra", extra]);
         return;
       }
       const s = session;
-      const key = (uri: unknown): string => `${s.realm} ${String(uri)}`;
+      const { procedures, registrations, topics } = s.realm;
       switch (type) {
         case M.GOODBYE:
           send(socket, [M.GOODBYE, {}, "wamp.close.goodbye_and_out"]);
@@ -190,52 +414,37 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
           return;
         case M.REGISTER: {
           const [, request, , procedure] = msg;
-          if (procedures.has(key(procedure))) {
+          const uri = String(procedure);
+          if (procedures.has(uri)) {
             send(socket, [M.ERROR, M.REGISTER, request, {}, "wamp.error.procedure_already_exists"]);
             return;
           }
           const registration = randomId();
-          procedures.set(key(procedure), { session: s, registration });
-          registrations.set(registration, key(procedure));
+          procedures.set(uri, { session: s, registration });
+          registrations.set(registration, uri);
           send(socket, [M.REGISTERED, request, registration]);
           return;
         }
         case M.UNREGISTER: {
           const [, request, registration] = msg;
-          const k = registrations.get(registration as number);
-          if (k === undefined || procedures.get(k)?.session !== s) {
+          const uri = registrations.get(registration as number);
+          if (uri === undefined || procedures.get(uri)?.session !== s) {
             send(socket, [M.ERROR, M.UNREGISTER, request, {}, "wamp.error.no_such_registration"]);
             return;
           }
-          procedures.delete(k);
+          procedures.delete(uri);
           registrations.delete(registration as number);
           send(socket, [M.UNREGISTERED, request]);
           return;
         }
         case M.CALL: {
           const [, request, , procedure, args, kwargs] = msg;
-          const target = procedures.get(key(procedure));
-          if (target === undefined) {
-            send(socket, [M.ERROR, M.CALL, request, {}, "wamp.error.no_such_procedure"]);
-            return;
-          }
-          const invocation = randomId();
-          invocations.set(invocation, { caller: s, callee: target.session, request: request as number });
-          const out: Msg = [M.INVOCATION, invocation, target.registration, {}];
-          if (args !== undefined || kwargs !== undefined) out.push(args ?? []);
-          if (kwargs !== undefined) out.push(kwargs);
-          send(target.session.socket, out);
+          routeCall(s, request as number, procedure, args, kwargs);
           return;
         }
         case M.YIELD: {
           const [, invocation, , args, kwargs] = msg;
-          const call = invocations.get(invocation as number);
-          if (call === undefined || call.callee !== s) return;
-          invocations.delete(invocation as number);
-          const out: Msg = [M.RESULT, call.request, {}];
-          if (args !== undefined || kwargs !== undefined) out.push(args ?? []);
-          if (kwargs !== undefined) out.push(kwargs);
-          send(call.caller.socket, out);
+          routeYield(s, invocation as number, args, kwargs);
           return;
         }
         case M.ERROR: {
@@ -244,18 +453,19 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
           const call = invocations.get(invocation as number);
           if (call === undefined || call.callee !== s) return;
           invocations.delete(invocation as number);
-          const out: Msg = [M.ERROR, M.CALL, call.request, details ?? {}, uri];
-          if (args !== undefined || kwargs !== undefined) out.push(args ?? []);
-          if (kwargs !== undefined) out.push(kwargs);
-          send(call.caller.socket, out);
+          send(
+            call.caller.socket,
+            withPayload([M.ERROR, M.CALL, call.request, details ?? {}, uri], args, kwargs),
+          );
           return;
         }
         case M.SUBSCRIBE: {
           const [, request, , topic] = msg;
-          let t = topics.get(key(topic));
+          const uri = String(topic);
+          let t = topics.get(uri);
           if (t === undefined) {
             t = { subscription: randomId(), subscribers: new Set() };
-            topics.set(key(topic), t);
+            topics.set(uri, t);
           }
           t.subscribers.add(s);
           send(socket, [M.SUBSCRIBED, request, t.subscription]);
@@ -273,23 +483,13 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
         }
         case M.PUBLISH: {
           const [, request, opts, topic, args, kwargs] = msg;
-          const publication = randomId();
-          const t = topics.get(key(topic));
-          const excludeMe = (opts as { exclude_me?: boolean } | undefined)?.exclude_me ?? true;
-          for (const sub of t?.subscribers ?? []) {
-            if (sub === s && excludeMe) continue;
-            const out: Msg = [M.EVENT, t?.subscription, publication, {}];
-            if (args !== undefined || kwargs !== undefined) out.push(args ?? []);
-            if (kwargs !== undefined) out.push(kwargs);
-            send(sub.socket, out);
-          }
-          if ((opts as { acknowledge?: boolean } | undefined)?.acknowledge)
-            send(socket, [M.PUBLISHED, request, publication]);
+          const o = (opts ?? {}) as { exclude_me?: boolean; acknowledge?: boolean };
+          const publication = publish(s.realm, o.exclude_me === false ? undefined : s, topic, args, kwargs);
+          if (o.acknowledge) send(socket, [M.PUBLISHED, request, publication]);
           return;
         }
         default:
-          send(socket, [M.ABORT, {}, "wamp.error.protocol_violation"]);
-          socket.close();
+          abort("wamp.error.protocol_violation", `unexpected message ${String(type)}`);
       }
     });
   });
@@ -309,17 +509,45 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
         }, pingMs)
       : undefined;
   pinger?.unref();
-  const port = (server.address() as { port: number }).port;
+  const port = (http.address() as { port: number }).port;
   return {
-    url: `ws://${options.host ?? "127.0.0.1"}:${port}${path}`,
+    url: `${options.tls ? "wss" : "ws"}://${host.includes(":") ? `[${host}]` : host}:${port}${path}`,
     port,
+    register(realm, procedure, handler) {
+      const r = realmOf(realm);
+      if (r.procedures.has(procedure)) throw new Error(`WAMP procedure ${procedure} is already registered`);
+      const p: Procedure = { registration: randomId(), local: handler };
+      r.procedures.set(procedure, p);
+      r.registrations.set(p.registration, procedure);
+      return () => {
+        if (r.procedures.get(procedure) !== p) return;
+        r.procedures.delete(procedure);
+        r.registrations.delete(p.registration);
+      };
+    },
+    publish(realm, topic, args) {
+      const r = realms.get(realm);
+      if (r !== undefined) publish(r, undefined, topic, args, undefined);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(pinger);
         for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
+        server.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
       }),
   };
+}
+
+/** How a WAMP client connects: WAMP-CRA credentials, the CA to trust for wss://, the subprotocols to offer. */
+export interface WampClientOptions {
+  /** Join with WAMP-CRA as `authid` (Beremiz's runtime uses its ID), answering the challenge with `secret`. */
+  auth?: WampSecret;
+  /** PEM CA certificate(s) to trust for wss:// (default: Node's CA store). */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** The subprotocols offered, in order of preference; default msgpack then JSON. */
+  protocols?: readonly string[];
 }
 
 /** One joined WAMP session over a WebSocket (client side). */
@@ -336,10 +564,13 @@ class WampPeer {
     url: string,
     realm: string,
     timeoutMs: number,
-    protocols: readonly string[] = WAMP_PROTOCOLS,
+    options: WampClientOptions = {},
   ): Promise<WampPeer> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, [...protocols]);
+      const socket = new WebSocket(url, [...(options.protocols ?? WAMP_PROTOCOLS)], {
+        perMessageDeflate: false,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      });
       const peer = new WampPeer(socket);
       const timer = setTimeout(() => {
         socket.terminate();
@@ -357,16 +588,35 @@ class WampPeer {
           done([M.ERROR, 0, request, {}, "wamp.error.transport_lost"]);
         }
       });
-      socket.on("open", () =>
-        send(socket, [M.HELLO, realm, { roles: { caller: {}, callee: {}, publisher: {}, subscriber: {} } }]),
-      );
-      socket.on("message", (data, isBinary) => {
-        const msg = receive(socket, data as Buffer, isBinary);
+      socket.on("open", () => {
+        const details: Record<string, unknown> = {
+          roles: { caller: {}, callee: {}, publisher: {}, subscriber: {} },
+        };
+        if (options.auth) {
+          details.authmethods = ["wampcra"];
+          details.authid = options.auth.authid;
+        }
+        send(socket, [M.HELLO, realm, details]);
+      });
+      socket.on("message", (data) => {
+        const msg = decode(socket.protocol, asBuffer(data));
         if (msg === undefined) return;
         switch (msg[0]) {
           case M.WELCOME:
             clearTimeout(timer);
             resolve(peer);
+            return;
+          case M.CHALLENGE:
+            if (options.auth === undefined || msg[1] !== "wampcra") {
+              send(socket, [M.ABORT, {}, "wamp.error.cannot_authenticate"]);
+              socket.close();
+              return;
+            }
+            send(socket, [
+              M.AUTHENTICATE,
+              wampCraAnswer(options.auth.secret, (msg[2] ?? {}) as Record<string, unknown>),
+              {},
+            ]);
             return;
           case M.ABORT:
             clearTimeout(timer);
@@ -397,11 +647,20 @@ class WampPeer {
 
   /** Sends a request whose reply carries its request id; resolves that reply (an ERROR when the transport is lost). */
   request(build: (request: number) => Msg): Promise<Msg> {
+    return new Promise((resolve) => void this.start(build, resolve));
+  }
+
+  /** Sends a request and hands its reply to `done` (no promise of its own); returns the request id. */
+  start(build: (request: number) => Msg, done: (reply: Msg) => void): number {
     const request = this.nextRequest++;
-    return new Promise((resolve) => {
-      this.pending.set(request, resolve);
-      send(this.socket, build(request));
-    });
+    this.pending.set(request, done);
+    send(this.socket, build(request));
+    return request;
+  }
+
+  /** Drops a request's waiter (its deadline passed). */
+  forget(request: number): void {
+    this.pending.delete(request);
   }
 
   send(message: Msg): void {
@@ -417,8 +676,11 @@ class WampPeer {
 export type WampTarget = Record<string, ((...args: never[]) => unknown) | undefined>;
 
 /** Options of `startWampCallee`. */
-export interface WampCalleeOptions {
-  url: string;
+export interface WampCalleeOptions extends WampClientOptions {
+  /** The router's `ws://` or `wss://` URL; or give `router` to register in-process. */
+  url?: string;
+  /** A router in this process: the methods are registered with it directly (no WebSocket hop to the callee). */
+  router?: WampRouter;
   /** Default "Automation", as Beremiz's runtime. */
   realm?: string;
   /** The procedure prefix: `<id>.<Method>`. */
@@ -440,8 +702,49 @@ export interface WampCallee {
   close(): Promise<void>;
 }
 
-/** Registers every method of `target` as `<id>.<Method>` with the router at `url`, and keeps doing it across reconnects. */
+/** Runs `fn(args)` and answers through `reply` at once when it returns a plain value (no promise hop). */
+function answer(
+  fn: ((...a: unknown[]) => unknown) | undefined,
+  args: unknown[],
+  ok: (value: unknown) => void,
+  fail: (error: unknown) => void,
+): void {
+  let value: unknown;
+  try {
+    if (fn === undefined) throw new Error("no such method");
+    value = fn(...args);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (isThenable(value)) value.then(ok, fail);
+  else ok(value);
+}
+
+/** The runtime registered in-process with `router` (the service hosts the router). */
+function attachWampCallee(router: WampRouter, options: WampCalleeOptions): WampCallee {
+  const realm = options.realm ?? "Automation";
+  const unregister = Object.keys(options.target)
+    .filter((m) => typeof options.target[m] === "function")
+    .map((method) => {
+      const fn = options.target[method] as (...a: unknown[]) => unknown;
+      return router.register(realm, `${options.id}.${method}`, (args) => fn(...args));
+    });
+  options.log?.(`wamp: ${options.id}.* registered in-process with ${router.url} realm ${realm}`);
+  return {
+    firstJoin: Promise.resolve(),
+    publishStatus: (status) => router.publish(realm, `${options.id}.status`, [status]),
+    close: async () => {
+      for (const u of unregister) u();
+    },
+  };
+}
+
+/** Registers every method of `target` as `<id>.<Method>` with the router (`url`, or `router` in-process), and keeps doing it across reconnects. */
 export function startWampCallee(options: WampCalleeOptions): WampCallee {
+  if (options.router !== undefined) return attachWampCallee(options.router, options);
+  const url = options.url;
+  if (url === undefined) throw new Error("startWampCallee needs a url or a router");
   const realm = options.realm ?? "Automation";
   const base = options.reconnectMs ?? 200;
   let peer: WampPeer | undefined;
@@ -453,40 +756,38 @@ export function startWampCallee(options: WampCalleeOptions): WampCallee {
     joined = resolve;
   });
   const methods = Object.keys(options.target).filter((m) => typeof options.target[m] === "function");
-  const byRegistration = new Map<number, string>();
+  const byRegistration = new Map<number, (...a: unknown[]) => unknown>();
 
   const connect = async (): Promise<void> => {
     if (closed) return;
     try {
-      const p = await WampPeer.join(options.url, realm, 5000);
+      const p = await WampPeer.join(url, realm, 5000, options);
       p.onInvocation = (msg) => {
         const [, invocation, registration, , args] = msg;
-        const method = byRegistration.get(registration as number);
-        const fn = method === undefined ? undefined : options.target[method];
-        Promise.resolve()
-          .then(() => (fn as (...a: unknown[]) => unknown)(...((args as unknown[]) ?? [])))
-          .then(
-            (result) => p.send([M.YIELD, invocation, {}, [result ?? null]]),
-            (error: unknown) =>
-              p.send([
-                M.ERROR,
-                M.INVOCATION,
-                invocation,
-                {},
-                "wamp.error.runtime_error",
-                [(error as Error)?.message ?? String(error)],
-              ]),
-          );
+        answer(
+          byRegistration.get(registration as number),
+          (args as unknown[] | undefined) ?? [],
+          (result) => p.send([M.YIELD, invocation, {}, [result ?? null]]),
+          (error) =>
+            p.send([
+              M.ERROR,
+              M.INVOCATION,
+              invocation,
+              {},
+              "wamp.error.runtime_error",
+              [(error as Error)?.message ?? String(error)],
+            ]),
+        );
       };
       for (const method of methods) {
         const reply = await p.request((r) => [M.REGISTER, r, {}, `${options.id}.${method}`]);
         if (reply[0] !== M.REGISTERED)
           throw new Error(`cannot register ${options.id}.${method}: ${String(reply[4])}`);
-        byRegistration.set(reply[2] as number, method);
+        byRegistration.set(reply[2] as number, options.target[method] as (...a: unknown[]) => unknown);
       }
       peer = p;
       delay = base;
-      options.log?.(`wamp joined ${options.url} realm ${realm} as ${options.id}`);
+      options.log?.(`wamp joined ${url} realm ${realm} as ${options.id}`);
       joined();
       p.socket.once("close", () => {
         peer = undefined;
@@ -532,23 +833,25 @@ export function startWampCallee(options: WampCalleeOptions): WampCallee {
   };
 }
 
-/** A `WAMP://` client's transport: calls `<id>.<Method>` as a caller; undefined outcome when the router is gone. */
+/** A `WAMP://` (or `WAMPS://`) client's transport: calls `<id>.<Method>` as a caller; undefined outcome when the router is gone. */
 export class WampCallerTransport implements RpcTransportLike {
   private peer: Promise<WampPeer | undefined> | undefined;
   private closed = false;
   readonly timeoutMs: number;
+  private readonly client: WampClientOptions;
 
   constructor(
     private readonly url: string,
     private readonly realm: string,
     private readonly id: string,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; wamp?: WampClientOptions } = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.client = options.wamp ?? {};
   }
 
   private connect(): Promise<WampPeer | undefined> {
-    this.peer ??= WampPeer.join(this.url, this.realm, this.timeoutMs).then(
+    this.peer ??= WampPeer.join(this.url, this.realm, this.timeoutMs, this.client).then(
       (p) => {
         p.socket.once("close", () => {
           this.peer = undefined;
@@ -567,13 +870,15 @@ export class WampCallerTransport implements RpcTransportLike {
     if (this.closed) return undefined;
     const p = await this.connect();
     if (p === undefined) return undefined;
+    // One promise per call: the reply or the deadline, whichever comes first (no Promise.race, no second promise).
     let timer: NodeJS.Timeout | undefined;
-    const reply = await Promise.race([
-      p.request((r) => [M.CALL, r, {}, `${this.id}.${method}`, args]),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), this.timeoutMs);
-      }),
-    ]);
+    const reply = await new Promise<Msg | undefined>((resolve) => {
+      const request = p.start((r) => [M.CALL, r, {}, `${this.id}.${method}`, args], resolve);
+      timer = setTimeout(() => {
+        p.forget(request);
+        resolve(undefined);
+      }, this.timeoutMs);
+    });
     clearTimeout(timer);
     if (reply === undefined) {
       p.socket.terminate();
