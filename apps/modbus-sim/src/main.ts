@@ -348,6 +348,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     );
     if (hooks.length > 0) options.hooks = chainHooks(hooks);
     server = new ModbusServer(options);
+    web?.attach(server);
   } catch (err) {
     log.close();
     return fail(isUsageError(err) ? EXIT_USAGE : EXIT_FAILED, (err as Error).message);

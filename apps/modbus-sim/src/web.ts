@@ -2,10 +2,18 @@
  * `modbus-sim -w`: the simulator's registers and coils through @cpppo/enip-server's web API and the live dashboard.
  * Each register range given on the command line is one "tag" named by its first cpppo address (e.g. "40001"): an
  * array of booleans (coils, discrete inputs) or of 0…65535 (registers). The page edits values and element ranges;
- * a non-zero `error` on a range refuses every request touching it (the client gets the server's refusal).
+ * a non-zero `error` on a range refuses every request touching it (the client gets the server's refusal). Once the
+ * server is attached, the page also shows its TCP and TLS connections (peer, unit ids, requests, idle time) with a
+ * Close button, its requests/s and exceptions/s, and the `-e delay` reply delay, which it may set.
  */
 import type { WebController, WebServer, WebTag } from "@cpppo/enip-server";
-import type { ModbusAccess, ModbusHooks, ModbusStore, RegisterRange } from "@cpppo/modbus-server";
+import type {
+  ModbusAccess,
+  ModbusHooks,
+  ModbusServer,
+  ModbusStore,
+  RegisterRange,
+} from "@cpppo/modbus-server";
 
 const PREFIX = { coils: 0, discreteInputs: 1, inputRegisters: 3, holdingRegisters: 4 } as const;
 const TYPE = {
@@ -65,11 +73,14 @@ class RangeTag implements WebTag {
   }
 }
 
-/** The web API's view of a Modbus simulator, and the hooks that make its injected errors refuse requests. */
+/**
+ * The web API's view of a Modbus simulator, the hooks that make its injected errors refuse requests, and `attach`,
+ * which gives it the server (created with those hooks) for its connections, counters and reply delay.
+ */
 export function modbusWeb(
   store: ModbusStore,
   ranges: readonly RegisterRange[],
-): { server: WebServer; hooks: ModbusHooks } {
+): { server: WebServer; hooks: ModbusHooks; attach(server: ModbusServer): void } {
   const tags = new Map<string, RangeTag>();
   for (const range of ranges) {
     const tag = new RangeTag(store, range);
@@ -82,32 +93,56 @@ export function modbusWeb(
     for (const tag of tags.values()) if (tag.error !== 0 && tag.overlaps(access)) return false;
     return undefined;
   };
-  const fixedDelay = () => {
-    throw new Error("modbus-sim sets its reply delay on the command line (-e delay:S)");
+  let modbus: ModbusServer | undefined;
+  const attached = (): ModbusServer => {
+    if (!modbus) throw new Error("the Modbus server has not started yet");
+    return modbus;
   };
+  // The API's delay: `value` a fixed delay (0 = none), `range` one drawn per reply; both are the `-e delay` mode's.
   const delay = {
     get value() {
-      return 0;
+      return modbus?.replyDelay?.minS ?? 0;
     },
-    set value(_v: number) {
-      fixedDelay();
+    set value(seconds: number) {
+      attached().replyDelay = seconds > 0 ? { minS: seconds, maxS: seconds } : undefined;
     },
     get range() {
-      return undefined;
+      const d = modbus?.replyDelay;
+      return d && d.maxS > d.minS ? { min: d.minS, max: d.maxS } : undefined;
     },
-    set range(_r: { min: number; max: number } | undefined) {
-      fixedDelay();
+    set range(r: { min: number; max: number } | undefined) {
+      const server = attached();
+      const d = server.replyDelay;
+      // No range: the delay holds at its low end (the API then sets `value`).
+      server.replyDelay = r ? { minS: r.min, maxS: r.max } : d && { minS: d.minS, maxS: d.minS };
     },
   };
   const server: WebServer = {
     controller,
     delay,
-    connections: () => [],
-    endConnection: () => false,
+    connections: () =>
+      (modbus?.connections() ?? []).map((c) => ({
+        id: c.id,
+        peer: c.peer,
+        port: c.port,
+        received: c.requests,
+        requests: c.requests,
+        processed: c.requests,
+        eof: c.closing,
+        units: c.units,
+      })),
+    endConnection: (id) => modbus?.closeConnection(id) ?? false,
+    counters: () => modbus?.counters ?? { requests: 0, errors: 0 },
     disabled: false,
     setDisabled: async () => {
       throw new Error("modbus-sim cannot be disabled from the web API");
     },
   };
-  return { server, hooks: { onRead: refused, onWrite: refused } };
+  return {
+    server,
+    hooks: { onRead: refused, onWrite: refused },
+    attach: (s) => {
+      modbus = s;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
+import { ModbusServer, ModbusStore, parseRegisterRanges } from "@cpppo/modbus-server";
 import { parseWebAddress } from "../src/settings.js";
 import { cpppoAddress, modbusWeb } from "../src/web.js";
 
@@ -48,9 +48,37 @@ describe("modbus-sim -w pieces", () => {
     if (hr) hr.error = 4;
     expect(hooks.onRead?.(access)).toBe(false);
     expect(hooks.onWrite?.({ ...access, write: true, address: 4 })).toBeUndefined();
+    // Before the server is attached there is no delay to set and no connection to show.
     expect(() => {
       server.delay.value = 1;
-    }).toThrow(/-e delay/);
+    }).toThrow(/has not started/);
     expect(server.connections()).toEqual([]);
+    expect(server.counters?.()).toEqual({ requests: 0, errors: 0 });
+  });
+
+  it("sets the attached server's reply delay: a value, a range, none; refused under another evil mode", () => {
+    const ranges = parseRegisterRanges(["40001-40004=7"]);
+    const store = ModbusStore.fromRanges(ranges);
+    const { server, attach } = modbusWeb(store, ranges);
+    const modbus = new ModbusServer({ store });
+    attach(modbus);
+    expect(server.delay.value).toBe(0);
+    server.delay.value = 0.25;
+    expect(modbus.replyDelay).toEqual({ minS: 0.25, maxS: 0.25 });
+    expect(server.delay.range).toBeUndefined();
+    server.delay.range = { min: 1, max: 2 };
+    expect(modbus.replyDelay).toEqual({ minS: 1, maxS: 2 });
+    expect(server.delay).toMatchObject({ value: 1, range: { min: 1, max: 2 } });
+    // No range: the delay holds at its low end until a value is set.
+    server.delay.range = undefined;
+    expect(modbus.replyDelay).toEqual({ minS: 1, maxS: 1 });
+    server.delay.value = 0;
+    expect(modbus.replyDelay).toBeUndefined();
+
+    const evil = modbusWeb(store, ranges);
+    evil.attach(new ModbusServer({ store, evil: { mode: "truncate" } }));
+    expect(() => {
+      evil.server.delay.value = 1;
+    }).toThrow(/"truncate" evil mode/);
   });
 });

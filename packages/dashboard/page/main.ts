@@ -23,6 +23,8 @@ interface Connection {
   idle: number;
   eof: boolean;
   session?: number;
+  /** Modbus: the unit ids its requests named. */
+  units?: number[];
 }
 interface Status {
   requests: number;
@@ -530,6 +532,9 @@ function showIdentity(identity: Record<string, unknown> | null): void {
 
 function showConnections(list: Connection[]): void {
   const body = $("connections").querySelector("tbody") as HTMLTableSectionElement;
+  // A Modbus server names unit ids where EtherNet/IP has a session.
+  if (list.length > 0)
+    $("connections-session").textContent = list.some((c) => c.units) ? "Unit ids" : "Session";
   const focused = document.activeElement?.getAttribute("data-connection");
   body.replaceChildren(
     ...list.map((c) => {
@@ -552,7 +557,7 @@ function showConnections(list: Connection[]): void {
       tr.append(
         id,
         el("td", `${c.peer}:${c.port}`),
-        el("td", c.session ? hex(c.session, 8) : "none"),
+        el("td", c.units ? c.units.join(", ") || "none" : c.session ? hex(c.session, 8) : "none"),
         el("td", String(c.requests)),
         el("td", `${c.idle.toFixed(1)} s`, "idle"),
         actions,

@@ -1,11 +1,14 @@
 /**
  * `modbus-sim -w` in headless Chromium: the same page shows the simulator's register and coil ranges, a value
  * written by a real Modbus client (Debian's mbpoll) appears, an edit in the page reads back over Modbus/TCP, and an
- * error set on a range makes the client's request fail. The CLI comes from its app's source (see e2e.test.ts).
+ * error set on a range makes the client's request fail; a polling mbpoll shows as a connection with its unit id, its
+ * requests and exceptions move the counters, the page closes it, and the reply delay set in the page holds a raw
+ * Modbus/TCP request. The CLI comes from its app's source (see e2e.test.ts).
  */
-import { execFile, execFileSync } from "node:child_process";
-import { EventEmitter } from "node:events";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { EventEmitter, once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
@@ -56,6 +59,25 @@ function mbpoll(args: string[]): Promise<{ code: number; out: string }> {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
     );
   });
+}
+
+/** Milliseconds one raw FC3 request (unit 1, holding register 40001) takes to be answered on `port`. */
+async function timedRead(port: number): Promise<number> {
+  const socket = connect({ port: Number(port), host: "127.0.0.1" });
+  await once(socket, "connect");
+  const started = performance.now();
+  socket.write(Buffer.from("000100000006010300000001", "hex"));
+  const replied = once(socket, "data");
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no reply within ${WAIT} ms`)), WAIT).unref(),
+  );
+  try {
+    const [reply] = (await Promise.race([replied, timeout])) as [Buffer];
+    expect(reply.toString("hex")).toBe("00010000000501030200" + "07");
+    return performance.now() - started;
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe("modbus-sim -w: the dashboard for registers and coils", () => {
@@ -129,6 +151,86 @@ describe("modbus-sim -w: the dashboard for registers and coils", () => {
       expect(tree).toMatch(/40001 HOLDING_REGISTER\[10\] \[0\] 1234 \[1\] 7 \[2\] 5 \[3\] 6/);
       expect(tree).toMatch(/row "1 COIL\[8\] \[0\] false \[1\] true/);
     } finally {
+      await context.close();
+      signals.emit("SIGINT");
+      expect(await exit).toBe(0);
+    }
+  });
+
+  it("shows a polling client's connection and counters, closes it, and sets the reply delay", async () => {
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const signals = new EventEmitter();
+    const exit = main(["-a", "127.0.0.1:0", "-w", "127.0.0.1:0", "40001-40010=7"], {
+      stdout,
+      stderr,
+      signals,
+      cwd: artifacts,
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    let poller: ChildProcess | undefined;
+    try {
+      const port = (await stdout.waitFor(/address = 127\.0\.0\.1:(\d+)/))[1] ?? "";
+      const url = (await stdout.waitFor(/Web dashboard = (\S+)/))[1] ?? "";
+      await page.goto(url, { timeout: WAIT });
+      await page.getByText("Live", { exact: true }).waitFor({ timeout: WAIT });
+      await page.getByText("No connections").waitFor({ timeout: WAIT });
+
+      // mbpoll polls unit 5 every 100 ms for 20 registers: past the 10 defined, so each read is an exception.
+      poller = spawn(
+        "mbpoll",
+        ["-m", "tcp", "-p", port, "-a", "5", "-t", "4", "-r", "1", "-c", "20", "-l", "100", "127.0.0.1"],
+        {
+          stdio: "ignore",
+        },
+      );
+      const close = page.getByRole("button", { name: /^Close connection 127_0_0_1_\d+$/ });
+      await close.first().waitFor({ timeout: WAIT });
+      const label = (await close.first().getAttribute("aria-label")) ?? "";
+      const id = label.replace("Close connection ", "");
+      const row = page.getByRole("row", { name: new RegExp(`^${id} 127\\.0\\.0\\.1:\\d+ 5 \\d+`) });
+      await row.waitFor({ timeout: WAIT });
+      expect(await page.getByRole("columnheader", { name: "Unit ids" }).count()).toBe(1);
+      // The counters move: requests/s and errors/s above zero, the totals growing.
+      await page.waitForFunction(
+        () => {
+          const dd = [...document.querySelectorAll("#counters dd")].map((d) => Number(d.textContent));
+          return (dd[0] ?? 0) > 0 && (dd[1] ?? 0) > 0 && (dd[2] ?? 0) >= 3 && (dd[3] ?? 0) >= 3;
+        },
+        undefined,
+        { timeout: WAIT },
+      );
+      let tree = await page.locator("body").ariaSnapshot();
+      writeFileSync(join(artifacts, "modbus-connection.aria.yml"), tree);
+      await page.screenshot({ path: join(artifacts, "modbus-connection.png"), fullPage: true });
+      expect(tree).toMatch(new RegExp(`rowheader "${id}"`));
+      expect(tree).toMatch(/term: Requests\/s\s+- definition: "[1-9][\d.]*"/);
+      expect(tree).toMatch(/term: Errors\/s\s+- definition: "[1-9][\d.]*"/);
+
+      // Closed from the page: that connection leaves the list (mbpoll may connect again, under another port).
+      await page.getByRole("button", { name: label }).click();
+      await page.getByText(`Connection ${id} closed.`).waitFor({ timeout: WAIT });
+      await page
+        .getByRole("rowheader", { name: id, exact: true })
+        .waitFor({ state: "detached", timeout: WAIT });
+      poller.kill();
+      await page.getByText("No connections").waitFor({ timeout: WAIT });
+
+      // The reply delay set in the page holds a request; set back to 0, replies are prompt again.
+      expect(await timedRead(Number(port))).toBeLessThan(WAIT);
+      await page.getByLabel("Delay (seconds)").fill("0.4");
+      await page.getByRole("button", { name: "Set delay" }).click();
+      await page.getByText("Reply delay set to 0.4 s.").waitFor({ timeout: WAIT });
+      expect(await timedRead(Number(port))).toBeGreaterThanOrEqual(390);
+      await page.getByLabel("Delay (seconds)").fill("0");
+      await page.getByRole("button", { name: "Set delay" }).click();
+      await page.getByText("Reply delay set to 0 s.").waitFor({ timeout: WAIT });
+      tree = await page.locator("body").ariaSnapshot();
+      writeFileSync(join(artifacts, "modbus-delay.aria.yml"), tree);
+      expect(tree).toContain('textbox "Delay (seconds)": "0"');
+    } finally {
+      poller?.kill();
       await context.close();
       signals.emit("SIGINT");
       expect(await exit).toBe(0);

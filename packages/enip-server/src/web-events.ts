@@ -37,7 +37,11 @@ export interface EventSource {
     eof: boolean;
     /** The session handle, when the server reports it (0 before RegisterSession). */
     session?: number;
+    /** Modbus: the unit ids its requests named. */
+    units?: number[];
   }[];
+  /** Requests and failures as the server counts them; when absent they are counted from the diagnostics channel. */
+  counters?(): { requests: number; errors: number };
 }
 
 /** Options of `createEventHub`. */
@@ -185,7 +189,12 @@ export function createEventHub(options: EventHubOptions): EventHub {
       const at = activity.get(c.id)?.at ?? now;
       return { ...c, idle: Math.max(0, (now - at) / 1000) };
     });
-  const status = (elapsedS: number) => ({
+  const status = (elapsedS: number) => {
+    const counted = server.counters?.();
+    if (counted) ({ requests, errors } = counted);
+    return statusView(elapsedS);
+  };
+  const statusView = (elapsedS: number) => ({
     requests,
     errors,
     requestsPerSecond: elapsedS > 0 ? (requests - lastRequests) / elapsedS : 0,
@@ -250,7 +259,11 @@ export function createEventHub(options: EventHubOptions): EventHub {
 
   const start = () => {
     snapshotTags();
-    subscribe(requestChannel.name, onRequest);
+    if (!server.counters) subscribe(requestChannel.name, onRequest);
+    const counted = server.counters?.();
+    if (counted) ({ requests, errors } = counted);
+    lastRequests = requests;
+    lastErrors = errors;
     lastSecond = Date.now();
     timer = setInterval(() => {
       try {

@@ -43,6 +43,8 @@ export interface WebConnectionInfo {
   requests: number;
   processed: number;
   eof: boolean;
+  /** Modbus: the unit ids its requests named (the dashboard shows them instead of a session). */
+  units?: number[];
 }
 
 /** The server members the web API uses (an `EnipServer` has them). */
@@ -57,6 +59,11 @@ export interface WebServer {
   readonly delay: { value: number; range: { min: number; max: number } | undefined };
   connections(): WebConnectionInfo[];
   endConnection(id: string): boolean;
+  /**
+   * Requests served and those that failed, when the server counts them itself (modbus-sim); without it the event
+   * stream counts EtherNet/IP requests and error replies from the server's diagnostics channel.
+   */
+  counters?(): { requests: number; errors: number };
   readonly disabled: boolean;
   setDisabled(disabled: boolean): Promise<void>;
 }
