@@ -83,6 +83,50 @@ async function* decompressed(
   }
 }
 
+/** Decodes bytes of a history file: ASCII (what cpppo and our writer write) as latin1, the fastest decoding (the same characters, a one-byte string); anything else as UTF-8. */
+function decode(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
+}
+
+/**
+ * The complete lines of a file, streaming, as texts: each text is one or more lines joined by `\n` (the last
+ * without its newline), decoded a chunk at a time, so no string is made per line and no chunk is copied to
+ * join it to the line the chunk before left unfinished. Yields the texts of each chunk together.
+ */
+export async function* historyTexts(
+  path: string,
+  options: OpenHistoryOptions = {},
+): AsyncGenerator<string[]> {
+  const compression = compressionOf(path);
+  const warn = options.onWarning ?? (() => {});
+  const chunkSize = options.chunkSize ?? 256 * 1024;
+  let carry: Buffer | undefined;
+  for await (const chunk of decompressed(path, compression, chunkSize, warn)) {
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last < 0) {
+      carry = carry === undefined ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);
+      continue;
+    }
+    const texts: string[] = [];
+    let from = 0;
+    if (carry !== undefined) {
+      // The line the last chunk left unfinished, completed alone (only it is copied).
+      const first = chunk.indexOf(NEWLINE);
+      texts.push(decode(Buffer.concat([carry, chunk.subarray(0, first)])));
+      from = first + 1;
+    }
+    if (last >= from) texts.push(decode(chunk.subarray(from, last)));
+    carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+    yield texts;
+  }
+  if (carry !== undefined && carry.length > 0) {
+    const text = carry.toString("utf8");
+    warn(
+      `${path}: skipped a torn last line (${carry.length} bytes with no newline): ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`,
+    );
+  }
+}
+
 /**
  * Opens a history file for reading, chosen by its suffix as cpppo's opener does. Nothing is read until it
  * is iterated. Lines are split at `\n`; a last line with no newline is torn (its writer died) and skipped
@@ -90,27 +134,13 @@ async function* decompressed(
  */
 export function openHistory(path: string, options: OpenHistoryOptions = {}): HistoryFileReader {
   const compression = compressionOf(path);
-  const warn = options.onWarning ?? (() => {});
-  const chunkSize = options.chunkSize ?? 256 * 1024;
   async function* batches(): AsyncGenerator<string[], void, undefined> {
-    let carry: Buffer | undefined;
-    for await (const chunk of decompressed(path, compression, chunkSize, warn)) {
-      const last = chunk.lastIndexOf(NEWLINE);
-      if (last < 0) {
-        carry = carry === undefined ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);
-        continue;
-      }
-      const head =
-        carry === undefined ? chunk.subarray(0, last) : Buffer.concat([carry, chunk.subarray(0, last)]);
-      carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
-      // ASCII (what cpppo and our writer write) decodes fastest as latin1: the same characters, a one-byte string.
-      yield head.toString(isAscii(head) ? "latin1" : "utf8").split("\n");
-    }
-    if (carry !== undefined && carry.length > 0) {
-      const text = carry.toString("utf8");
-      warn(
-        `${path}: skipped a torn last line (${carry.length} bytes with no newline): ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`,
-      );
+    for await (const texts of historyTexts(path, options)) {
+      // One or two texts: the line the chunk before left unfinished (one line), then the chunk's other lines.
+      let lines: string[] = [];
+      for (const text of texts)
+        lines = lines.length === 0 ? text.split("\n") : lines.concat(text.split("\n"));
+      yield lines;
     }
   }
   return {

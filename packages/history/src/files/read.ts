@@ -1,9 +1,9 @@
 /**
  * Reading the records of history files and rotated sets in time order, streaming.
  */
-import { type HistoryRecord, parseRecordLine } from "../records/index.js";
+import { type HistoryRecord, parseRecordLines } from "../records/index.js";
 import { HistoryExhaustedError } from "./errors.js";
-import { openHistory } from "./open.js";
+import { historyTexts } from "./open.js";
 import { listRotated } from "./rotated.js";
 
 /** Options of `readRecords`. */
@@ -35,22 +35,16 @@ export async function* fileRecordBatches(
   validate = false,
 ): AsyncGenerator<HistoryRecord[]> {
   let line = 0;
-  for await (const lines of openHistory(path, { onWarning: warn }).batches()) {
+  for await (const texts of historyTexts(path, { onWarning: warn })) {
     const records: HistoryRecord[] = [];
-    for (const text of lines) {
-      line++;
-      try {
-        const record = parseRecordLine(text);
-        if (record !== undefined) {
-          if (validate) {
-            void record.serial;
-            void record.data;
-          }
-          records.push(record);
-        }
-      } catch (error) {
-        warn(`${path}:${line}: skipped: ${(error as Error).message}`);
-      }
+    for (const text of texts) {
+      const first = line + 1;
+      line += parseRecordLines(
+        text,
+        records,
+        (index, error) => warn(`${path}:${first + index}: skipped: ${(error as Error).message}`),
+        validate,
+      );
     }
     if (records.length > 0) yield records;
   }

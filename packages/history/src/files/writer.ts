@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { InvalidArgumentError } from "@cpppo/automata/errors";
-import { formatRecord } from "../records/index.js";
+import { ByteSink, writeRecord } from "../records/index.js";
 import { type Compression, compressionOf, createEncoder, type Encoder } from "./compression.js";
 import { HistoryWriteError } from "./errors.js";
 import { openHistory } from "./open.js";
@@ -53,13 +53,12 @@ export interface HistoryWriterOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Records written in one turn, acknowledged together, encoded as they come (no string is kept alive). */
+/**
+ * Records written in one turn, acknowledged together. Each record is rendered straight into the batch's bytes
+ * (see `writeRecord`), so a flush hands the compressor one Buffer and no string is built or kept per record.
+ */
 interface Batch {
-  text: string;
-  chunks: Buffer[];
-  current: Buffer;
-  used: number;
-  bytes: number;
+  sink: ByteSink;
   promise: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -67,41 +66,12 @@ interface Batch {
 
 /** Above this many bytes held, a batch is flushed at once rather than at the end of the turn. */
 const FLUSH_BYTES = 1 << 20;
-/** The size of the buffers a batch encodes its records into. */
-const CHUNK_BYTES = 128 * 1024;
+/** The initial size of a batch's buffer (it grows as records come; a written batch's buffer is reused). */
+const BATCH_BYTES = 64 * 1024;
+/** A written batch's buffer is kept for the next batch unless it grew beyond this (one huge record). */
+const REUSE_BYTES = 4 * FLUSH_BYTES;
 
-/** Characters gathered in a string before they are encoded into the batch's buffers (one call per this many). */
-const TEXT_CHARS = 32 * 1024;
-
-/** Appends `line` to `batch`: gathered as text, encoded as UTF-8 into its buffers every `TEXT_CHARS`. */
-function appendLine(batch: Batch, line: string): void {
-  batch.text += line;
-  batch.bytes += line.length;
-  if (batch.text.length >= TEXT_CHARS) encodeText(batch);
-}
-
-/** Encodes the batch's gathered text into its buffers. */
-function encodeText(batch: Batch): void {
-  const line = batch.text;
-  if (line.length === 0) return;
-  batch.text = "";
-  if (line.length * 3 > batch.current.length - batch.used) {
-    if (batch.used > 0) batch.chunks.push(batch.current.subarray(0, batch.used));
-    batch.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3));
-    batch.used = 0;
-  }
-  batch.used += batch.current.write(line, batch.used, "utf8");
-}
-
-/** A batch's bytes, in one buffer. */
-function batchBytes(batch: Batch): Buffer {
-  encodeText(batch);
-  const tail = batch.current.subarray(0, batch.used);
-  if (batch.chunks.length === 0) return tail;
-  return Buffer.concat([...batch.chunks, tail]);
-}
-
-function newBatch(): Batch {
+function newBatch(sink: ByteSink): Batch {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
   const promise = new Promise<void>((res, rej) => {
@@ -110,16 +80,7 @@ function newBatch(): Batch {
   });
   // A caller that ignores the promise must not see an unhandled rejection; `onError` reports failures.
   promise.catch(() => {});
-  return {
-    text: "",
-    chunks: [],
-    current: Buffer.allocUnsafe(CHUNK_BYTES),
-    used: 0,
-    bytes: 0,
-    promise,
-    resolve,
-    reject,
-  };
+  return { sink, promise, resolve, reject };
 }
 
 /**
@@ -143,6 +104,12 @@ export class HistoryWriter {
   #retry: NodeJS.Timeout | undefined;
   #failing = false;
   #closed = false;
+  /** The buffer of the last batch written, for the next one (all writing is synchronous, so it is free again). */
+  #spare: ByteSink | undefined;
+  /** True while a record is being rendered into the current batch (a `toJSON` that writes again must not interleave). */
+  #rendering = false;
+  /** Records written while one was being rendered, appended after it (see `#defer`). */
+  #deferred: Buffer[] = [];
 
   constructor(path: string, options: HistoryWriterOptions = {}) {
     this.path = path;
@@ -173,7 +140,18 @@ export class HistoryWriter {
    * or the writer closed while it could not be written. Throws `InvalidArgumentError` after `close`.
    */
   write(data: unknown, options: { now?: number; serial?: unknown } = {}): Promise<void> {
-    return this.#append(formatRecord(options.now ?? this.#clock(), options.serial ?? null, data));
+    const now = options.now ?? this.#clock();
+    const serial = options.serial ?? null;
+    const batch = this.#batch();
+    if (this.#rendering) return this.#defer(batch, (sink) => writeRecord(sink, now, serial, data));
+    this.#rendering = true;
+    try {
+      writeRecord(batch.sink, now, serial, data);
+    } finally {
+      this.#rendering = false;
+      this.#undefer(batch);
+    }
+    return this.#added(batch);
   }
 
   /** Appends a comment line `# text` (readers skip it). */
@@ -225,20 +203,58 @@ export class HistoryWriter {
   }
 
   #append(line: string): Promise<void> {
+    const batch = this.#batch();
+    if (this.#rendering) return this.#defer(batch, (sink) => sink.utf8(line));
+    batch.sink.utf8(line);
+    return this.#added(batch);
+  }
+
+  /**
+   * A record written while another is being rendered into the batch (from its data's `toJSON`): rendered
+   * apart and appended once that one is complete, so the two never interleave.
+   */
+  #defer(batch: Batch, render: (sink: ByteSink) => void): Promise<void> {
+    const apart = new ByteSink(256);
+    render(apart);
+    this.#deferred.push(apart.bytes());
+    return batch.promise;
+  }
+
+  /** Appends the records deferred while one was rendered. */
+  #undefer(batch: Batch): void {
+    if (this.#deferred.length === 0) return;
+    for (const bytes of this.#deferred) {
+      batch.sink.reserve(bytes.length);
+      batch.sink.pos += bytes.copy(batch.sink.buf, batch.sink.pos);
+    }
+    this.#deferred = [];
+    this.#schedule();
+  }
+
+  /** The batch of this turn, to append to (throws once closed). */
+  #batch(): Batch {
     if (this.#closed) throw new InvalidArgumentError(`history writer for ${this.path} is closed`);
     let batch = this.#current;
     if (batch === undefined) {
-      batch = newBatch();
+      let sink = this.#spare;
+      this.#spare = undefined;
+      if (sink === undefined) sink = new ByteSink(BATCH_BYTES);
+      else sink.clear();
+      batch = newBatch(sink);
       this.#current = batch;
     }
-    appendLine(batch, line);
+    return batch;
+  }
+
+  /** Flushes or schedules the batch a record was just added to; returns its promise. */
+  #added(batch: Batch): Promise<void> {
     if (this.#failing) {
-      if (batch.bytes >= FLUSH_BYTES) {
+      if (batch.sink.pos >= FLUSH_BYTES) {
         this.#current = undefined;
         this.#queue.push(batch);
         this.#bound(undefined);
       }
-    } else if (batch.bytes >= FLUSH_BYTES && this.#running === undefined && this.#openNow()) {
+    } else if (batch.sink.pos >= FLUSH_BYTES && this.#running === undefined && this.#openNow()) {
       this.#current = undefined;
       this.#queue.push(batch);
       this.#writeQueued();
@@ -287,7 +303,7 @@ export class HistoryWriter {
         if (this.#fd === undefined) return;
         const fd = this.#fd;
         const encoder = this.#encoder as Encoder;
-        const data = batchBytes(batch);
+        const data = batch.sink.bytes();
         const written = encoder.write(data);
         if (written.length > 0) writeAll(fd, written);
         const flushed = encoder.flush();
@@ -300,6 +316,7 @@ export class HistoryWriter {
       }
       this.#queue.shift();
       batch.resolve();
+      if (batch.sink.buf.length <= REUSE_BYTES) this.#spare = batch.sink;
       if (this.#failing) {
         this.#failing = false;
         this.#options.onResume?.();
@@ -348,11 +365,11 @@ export class HistoryWriter {
   /** Keeps what is not written, newest last, within `maxPendingBytes`; older batches are dropped and their writers told. */
   #bound(cause: unknown): void {
     const limit = this.#options.maxPendingBytes ?? 16 * 1024 * 1024;
-    let held = this.#current?.bytes ?? 0;
-    for (const batch of this.#queue) held += batch.bytes;
+    let held = this.#current?.sink.pos ?? 0;
+    for (const batch of this.#queue) held += batch.sink.pos;
     while (held > limit && this.#queue.length > 0) {
       const dropped = this.#queue.shift() as Batch;
-      held -= dropped.bytes;
+      held -= dropped.sink.pos;
       dropped.reject(
         new HistoryWriteError(`history file ${this.path}: records dropped while writing failed`, { cause }),
       );

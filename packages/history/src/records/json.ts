@@ -3,6 +3,7 @@
  * history files: `", "` between items, `": "` after keys, every character outside printable ASCII escaped
  * as `\uXXXX`, floats as Python's `repr` (`1.0e-05` is `1e-05`, 1e16 is `1e+16`) and NaN/Infinity bare.
  */
+import { ByteSink } from "./bytes.js";
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const NON_ASCII = /[\u007f-\uffff]/g;
@@ -67,41 +68,185 @@ export function pyJsonNumber(n: number): string {
  * bigint is an integer.
  */
 export function pyJson(value: unknown): string {
+  // Rendered into a shared buffer; a `toJSON` that itself calls pyJson gets a buffer of its own.
+  const sink = scratchBusy ? new ByteSink(256) : scratch;
+  const outer = !scratchBusy;
+  scratchBusy = true;
+  try {
+    sink.clear();
+    writeJson(sink, value);
+    return sink.latin1();
+  } finally {
+    if (outer) {
+      scratchBusy = false;
+      // Do not keep a buffer that one huge value grew.
+      if (scratch.buf.length > 1 << 20) scratch = new ByteSink(4096);
+    }
+  }
+}
+
+let scratch = new ByteSink(4096);
+let scratchBusy = false;
+
+/**
+ * Appends `value` rendered as `pyJson` renders it to `sink`, as ASCII bytes (Python's rendering escapes every
+ * other character). The common shapes of history data (safe integers, plain tag names and keys, arrays and
+ * objects of them) are written a byte at a time with no intermediate string.
+ */
+export function writeJson(sink: ByteSink, value: unknown): void {
   switch (typeof value) {
     case "number":
-      return pyJsonNumber(value);
+      writeNumber(sink, value);
+      return;
     case "string":
-      return pyJsonString(value);
+      writeString(sink, value);
+      return;
     case "boolean":
-      return value ? "true" : "false";
+      sink.ascii(value ? "true" : "false");
+      return;
     case "bigint":
-      return value.toString();
-    case "object": {
-      if (value === null) return "null";
-      if (Array.isArray(value)) {
-        if (value.length === 0) return "[]";
-        let out = "[";
-        for (let i = 0; i < value.length; i++) {
-          const item = value[i];
-          if (i > 0) out += ", ";
-          if (typeof item === "number" && Number.isSafeInteger(item) && item !== 0) out += item;
-          else out += item === undefined || typeof item === "function" ? "null" : pyJson(item);
-        }
-        return `${out}]`;
-      }
-      const withJson = value as { toJSON?: () => unknown };
-      if (typeof withJson.toJSON === "function") return pyJson(withJson.toJSON());
-      let out = "{";
-      let first = true;
-      for (const key of Object.keys(value)) {
-        const item = (value as Record<string, unknown>)[key];
-        if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-        out += `${first ? "" : ", "}${renderedKey(key)}: ${pyJson(item)}`;
-        first = false;
-      }
-      return `${out}}`;
-    }
+      sink.ascii(value.toString());
+      return;
+    case "object":
+      if (value === null) sink.ascii("null");
+      else if (Array.isArray(value)) writeArray(sink, value);
+      else writeObject(sink, value);
+      return;
     default:
-      return "null";
+      sink.ascii("null");
   }
+}
+
+function writeArray(sink: ByteSink, value: readonly unknown[]): void {
+  const n = value.length;
+  sink.reserve(2);
+  sink.byte(0x5b); // [
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      sink.reserve(2);
+      sink.byte(0x2c); // ,
+      sink.byte(0x20);
+    }
+    const item = value[i];
+    // Arrays of small integers (register values, historize reads and writes) are the common case: no call.
+    if (typeof item === "number" && (item | 0) === item && item > 0) {
+      sink.reserve(10);
+      sink.pos = writeDigits(sink.buf, sink.pos, item);
+    } else if (item === undefined || typeof item === "function") sink.ascii("null");
+    else writeJson(sink, item);
+  }
+  sink.reserve(1);
+  sink.byte(0x5d); // ]
+}
+
+function writeObject(sink: ByteSink, value: object): void {
+  const withJson = value as { toJSON?: () => unknown };
+  if (typeof withJson.toJSON === "function") {
+    writeJson(sink, withJson.toJSON());
+    return;
+  }
+  sink.reserve(1);
+  sink.byte(0x7b); // {
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    if (!first) {
+      sink.reserve(2);
+      sink.byte(0x2c); // ,
+      sink.byte(0x20);
+    }
+    first = false;
+    sink.ascii(renderedKey(key));
+    sink.reserve(2);
+    sink.byte(0x3a); // :
+    sink.byte(0x20);
+    writeJson(sink, item);
+  }
+  sink.reserve(1);
+  sink.byte(0x7d); // }
+}
+
+function writeNumber(sink: ByteSink, n: number): void {
+  if ((n | 0) === n && n > 0) {
+    sink.reserve(10);
+    sink.pos = writeDigits(sink.buf, sink.pos, n);
+  } else if (Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0)) writeInteger(sink, n);
+  else sink.ascii(pyJsonNumber(n));
+}
+
+/** Writes the decimal digits of a positive 32-bit integer at `pos` (room reserved); returns the position after them. */
+function writeDigits(buf: Buffer, pos: number, n: number): number {
+  if (n < 10) {
+    buf[pos] = 0x30 + n;
+    return pos + 1;
+  }
+  if (n < 100) {
+    buf[pos] = 0x30 + ((n / 10) | 0);
+    buf[pos + 1] = 0x30 + (n % 10);
+    return pos + 2;
+  }
+  let end = pos + 3;
+  for (let p = 1000; p <= n && end < pos + 10; p *= 10) end++;
+  let at = end;
+  let v = n;
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    buf[--at] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  buf[--at] = 0x30 + v;
+  return end;
+}
+
+/** Appends the decimal digits of a safe integer (not −0) without rendering a string first. */
+function writeInteger(sink: ByteSink, value: number): void {
+  sink.reserve(17);
+  const buf = sink.buf;
+  let pos = sink.pos;
+  let n = value;
+  if (n < 0) {
+    buf[pos++] = 0x2d; // -
+    n = -n;
+  }
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  let at = pos + digits;
+  sink.pos = at;
+  // Small values divide in 32-bit integers; larger (up to 2^53) in doubles, where floor(n / 10) is exact.
+  while (n >= 0x80000000) {
+    const q = Math.floor(n / 10);
+    buf[--at] = 0x30 + (n - q * 10);
+    n = q;
+  }
+  while (n >= 10) {
+    const q = (n / 10) | 0;
+    buf[--at] = 0x30 + (n - q * 10);
+    n = q;
+  }
+  buf[--at] = 0x30 + n;
+}
+
+/** Appends a string as `pyJsonString` renders it: a plain one (printable ASCII, no quote or backslash) byte by byte. */
+function writeString(sink: ByteSink, s: string): void {
+  const n = s.length;
+  if (n < 64) {
+    sink.reserve(n + 2);
+    const buf = sink.buf;
+    let pos = sink.pos;
+    buf[pos++] = 0x22; // "
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
+      buf[pos++] = c;
+    }
+    if (i === n) {
+      buf[pos++] = 0x22;
+      sink.pos = pos;
+      return;
+    }
+    // Something to escape: rendered as a string after all (nothing was committed: `pos` is unchanged).
+  }
+  sink.ascii(pyJsonString(s));
 }

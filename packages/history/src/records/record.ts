@@ -5,8 +5,9 @@
  */
 import { formatUtc, parseTimestamp } from "../time/index.js";
 import { daysFromCivil, roundScaled } from "../time/utc.js";
+import { ByteSink } from "./bytes.js";
 import { HistoryDataError } from "./errors.js";
-import { pyJson } from "./json.js";
+import { writeJson } from "./json.js";
 
 const TAB = 9;
 const HASH = 35;
@@ -72,23 +73,67 @@ function excerpt(text: string): string {
  * defaults to `null`, as cpppo's logger writes it.
  */
 export function formatRecord(timestamp: number, serial: unknown, data: unknown): string {
-  return `${formatRecordTime(timestamp)}\t${pyJson(serial === undefined ? null : serial)}\t${pyJson(data)}\n`;
+  const sink = new ByteSink(128);
+  writeRecord(sink, timestamp, serial, data);
+  return sink.latin1();
 }
 
-const MS = ["000", ...Array.from({ length: 999 }, (_, i) => String(i + 1).padStart(3, "0"))];
-let cachedSecond = Number.NaN;
-let cachedPrefix = "";
+/**
+ * Appends one record line (see `formatRecord`) to `sink` as bytes: what the writer does for each record.
+ * On an error (a `toJSON` that throws) the sink is left as it was.
+ */
+export function writeRecord(sink: ByteSink, timestamp: number, serial: unknown, data: unknown): void {
+  const start = sink.pos;
+  try {
+    writeRecordTime(sink, timestamp);
+    sink.reserve(1);
+    sink.byte(TAB);
+    if (serial === undefined || serial === null) sink.ascii("null");
+    else writeJson(sink, serial);
+    sink.reserve(1);
+    sink.byte(TAB);
+    writeJson(sink, data);
+    sink.reserve(1);
+    sink.byte(10);
+  } catch (error) {
+    sink.pos = start;
+    throw error;
+  }
+}
 
-/** `formatUtc(timestamp)` with the whole-second text reused while records fall in the same second (most do). */
-function formatRecordTime(timestamp: number): string {
+// The bytes of `YYYY-MM-DD HH:MM:SS` of the last whole second rendered: records mostly share their second
+// with the one before, so only the milliseconds are rendered for them.
+const cachedPrefix = Buffer.alloc(19);
+let cachedSecond = Number.NaN;
+
+/** Appends `formatUtc(timestamp)` (rounded to milliseconds as cpppo rounds), the whole-second text reused. */
+function writeRecordTime(sink: ByteSink, timestamp: number): void {
   const n = roundScaled(timestamp, 1000);
+  if (!Number.isSafeInteger(n)) {
+    sink.ascii(formatUtc(timestamp));
+    return;
+  }
   const whole = Math.floor(n / 1000);
-  if (!Number.isSafeInteger(n)) return formatUtc(timestamp);
   if (whole !== cachedSecond) {
-    cachedPrefix = formatUtc(whole, 0);
+    const prefix = formatUtc(whole, 0);
+    // Years beyond 9999 (or before 0) render longer than 19 characters: not cached.
+    if (prefix.length !== 19) {
+      sink.ascii(formatUtc(timestamp));
+      return;
+    }
+    cachedPrefix.write(prefix, "latin1");
     cachedSecond = whole;
   }
-  return `${cachedPrefix}.${MS[n - whole * 1000]}`;
+  const ms = n - whole * 1000;
+  sink.reserve(23);
+  const buf = sink.buf;
+  let pos = sink.pos;
+  for (let i = 0; i < 19; i++) buf[pos++] = cachedPrefix[i] as number;
+  buf[pos++] = 0x2e; // .
+  buf[pos++] = 0x30 + ((ms / 100) | 0);
+  buf[pos++] = 0x30 + (((ms / 10) | 0) % 10);
+  buf[pos++] = 0x30 + (ms % 10);
+  sink.pos = pos;
 }
 
 /** Whether a line is a comment or blank (skipped by every reader): its first non-blank character is `#`, or it has none. */
@@ -102,14 +147,10 @@ export function isCommentLine(line: string): boolean {
 }
 
 const D0 = 48;
-// The whole-second text and value of the last timestamp parsed: records mostly share their second with the one before.
-let lastPrefix = "";
-let lastWhole = 0;
-
-function digit(s: string, i: number): number {
-  const d = s.charCodeAt(i) - D0;
-  return d >= 0 && d <= 9 ? d : Number.NaN;
-}
+// The calendar date (as YYYYMMDD) and its days since the epoch of the last timestamp parsed: records mostly
+// share their day with the one before, so the civil-day arithmetic is done once a day.
+let lastDate = -1;
+let lastDays = 0;
 
 /** Epoch seconds of `text[from, to)` in the canonical form `YYYY-MM-DD HH:MM:SS[.f…]` (UTC), or NaN for any other form. */
 function parseCanonical(text: string, from: number, to: number): number {
@@ -124,35 +165,55 @@ function parseCanonical(text: string, from: number, to: number): number {
     !(n === 19 || (text.charCodeAt(from + 19) === 46 && n > 20 && n <= 26))
   )
     return Number.NaN;
-  let whole: number;
-  if (lastPrefix.length === 19 && text.startsWith(lastPrefix, from)) whole = lastWhole;
-  else {
-    const year =
-      digit(text, from) * 1000 +
-      digit(text, from + 1) * 100 +
-      digit(text, from + 2) * 10 +
-      digit(text, from + 3);
-    const month = digit(text, from + 5) * 10 + digit(text, from + 6);
-    const day = digit(text, from + 8) * 10 + digit(text, from + 9);
-    const hour = digit(text, from + 11) * 10 + digit(text, from + 12);
-    const minute = digit(text, from + 14) * 10 + digit(text, from + 15);
-    const second = digit(text, from + 17) * 10 + digit(text, from + 18);
-    if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60))
-      return Number.NaN;
-    whole = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    if (Number.isNaN(whole)) return Number.NaN;
-    // A copy, not a slice that would keep the whole line (and its chunk) alive.
-    lastPrefix = Buffer.from(text.slice(from, from + 19), "latin1").toString("latin1");
-    lastWhole = whole;
+  // Digits read by position in small-integer arithmetic; `bad` turns negative if any is not 0–9 (d < 0 or
+  // 9 - d < 0), checked once for all of them.
+  let bad = 0;
+  let d = text.charCodeAt(from) - D0;
+  bad |= d | (9 - d);
+  let year = d * 1000;
+  d = text.charCodeAt(from + 1) - D0;
+  bad |= d | (9 - d);
+  year += d * 100;
+  d = text.charCodeAt(from + 2) - D0;
+  bad |= d | (9 - d);
+  year += d * 10;
+  d = text.charCodeAt(from + 3) - D0;
+  bad |= d | (9 - d);
+  year += d;
+  const month = pair(text, from + 5);
+  const day = pair(text, from + 8);
+  const hour = pair(text, from + 11);
+  const minute = pair(text, from + 14);
+  const second = pair(text, from + 17);
+  // `pair` gives -1 for a non-digit, which the range checks refuse.
+  if (bad < 0 || !(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return Number.NaN;
+  if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60))
+    return Number.NaN;
+  const date = year * 10000 + month * 100 + day;
+  let days = lastDays;
+  if (date !== lastDate) {
+    days = daysFromCivil(year, month, day);
+    lastDate = date;
+    lastDays = days;
   }
+  const whole = days * 86400 + hour * 3600 + minute * 60 + second;
   if (n === 19) return whole;
   let fraction = 0;
   let scale = 1;
   for (let i = from + 20; i < to; i++) {
-    fraction = fraction * 10 + digit(text, i);
+    d = text.charCodeAt(i) - D0;
+    bad |= d | (9 - d);
+    fraction = fraction * 10 + d;
     scale *= 10;
   }
-  return whole + fraction / scale;
+  return bad < 0 ? Number.NaN : whole + fraction / scale;
+}
+
+/** The two-digit number at `text[i, i + 2)`, or -1 when either is not a digit. */
+function pair(text: string, i: number): number {
+  const a = text.charCodeAt(i) - D0;
+  const b = text.charCodeAt(i + 1) - D0;
+  return (a | (9 - a) | b | (9 - b)) < 0 ? -1 : a * 10 + b;
 }
 
 /**
@@ -199,4 +260,74 @@ export function parseRecordLine(line: string): HistoryRecord | undefined {
   let timestamp = parseCanonical(line, start, tab1);
   if (Number.isNaN(timestamp)) timestamp = parseRecordTimestamp(line.slice(start, tab1));
   return new HistoryRecord(timestamp, line.slice(tab1 + 1, tab2), line.slice(tab2 + 1, end));
+}
+
+/**
+ * The record of `text[at, nl)` when it is in the form every writer produces (a canonical UTC timestamp at the
+ * start of the line, then two tabs), read in place with no line string; `undefined` for anything else (a
+ * comment, leading blanks, another timestamp form, a bad line), which `parseRecordLine` then decides.
+ */
+function fastRecord(text: string, at: number, nl: number): HistoryRecord | undefined {
+  if (nl - at < 24) return undefined;
+  const c = text.charCodeAt(at);
+  if (c < D0 || c > D0 + 9) return undefined;
+  // The timestamp is 23 characters with milliseconds (as cpppo and this package write it), else 19–26.
+  let tab1 = at + 23;
+  if (text.charCodeAt(tab1) !== TAB) {
+    tab1 = -1;
+    for (let i = at + 19; i <= at + 26 && i < nl; i++)
+      if (text.charCodeAt(i) === TAB) {
+        tab1 = i;
+        break;
+      }
+    if (tab1 < 0) return undefined;
+  }
+  const tab2 = text.indexOf("\t", tab1 + 1);
+  if (tab2 < 0 || tab2 >= nl) return undefined;
+  const timestamp = parseCanonical(text, at, tab1);
+  if (Number.isNaN(timestamp)) return undefined;
+  let end = nl;
+  while (end > tab2 + 1 && text.charCodeAt(end - 1) === 13) end--;
+  // Slices of the chunk's text: no copy (they keep the chunk's text alive while the record lives).
+  return new HistoryRecord(timestamp, text.slice(tab1 + 1, tab2), text.slice(tab2 + 1, end));
+}
+
+/**
+ * Parses the lines of `text` (complete lines separated by `\n`, the last without its newline) and appends
+ * their records to `out`, skipping comments and blank lines: what readers do with each chunk of a file, with
+ * no string made per line. A line that is not a record (or, with `validate`, whose serial or data is not
+ * JSON) is reported to `onBad` with its index in `text` and the error, and skipped. Returns the number of lines.
+ */
+export function parseRecordLines(
+  text: string,
+  out: HistoryRecord[],
+  onBad: (index: number, error: unknown) => void,
+  validate = false,
+): number {
+  const n = text.length;
+  let at = 0;
+  let index = 0;
+  for (;;) {
+    let nl = text.indexOf("\n", at);
+    if (nl < 0) nl = n;
+    const fast = fastRecord(text, at, nl);
+    if (fast !== undefined && !validate) out.push(fast);
+    else {
+      try {
+        const record = fast ?? parseRecordLine(text.slice(at, nl));
+        if (record !== undefined) {
+          if (validate) {
+            void record.serial;
+            void record.data;
+          }
+          out.push(record);
+        }
+      } catch (error) {
+        onBad(index, error);
+      }
+    }
+    index++;
+    if (nl >= n) return index;
+    at = nl + 1;
+  }
 }
