@@ -50,15 +50,16 @@ export function handles(): Record<string, number> {
 }
 
 /**
- * Resolves the handle counts once they are back to `before` (a closed listener leaves the list a moment after its
- * close callback), or after 10 s with whatever is left: a leak shows as a difference.
+ * Resolves the kinds of handle that outnumber `before` (with their counts now), waiting up to 10 s for them to go:
+ * `{}` once none is left over (a closed listener leaves the list a moment after its close callback; a timer that
+ * was pending in `before` may be gone), a leak shows as a kind that stays above its count.
  */
-export async function handlesBackTo(before: Record<string, number>): Promise<Record<string, number>> {
+export async function handlesLeftOver(before: Record<string, number>): Promise<Record<string, number>> {
   const deadline = Date.now() + SETTLE_MS;
-  let now = handles();
-  while (JSON.stringify(now) !== JSON.stringify(before) && Date.now() < deadline) {
+  for (;;) {
+    const now = handles();
+    const over = Object.fromEntries(Object.entries(now).filter(([kind, n]) => n > (before[kind] ?? 0)));
+    if (Object.keys(over).length === 0 || Date.now() > deadline) return over;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    now = handles();
   }
-  return now;
 }
