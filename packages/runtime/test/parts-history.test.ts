@@ -140,6 +140,34 @@ describe("playback part", () => {
     expect(await runtime.StopPLC()).toBe(true);
   });
 
+  it("keeps the historical pace at its speed, from since (timestamp text)", async () => {
+    const dir = await workdir();
+    // 20 s of history at speed 20: about a second of wall time, never less, and far from 20 s.
+    const path = await historyFile(
+      dir,
+      Array.from(
+        { length: 21 },
+        (_, i) => [i, ["SCADA", [0, 0]], { write: [i] }] as [number, unknown, unknown],
+      ),
+    );
+    const { runtime } = await loaded({
+      parts: [
+        PLC,
+        { kind: "playback", name: "replay", path, part: "plc", speed: 20, since: "2023-11-14 22:13:25" },
+      ],
+    });
+    const started = Date.now();
+    expect(await runtime.StartPLC()).toBe(true);
+    // since is 5 s into the history: records 0-4 are primed at once, then 15 s play in 0.75 s.
+    expect(await traceUntil(runtime, ["plc.SCADA", "replay.applied"], (v) => v[1] === 21)).toEqual([
+      [20, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      21,
+    ]);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(700);
+    expect(elapsed).toBeLessThan(10_000);
+  });
+
   it("loops until the program stops, then leaves no timer, socket or listener behind", async () => {
     const dir = await workdir();
     const path = await historyFile(dir, [
