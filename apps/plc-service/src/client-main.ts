@@ -4,6 +4,7 @@
  * `status --watch` prints the status each time it changes. A transport that fails prints `Disconnected`, exit 1.
  */
 import type { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,15 @@ import {
   seconds,
   UsageError,
 } from "@cpppo/cli-kit";
-import { connectPlc, PLC_METHODS, type PlcClient, parseConnectorUri, readPskFile } from "@cpppo/runtime";
+import {
+  connectPlc,
+  PLC_METHODS,
+  type PlcClient,
+  parseConnectorUri,
+  readPskFile,
+  readWampSecretFile,
+  type WampClientOptions,
+} from "@cpppo/runtime";
 
 /** Where `main` reads and writes; injected so tests run it in-process. */
 export interface ClientIo extends CliOutput {
@@ -32,16 +41,18 @@ const { address: _address, ...COMMON } = COMMON_OPTIONS;
 const OPTIONS = {
   ...COMMON,
   "psk-file": { type: "string" },
+  "wamp-secret-file": { type: "string" },
+  "wamp-ca": { type: "string" },
   timeout: { type: "string", short: "t" },
   watch: { type: "boolean" },
 } as const;
 
-const USAGE = `usage: plc-client [--psk-file FILE] [--timeout S] URI METHOD [ARG...]
+const USAGE = `usage: plc-client [--psk-file FILE] [--wamp-secret-file FILE] [--wamp-ca FILE] [--timeout S] URI METHOD [ARG...]
        plc-client URI transfer PROGRAM
        plc-client URI status [--watch]
 
 Calls METHOD (${PLC_METHODS.join(", ")}) of the PLC runtime at URI (LOCAL://, PYRO://host[:port],
-PYROS://host[:port]#ID, WAMP://host:port[/path]#realm#ID) and prints the result as one JSON value. Each ARG is
+PYROS://host[:port]#ID, WAMP[S]://host:port[/path]#realm#ID) and prints the result as one JSON value. Each ARG is
 JSON when it parses as JSON, else a string. Exit 0; 1 when the runtime is Disconnected or answers an error.
 
 ${optionsHelp(OPTIONS, {
@@ -50,6 +61,8 @@ ${optionsHelp(OPTIONS, {
   help: { text: "show this help" },
   version: { text: "show the version" },
   "psk-file": { value: "FILE", text: "stunnel's IDENTITY:KEY secrets file (PYROS://; its first line)" },
+  "wamp-secret-file": { value: "FILE", text: "WAMP-CRA: AUTHID:SECRET lines (WAMP[S]://; its first line)" },
+  "wamp-ca": { value: "FILE", text: "trust this PEM CA for WAMPS://" },
   timeout: { value: "SECS", text: "each call's deadline", default: "10" },
   watch: { text: "with status: print the status each time it changes, until SIGINT" },
 })}`;
@@ -100,6 +113,15 @@ export function main(argv: string[], io: ClientIo): Promise<number> {
     const psk = values["psk-file"] === undefined ? undefined : readPskFile(at(values["psk-file"]));
     if (parsed.scheme === "PYROS" && psk === undefined) throw new UsageError(`${uri} needs --psk-file FILE`);
     const timeout = values.timeout === undefined ? 10 : flag("--timeout", seconds, values.timeout);
+    const wamp: WampClientOptions = {};
+    if (values["wamp-secret-file"] !== undefined)
+      wamp.auth = readWampSecretFile(at(values["wamp-secret-file"]))[0];
+    if (values["wamp-ca"] !== undefined)
+      try {
+        wamp.ca = readFileSync(at(values["wamp-ca"]), "utf8");
+      } catch (error) {
+        throw new UsageError(`--wamp-ca: cannot read ${values["wamp-ca"]}: ${(error as Error).message}`);
+      }
     let program: Uint8Array | undefined;
     if (method === "transfer") {
       if (rest.length !== 1) throw new UsageError("transfer takes one PROGRAM file");
@@ -112,6 +134,7 @@ export function main(argv: string[], io: ClientIo): Promise<number> {
     const client: PlcClient = await connectPlc(uri, {
       timeoutMs: timeout * 1000,
       ...(psk ? { psk } : {}),
+      wamp,
       localCommand: localCommand(),
     });
     try {

@@ -4,6 +4,7 @@
  * its stdin closing, stops the program, unloads it, closes its API and returns exit status 0.
  */
 import type { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import {
@@ -23,9 +24,12 @@ import {
   LOG_LEVEL_NAMES,
   PlcService,
   readPskFile,
+  readWampSecretFile,
   type ServiceEvent,
   startWampCallee,
+  startWampRouter,
   type WampCallee,
+  type WampRouter,
 } from "@cpppo/runtime";
 import { z } from "zod";
 
@@ -45,6 +49,9 @@ const OPTIONS = {
   wamp: { type: "string" },
   "wamp-id": { type: "string" },
   realm: { type: "string" },
+  "wamp-secret-file": { type: "string" },
+  "wamp-ca": { type: "string" },
+  "wamp-listen": { type: "string" },
   workdir: { type: "string" },
   autostart: { type: "boolean" },
   local: { type: "boolean" },
@@ -53,9 +60,11 @@ const OPTIONS = {
 
 const USAGE = `usage: plc-service -a HOST:PORT [--psk-file FILE] [--wamp ws://HOST:PORT/PATH --wamp-id ID [--realm R]]
                    [--workdir DIR] [--autostart]
+       plc-service ... --wamp wss://HOST:PORT/PATH --wamp-id ID [--wamp-ca FILE] [--wamp-secret-file FILE]
+       plc-service ... --wamp-listen HOST:PORT --wamp-id ID [--realm R]
 
 A PLC runtime in Beremiz's image: serves PYRO:// on HOST:PORT (PYROS://, TLS-PSK, with --psk-file), and registers
-<ID>.<Method> with a WAMP router with --wamp. Prints "Ready: URI [URI...]" once serving. SIGINT, SIGTERM or SIGHUP
+<ID>.<Method> with a WAMP router with --wamp (or hosts the router itself with --wamp-listen). Prints "Ready: URI [URI...]" once serving. SIGINT, SIGTERM or SIGHUP
 stop the program, unload it, close the API and exit 0.
 
 ${optionsHelp(OPTIONS, {
@@ -68,6 +77,15 @@ ${optionsHelp(OPTIONS, {
   wamp: { value: "URL", text: "register with the WAMP router at ws://HOST:PORT/PATH" },
   "wamp-id": { value: "ID", text: "the WAMP procedure prefix <ID>.<Method>" },
   realm: { value: "R", text: "the WAMP realm", default: "Automation" },
+  "wamp-secret-file": {
+    value: "FILE",
+    text: "join with WAMP-CRA: ID:SECRET lines (the line of --wamp-id, else the first)",
+  },
+  "wamp-ca": { value: "FILE", text: "trust this PEM CA for a wss:// router" },
+  "wamp-listen": {
+    value: "HOST:PORT",
+    text: "host a WAMP router at ws://HOST:PORT/ws, the runtime registered in-process",
+  },
   workdir: { value: "DIR", text: "where programs and lasttransferedPLC.md5 live", default: "." },
   autostart: { text: "start the last program once loaded" },
   local: { text: "quit when stdin closes (LOCAL://: the parent went away)" },
@@ -124,8 +142,34 @@ export function main(argv: string[], io: ServiceIo): Promise<number> {
         throw new UsageError(`"--wamp" must be a ws:// or wss:// URL, got ${JSON.stringify(values.wamp)}`);
       if (values["wamp-id"] === undefined) throw new UsageError(`"--wamp" needs "--wamp-id ID"`);
     }
+    let listen: { host: string; port: number } | undefined;
+    if (values["wamp-listen"] !== undefined) {
+      if (wampUrl !== undefined) throw new UsageError(`"--wamp" and "--wamp-listen" exclude each other`);
+      if (values["wamp-id"] === undefined) throw new UsageError(`"--wamp-listen" needs "--wamp-id ID"`);
+      const a = splitAddress(values["wamp-listen"]);
+      listen = {
+        host: a.host === "" ? "127.0.0.1" : a.host,
+        port: flag(
+          "--wamp-listen",
+          z.coerce.number().int().min(0).max(65535),
+          a.port === "" ? "8888" : a.port,
+        ),
+      };
+    }
+    const secrets =
+      values["wamp-secret-file"] === undefined
+        ? undefined
+        : readWampSecretFile(at(values["wamp-secret-file"]));
+    let ca: string | undefined;
+    if (values["wamp-ca"] !== undefined)
+      try {
+        ca = readFileSync(at(values["wamp-ca"]), "utf8");
+      } catch (error) {
+        throw new UsageError(`--wamp-ca: cannot read ${values["wamp-ca"]}: ${(error as Error).message}`);
+      }
     const say = (text: string): void => void io.stderr.write(`plc-service: ${text}\n`);
     let callee: WampCallee | undefined;
+    let router: WampRouter | undefined;
     const service = await PlcService.start({
       workdir: at(values.workdir ?? "."),
       host: host === "" ? "127.0.0.1" : host,
@@ -140,10 +184,29 @@ export function main(argv: string[], io: ServiceIo): Promise<number> {
       },
     });
     const uris = [service.uri];
+    if (listen !== undefined) {
+      // The service hosts the router: a client's call crosses one WebSocket, the runtime answers in-process.
+      const id = values["wamp-id"] as string;
+      const realm = values.realm ?? "Automation";
+      router = await startWampRouter({ host: listen.host, port: listen.port });
+      callee = startWampCallee({ router, realm, id, target: service.target, log: say });
+      const url = new URL(router.url);
+      uris.push(`WAMP://${url.host}${url.pathname}#${realm}#${id}`);
+    }
     if (wampUrl !== undefined) {
       const id = values["wamp-id"] as string;
       const realm = values.realm ?? "Automation";
-      callee = startWampCallee({ url: wampUrl.href, realm, id, target: service.target, log: say });
+      // Beremiz joins with authid = its ID when a secret is configured.
+      const secret = secrets?.find((s) => s.authid === id) ?? secrets?.[0];
+      callee = startWampCallee({
+        url: wampUrl.href,
+        realm,
+        id,
+        target: service.target,
+        log: say,
+        ...(secret ? { auth: secret } : {}),
+        ...(ca !== undefined ? { ca } : {}),
+      });
       await callee.firstJoin;
       uris.push(
         `${wampUrl.protocol === "wss:" ? "WAMPS" : "WAMP"}://${wampUrl.host}${wampUrl.pathname}#${realm}#${id}`,
@@ -161,6 +224,7 @@ export function main(argv: string[], io: ServiceIo): Promise<number> {
     }
     await service.done;
     await callee?.close();
+    await router?.close();
     say("event exit");
     for (const [signal, handler] of Object.entries(handlers)) io.signals?.off(signal, handler);
     io.stdin?.off("end", onEnd);
