@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConnectorUriError, PskFileError } from "./errors.js";
 import type { PskEntry } from "./psk.js";
-import { type ClientStatus, type RpcClientOptions, RpcTransport, type RpcTransportLike } from "./rpc.js";
+import {
+  type ClientStatus,
+  type RpcClientOptions,
+  type RpcOutcome,
+  RpcTransport,
+  type RpcTransportLike,
+} from "./rpc.js";
 import type { PlcStatus } from "./runtime.js";
 import { parseConnectorUri } from "./uri.js";
 import { WampCallerTransport, type WampClientOptions } from "./wamp.js";
@@ -45,8 +51,13 @@ export class PlcClient {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  private async call<T>(method: string, args: unknown[], fallback: T): Promise<T> {
-    const outcome = await this.transport.call(method, args);
+  /** Calls `method`: one `then` on the transport's promise, no async wrapper (each would add a promise hop). */
+  private call<T>(method: string, args: unknown[], fallback: T): Promise<T> {
+    return this.transport.call(method, args).then((outcome) => this.settle(outcome, fallback));
+  }
+
+  /** A call's value, or `fallback` when it failed (the transport: also marks the client Disconnected). */
+  private settle<T>(outcome: RpcOutcome | undefined, fallback: T): T {
     if (outcome === undefined) {
       this.status = "Disconnected";
       this.transportFailures++;
@@ -66,10 +77,12 @@ export class PlcClient {
     return this.call("StopPLC", [], false);
   }
   /** `[status, counts]`; `["Disconnected", [0,0,0,0]]` when the transport failed. */
-  async GetPLCstatus(): Promise<StatusReply> {
-    const reply = await this.call<StatusReply>("GetPLCstatus", [], ["Disconnected", [0, 0, 0, 0]]);
-    this.status = reply[0];
-    return reply;
+  GetPLCstatus(): Promise<StatusReply> {
+    return this.transport.call("GetPLCstatus", []).then((outcome) => {
+      const reply = this.settle<StatusReply>(outcome, ["Disconnected", [0, 0, 0, 0]]);
+      this.status = reply[0];
+      return reply;
+    });
   }
   GetPLCID(): Promise<[string, string]> {
     return this.call("GetPLCID", [], ["", ""]);

@@ -40,6 +40,9 @@ export const PLC_METHODS = [
   "Quit",
 ] as const;
 
+/** The same names as a set, for the server's per-call lookup. */
+const METHODS: ReadonlySet<string> = new Set(PLC_METHODS);
+
 /** One remotely callable method's name. */
 export type PlcMethod = (typeof PLC_METHODS)[number];
 
@@ -48,6 +51,20 @@ export type PlcTarget = Partial<Record<PlcMethod, (...args: never[]) => unknown>
 
 /** A status as a client sees it: the runtime's, or `Disconnected` when the transport is gone. */
 export type ClientStatus = PlcStatus | "Disconnected";
+
+/** True when `value` holds a Uint8Array (a Buffer included) anywhere; walks without allocating. */
+function hasBytes(value: unknown): boolean {
+  if (value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasBytes(v)) return true;
+    return false;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const k in value)
+      if (Object.hasOwn(value, k) && hasBytes((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
 
 /** `value` with every Uint8Array (Buffers included) moved to `attachments` and named by `{"$a": [offset, length]}`. */
 function toWire(value: unknown, attachments: { list: Uint8Array[]; size: number }): unknown {
@@ -66,7 +83,11 @@ function toWire(value: unknown, attachments: { list: Uint8Array[]; size: number 
   return value;
 }
 
-/** The inverse of `toWire`: each `{"$a": [offset, length]}` becomes a copy of those bytes of `attached`. */
+/**
+ * The inverse of `toWire`: each `{"$a": [offset, length]}` becomes those bytes of `attached`. A large attachment is
+ * a view (no copy: `attached` is this frame's own memory, never reused); a small one is copied, so that it does
+ * not keep a whole socket read buffer alive.
+ */
 function fromWire(value: unknown, attached: Buffer): unknown {
   if (Array.isArray(value)) return value.map((v) => fromWire(v, attached));
   if (value !== null && typeof value === "object") {
@@ -83,7 +104,10 @@ function fromWire(value: unknown, attached: Buffer): unknown {
         throw new RpcProtocolError(
           `attachment ${JSON.stringify(ref)} lies outside the ${attached.length} bytes attached`,
         );
-      return new Uint8Array(attached.subarray(offset as number, (offset as number) + (length as number)));
+      const start = attached.byteOffset + (offset as number);
+      return 2 * (length as number) >= attached.buffer.byteLength
+        ? new Uint8Array(attached.buffer, start, length as number)
+        : new Uint8Array(attached.subarray(offset as number, (offset as number) + (length as number)));
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = fromWire(v, attached);
@@ -92,23 +116,44 @@ function fromWire(value: unknown, attached: Buffer): unknown {
   return value;
 }
 
-/** One frame, as the buffers to write (the attachments are not copied). */
-function encode(value: unknown): Uint8Array[] {
-  const attachments = { list: [] as Uint8Array[], size: 0 };
-  const json = JSON.stringify(toWire(value, attachments));
+/**
+ * One frame whose JSON is `head` + `value` as JSON + `}` (the caller writes the fixed fields, so a message is not
+ * built as an object only to be walked and stringified again), as the buffers to write; attachments are not copied.
+ * Most messages carry no bytes: they skip the `toWire` walk and its copy of the value.
+ */
+function encode(head: string, value: unknown): Uint8Array[] {
+  let json: string;
+  let attachments: { list: Uint8Array[]; size: number } | undefined;
+  if (hasBytes(value)) {
+    attachments = { list: [], size: 0 };
+    json = `${head}${JSON.stringify(toWire(value, attachments))}}`;
+  } else json = `${head}${JSON.stringify(value)}}`;
   const jsonLength = Buffer.byteLength(json);
-  const head = Buffer.allocUnsafe(8 + jsonLength);
-  head.writeUInt32BE(4 + jsonLength + attachments.size, 0);
-  head.writeUInt32BE(jsonLength, 4);
-  head.write(json, 8, "utf8");
-  return [head, ...attachments.list];
+  const frame = Buffer.allocUnsafe(8 + jsonLength);
+  frame.writeUInt32BE(4 + jsonLength + (attachments?.size ?? 0), 0);
+  frame.writeUInt32BE(jsonLength, 4);
+  frame.write(json, 8, "utf8");
+  return attachments === undefined ? [frame] : [frame, ...attachments.list];
 }
 
-/** Writes one frame to `socket`, corked so its pieces leave together. */
-function writeFrame(socket: Socket, value: unknown): void {
+/** Writes one frame to `socket` (see `encode`): one write, or several corked so that they leave as one writev. */
+function writeFrame(socket: Socket, head: string, value: unknown): void {
+  const pieces = encode(head, value);
+  if (pieces.length === 1) {
+    socket.write(pieces[0] as Uint8Array);
+    return;
+  }
   socket.cork();
-  for (const piece of encode(value)) socket.write(piece);
+  for (const piece of pieces) socket.write(piece);
   socket.uncork();
+}
+
+/** The fixed start of a reply's JSON, up to its `r` (result) or `e` (error) key. */
+function replyHead(id: unknown, key: "r" | "e"): string {
+  const idJson = typeof id === "number" ? String(id) : JSON.stringify(id);
+  return idJson === undefined
+    ? `{"v":${RPC_VERSION},"${key}":`
+    : `{"v":${RPC_VERSION},"id":${idJson},"${key}":`;
 }
 
 function decode(body: Buffer): Record<string, unknown> {
@@ -138,7 +183,28 @@ function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) 
   let size = 0;
   /** The body length of the frame in hand, once its header has arrived. */
   let need = -1;
+  const deliver = (body: Buffer): boolean => {
+    try {
+      onFrame(decode(body));
+      return true;
+    } catch (error) {
+      socket.destroy(error as Error);
+      return false;
+    }
+  };
   socket.on("data", (chunk: Buffer) => {
+    if (size === 0) {
+      // Nothing carried over (the usual case for calls and replies): whole frames are read straight from the chunk.
+      let at = 0;
+      while (chunk.length - at >= 4) {
+        const length = chunk.readUInt32BE(at);
+        if (length > MAX_FRAME_BYTES || chunk.length - at - 4 < length) break;
+        if (!deliver(chunk.subarray(at + 4, at + 4 + length))) return;
+        at += 4 + length;
+      }
+      if (at === chunk.length) return;
+      chunk = chunk.subarray(at);
+    }
     chunks.push(chunk);
     size += chunk.length;
     for (;;) {
@@ -159,12 +225,7 @@ function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) 
       chunks = rest.length > 0 ? [rest] : [];
       size = rest.length;
       need = -1;
-      try {
-        onFrame(decode(body));
-      } catch (error) {
-        socket.destroy(error as Error);
-        return;
-      }
+      if (!deliver(body)) return;
     }
   });
 }
@@ -189,46 +250,49 @@ export interface RpcListenOptions {
 
 /** Serves `target`'s methods over PYRO:// (or PYROS:// with `psk`); resolves once listening. */
 export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {}): Promise<RpcListener> {
-  const sockets = new Set<Socket>();
-  const inFlight = new Map<Socket, number>();
+  /** Each open connection and how many of its calls are still unanswered. */
+  const sockets = new Map<Socket, { inFlight: number }>();
   let closing = false;
   const onSocket = (socket: Socket): void => {
-    sockets.add(socket);
+    const connection = { inFlight: 0 };
+    sockets.set(socket, connection);
     socket.setNoDelay(true);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
+    // One function per connection, not a closure per call: a call is cheap enough that allocations show.
+    const answer = (id: unknown, key: "r" | "e", value: unknown): void => {
+      if (!socket.destroyed) writeFrame(socket, replyHead(id, key), value);
+      if (--connection.inFlight === 0 && closing) socket.end();
+    };
+    const fail = (id: unknown, error: unknown): void =>
+      answer(id, "e", {
+        code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
+        message: (error as Error)?.message ?? String(error),
+      });
     readFrames(socket, (message) => {
       const id = message.id;
-      const method = message.m as PlcMethod;
+      const method = message.m;
       const args = Array.isArray(message.a) ? (message.a as never[]) : [];
-      const fn = PLC_METHODS.includes(method) ? target[method] : undefined;
-      inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-      const reply = (body: Record<string, unknown>): void => {
-        if (!socket.destroyed) writeFrame(socket, { v: RPC_VERSION, id, ...body });
-        const left = (inFlight.get(socket) ?? 1) - 1;
-        inFlight.set(socket, left);
-        if (closing && left === 0) socket.end();
-      };
+      const fn = typeof method === "string" && METHODS.has(method) ? target[method as PlcMethod] : undefined;
+      connection.inFlight++;
       if (fn === undefined) {
-        reply({ e: { code: "ERR_RUNTIME_NO_METHOD", message: `no method ${JSON.stringify(message.m)}` } });
+        answer(id, "e", { code: "ERR_RUNTIME_NO_METHOD", message: `no method ${JSON.stringify(method)}` });
         return;
       }
-      const fail = (error: unknown): void =>
-        reply({
-          e: {
-            code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
-            message: (error as Error)?.message ?? String(error),
-          },
-        });
       let result: unknown;
       try {
         result = fn.apply(target, args);
       } catch (error) {
-        fail(error);
+        fail(id, error);
         return;
       }
-      if (result instanceof Promise) result.then((value) => reply({ r: value ?? null }), fail);
-      else reply({ r: result ?? null });
+      // A method that answers at once (a read-only one) is written back in this same turn, with no promise hop.
+      if (result instanceof Promise)
+        result.then(
+          (value) => answer(id, "r", value ?? null),
+          (error) => fail(id, error),
+        );
+      else answer(id, "r", result ?? null);
     });
   };
   const server: Server = options.psk
@@ -253,9 +317,9 @@ export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {
       closed ??= new Promise<void>((resolve) => {
         closing = true;
         server.close(() => resolve());
-        for (const socket of sockets) if ((inFlight.get(socket) ?? 0) === 0) socket.end();
+        for (const [socket, { inFlight }] of sockets) if (inFlight === 0) socket.end();
         const late = setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
+          for (const socket of sockets.keys()) socket.destroy();
         }, 2000);
         late.unref();
       });
@@ -291,7 +355,8 @@ export interface RpcTransportLike {
 
 interface Pending {
   resolve(value: RpcOutcome | undefined): void;
-  timer: NodeJS.Timeout;
+  /** When the call is given up (Date.now() ms). */
+  deadline: number;
 }
 
 /**
@@ -302,6 +367,13 @@ export class RpcTransport implements RpcTransportLike {
   private socket: Socket | undefined;
   private ready: Promise<Socket | undefined> | undefined;
   private readonly pending = new Map<number, Pending>();
+  /**
+   * One timer watches every call's deadline (not a timer per call, whose setTimeout and clearTimeout cost about as
+   * much as a small call itself): armed for the earliest deadline, and on firing re-armed for the next one.
+   */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The deadline `deadlineTimer` is armed for. */
+  private armedFor = 0;
   private nextId = 1;
   private closed = false;
   readonly timeoutMs: number;
@@ -339,7 +411,6 @@ export class RpcTransport implements RpcTransportLike {
           const call = this.pending.get(id);
           if (call === undefined) return;
           this.pending.delete(id);
-          clearTimeout(call.timer);
           const error = message.e as { code: string; message: string } | undefined;
           call.resolve(error ? { ok: false, error } : { ok: true, value: message.r });
         });
@@ -354,33 +425,63 @@ export class RpcTransport implements RpcTransportLike {
     if (this.socket !== undefined && this.socket !== socket) return;
     this.socket = undefined;
     this.ready = undefined;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     for (const [id, call] of this.pending) {
       this.pending.delete(id);
-      clearTimeout(call.timer);
       call.resolve(undefined);
     }
     socket.destroy();
   }
 
+  /** Arms the deadline timer for `deadline`, unless it is armed for that moment or sooner already. */
+  private watchDeadline(deadline: number): void {
+    if (this.deadlineTimer !== undefined && this.armedFor <= deadline) return;
+    clearTimeout(this.deadlineTimer);
+    this.armedFor = deadline;
+    this.deadlineTimer = setTimeout(() => this.checkDeadlines(), Math.max(1, deadline - Date.now()));
+    // The socket keeps the process alive while a call waits; the timer alone must not.
+    this.deadlineTimer.unref();
+  }
+
+  private checkDeadlines(): void {
+    this.deadlineTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const call of this.pending.values()) {
+      if (call.deadline <= now) {
+        // A call past its deadline leaves the connection in doubt: drop it (every call on it resolves undefined),
+        // the next call reconnects.
+        if (this.socket) this.lost(this.socket);
+        return;
+      }
+      next = Math.min(next, call.deadline);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.watchDeadline(next);
+  }
+
   /** Calls `method`; resolves its outcome, or undefined when the transport failed. */
-  async call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
-    if (this.closed) return undefined;
-    const started = Date.now();
-    const socket = this.socket ?? (await this.connect());
-    if (socket === undefined || this.closed) return undefined;
+  call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const deadline = Date.now() + this.timeoutMs;
+    // Connected (the usual case): the frame is written in this turn, no await before it.
+    if (this.socket !== undefined) return this.send(this.socket, method, args, deadline);
+    return this.connect().then((socket) =>
+      socket === undefined || this.closed ? undefined : this.send(socket, method, args, deadline),
+    );
+  }
+
+  private send(
+    socket: Socket,
+    method: string,
+    args: unknown[],
+    deadline: number,
+  ): Promise<RpcOutcome | undefined> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.pending.delete(id);
-          // A call past its deadline leaves the connection in doubt: drop it, the next call reconnects.
-          this.lost(socket);
-          resolve(undefined);
-        },
-        Math.max(1, this.timeoutMs - (Date.now() - started)),
-      );
-      this.pending.set(id, { resolve, timer });
-      writeFrame(socket, { v: RPC_VERSION, id, m: method, a: args });
+      this.pending.set(id, { resolve, deadline });
+      this.watchDeadline(deadline);
+      writeFrame(socket, `{"v":${RPC_VERSION},"id":${id},"m":${JSON.stringify(method)},"a":`, args);
     });
   }
 

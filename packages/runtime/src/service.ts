@@ -96,6 +96,11 @@ export class PlcService {
       },
     });
     resolveOpened(service.runtime);
+    // Once open, each method is the runtime's own, bound: a call no longer goes through the waiting wrapper above
+    // (a closure and a spread of its arguments per call).
+    const runtime = service.runtime as unknown as Record<string, (...args: never[]) => unknown>;
+    for (const m of PLC_METHODS)
+      if (m !== "Quit") service.target[m] = (runtime[m] as (...args: never[]) => unknown).bind(runtime);
     return service;
   }
 
