@@ -76,7 +76,8 @@ export class EnipFramer {
         ENCAPSULATION_HEADER_SIZE + ((chunk[at + 2] as number) | ((chunk[at + 3] as number) << 8));
       if (total > max) throw this.tooLarge(chunk, at, total);
       if (total > n - at) break;
-      frames.push(chunk.subarray(at, at + total));
+      // A chunk that is exactly one frame (a lock-step peer's every request) is returned as it is: no view.
+      frames.push(total === n ? chunk : chunk.subarray(at, at + total));
       at += total;
     }
     if (at < n) this.carry(chunk, at);

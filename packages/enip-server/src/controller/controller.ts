@@ -146,6 +146,16 @@ function generic(
   return { kind: "generic", service: replyServiceOf(service), generalStatus: status, extStatus: ext, data };
 }
 
+/**
+ * Bytes of tag data a read reply may carry: `maxReplyData`, or what the transport's `replyLimit` (a connection's
+ * size) leaves after the reply header and tag type. Shared with the transport's read fast lane (read-lane.ts).
+ */
+export function readDataLimit(maxReplyData: number, context: RequestContext): number {
+  const limit = context.replyLimit;
+  if (limit === undefined) return maxReplyData;
+  return Math.max(1, limit - READ_REPLY_OVERHEAD);
+}
+
 /** The class, instance and attribute a numeric path names (undefined where a segment is absent). */
 interface Target {
   cls?: number;
@@ -324,9 +334,7 @@ export class Controller implements DeviceState {
   }
 
   #dataLimit(context: RequestContext): number {
-    const limit = context.replyLimit;
-    if (limit === undefined) return this.maxReplyData;
-    return Math.max(1, limit - READ_REPLY_OVERHEAD);
+    return readDataLimit(this.maxReplyData, context);
   }
 
   /**

@@ -251,6 +251,21 @@ export function readTag(
   return reply;
 }
 
+/**
+ * The plain case of `readTag` for a Read Tag (no offset) when no `onRead` hook is set: `elements` whole elements of
+ * a fixed size from `view`, all within `limit` bytes, of a tag with no forced error and not a BOOL member. Returns
+ * where the data ends in `view.tag.bytes` (it starts at `view.offset`; the reply is status 0 with `view.type`),
+ * or -1 for any other case, which `readTag` answers. It lets the read fast lane copy the data straight from tag
+ * storage into the reply frame, without the reply object and storage view that `readTag` makes.
+ */
+export function plainReadEnd(view: TagView, elements: number, limit: number): number {
+  if (view.tag.error !== 0 || view.bit !== 0 || !view.type.fixed) return -1;
+  const count = elements === 0 ? 1 : elements;
+  if (count > view.available) return -1;
+  const total = count * view.type.size;
+  return total <= limit ? view.offset + total : -1;
+}
+
 /** The type a write request's data is in, or undefined when the controller has no such type. */
 function requestType(
   req: WriteTagRequest | WriteTagFragmentedRequest,

@@ -83,11 +83,9 @@ export function sendUnitData(
   const item = cpf[1];
   if (cpf.length !== 2 || address?.kind !== "connectedAddress" || item?.kind !== "connectedData")
     return statusReply(frame, STATUS.incorrectData);
-  const cip = connection.cipConnections.get(address.connectionId);
+  const cip = touchConnection(connection, address.connectionId);
   // A controller drops class 3 traffic for a connection it does not know (closed, timed out, never opened).
   if (cip === undefined) return undefined;
-  cip.lastSeen = Date.now();
-  cip.watchdog?.refresh();
   const senderContext = decoded.header.senderContext;
   const sequence = item.sequence;
   let request: CipRequest;
@@ -97,28 +95,39 @@ export function sendUnitData(
     const service = item.data.length > 0 ? (item.data[0] as number) : 0;
     return encodeUnit(
       connection,
-      cip,
+      cip.toId,
       sequence,
       senderContext,
       errorReply(service, decodeFailureStatus(error)),
     );
   }
+  engine.lane?.learn(item.data, request);
   const reply = engine.execute(connection, request, cip.context);
   if (isPromise(reply))
-    return reply.then((settled) => encodeUnit(connection, cip, sequence, senderContext, settled));
-  return encodeUnit(connection, cip, sequence, senderContext, reply);
+    return reply.then((settled) => encodeUnit(connection, cip.toId, sequence, senderContext, settled));
+  return encodeUnit(connection, cip.toId, sequence, senderContext, reply);
 }
 
-function encodeUnit(
+/** The class 3 connection `connectionId` of `connection`, marked alive (its watchdog restarts); undefined if unknown. */
+export function touchConnection(connection: TcpConnection, connectionId: number): CipConnection | undefined {
+  const cip = connection.cipConnections.get(connectionId);
+  if (cip === undefined) return undefined;
+  cip.lastSeen = Date.now();
+  cip.watchdog?.refresh();
+  return cip;
+}
+
+/** The SendUnitData reply frame on the connection whose T→O id is `toId` (an encoding failure becomes its error reply). */
+export function encodeUnit(
   connection: TcpConnection,
-  cip: CipConnection,
+  toId: number,
   sequence: number,
   senderContext: Uint8Array,
   reply: CipReply,
 ): Uint8Array {
   const init = {
     session: connection.session,
-    connectionId: cip.toId,
+    connectionId: toId,
     sequence,
     senderContext,
     message: reply,

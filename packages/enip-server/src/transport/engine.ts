@@ -27,6 +27,7 @@ import {
   type ReplyDelay,
   type ServerOptions,
 } from "./options.js";
+import { ReadLane } from "./read-lane.js";
 import { registerSession, unRegisterSession } from "./session.js";
 import { TcpConnection } from "./tcp-connection.js";
 import { sendRRData, unconnectedSend } from "./unconnected.js";
@@ -81,7 +82,11 @@ export class Engine {
     this.forwarder = this.routes ? new RouteForwarder({ maxFrameSize: this.maxFrameSize }) : undefined;
     // Set Attribute List values carry no length on the wire: the controller knows their sizes.
     this.decodeOptions = { attributeSize: controller.attributeSize };
+    this.lane = ReadLane.of(this);
   }
+
+  /** Answers repeated Read Tag requests without decoding them (see read-lane.ts); undefined for a custom controller. */
+  readonly lane: ReadLane | undefined;
 
   /** How CIP requests are decoded (made once, reused). */
   readonly decodeOptions: MessageDecodeOptions;
@@ -165,6 +170,8 @@ export class Engine {
     if (this.maxRequestSize !== undefined && length > this.maxRequestSize)
       return statusReply(frame, STATUS.invalidLength);
     if (u32(frame, 8) !== 0) return statusReply(frame, STATUS.incorrectData);
+    const fast = this.lane?.answer(connection, frame);
+    if (fast !== undefined) return fast;
     let decoded: EncapsulationFrame;
     try {
       decoded = decodeEncapsulation(frame);

@@ -253,6 +253,28 @@ export class TcpConnection {
     const n = frames.length;
     if (n === 0) return;
     this.requests += n;
+    // A lock-step peer's case: one frame and nothing waiting or being answered. It is answered here, without the
+    // queue (whose bookkeeping cost as much as the rest of the transport's JS per request).
+    if (
+      n === 1 &&
+      !this.busy &&
+      this.head === this.queue.length &&
+      !this.writeBlocked &&
+      !this.socket.destroyed
+    ) {
+      const frame = frames[0] as Uint8Array;
+      this.busy = true;
+      const outcome = this.outcomeOf(frame);
+      if (isPromise(outcome)) {
+        this.settle(frame, outcome);
+        return;
+      }
+      this.complete(frame, outcome);
+      this.busy = false;
+      // As at the end of `pump`: an outcome that ended the connection half-closes it now that all is answered.
+      if (this.ending) this.finish();
+      return;
+    }
     for (let i = 0; i < n; i++) this.queue.push(frames[i] as Uint8Array);
     if (!this.readPaused && this.queue.length - this.head >= this.engine.maxPending) {
       this.readPaused = true;
@@ -288,26 +310,10 @@ export class TcpConnection {
     while (this.head < this.queue.length && !this.writeBlocked && !socket.destroyed) {
       const frame = this.queue[this.head] as Uint8Array;
       this.queue[this.head++] = EMPTY;
-      let outcome: Outcome | Promise<Outcome>;
-      if (frame.length === 0) outcome = { close: true, reply: this.framingReply };
-      else {
-        try {
-          outcome = this.engine.handleTcp(this, frame);
-        } catch {
-          outcome = CLOSE;
-        }
-      }
+      const outcome = this.outcomeOf(frame);
       if (isPromise(outcome)) {
         if (corked) socket.uncork();
-        outcome
-          .then(
-            (settled) => this.complete(frame, settled),
-            () => this.complete(frame, CLOSE),
-          )
-          .then(() => {
-            this.busy = false;
-            this.pump();
-          });
+        this.settle(frame, outcome);
         return;
       }
       if (!corked && this.head < this.queue.length) {
@@ -335,6 +341,29 @@ export class TcpConnection {
       this.readPaused = false;
       socket.resume();
     }
+  }
+
+  /** What the engine answers `frame` with (an empty frame stands for the one that broke the framing). */
+  private outcomeOf(frame: Uint8Array): Outcome | Promise<Outcome> {
+    if (frame.length === 0) return { close: true, reply: this.framingReply };
+    try {
+      return this.engine.handleTcp(this, frame);
+    } catch {
+      return CLOSE;
+    }
+  }
+
+  /** Completes `frame` once its pending reply settles, then resumes the pump (the connection is busy until then). */
+  private settle(frame: Uint8Array, outcome: Promise<Outcome>): void {
+    outcome
+      .then(
+        (settled) => this.complete(frame, settled),
+        () => this.complete(frame, CLOSE),
+      )
+      .then(() => {
+        this.busy = false;
+        this.pump();
+      });
   }
 
   private complete(frame: Uint8Array, outcome: Outcome): void {

@@ -8,6 +8,7 @@ import {
   type EncapsulationFrame,
   type EPath,
   encodeSendRRData,
+  type ReadTagRequest,
   sizeOfPath,
   type UnconnectedSendRequest,
   unconnectedSend as wrapUnconnectedSend,
@@ -62,12 +63,14 @@ export function sendRRData(
     const service = item.data.length > 0 ? (item.data[0] as number) : 0;
     return encodeRR(connection, senderContext, errorReply(service, decodeFailureStatus(error)));
   }
+  engine.lane?.learn(item.data, request);
   const reply = engine.execute(connection, request, connection.context);
   if (isPromise(reply)) return reply.then((settled) => encodeRR(connection, senderContext, settled));
   return encodeRR(connection, senderContext, reply);
 }
 
-function encodeRR(connection: TcpConnection, senderContext: Uint8Array, reply: CipReply): Uint8Array {
+/** The SendRRData reply frame carrying `reply` (an encoding failure becomes its error reply). */
+export function encodeRR(connection: TcpConnection, senderContext: Uint8Array, reply: CipReply): Uint8Array {
   try {
     return encodeSendRRData({ session: connection.session, senderContext, message: reply });
   } catch (error) {
@@ -104,6 +107,24 @@ export function unconnectedSend(
     (reply): CipReply => reply,
     (): CipReply => routeError(request, CM.unconnectedRequestTimedOut),
   );
+}
+
+/**
+ * The Read Tag that `request` (a whole decoded message, unconnected or connected) runs on this controller: the
+ * request itself, or the one an Unconnected Send carries when `unconnectedSend` would execute it here (its route
+ * is accepted and matches no `[UCMM] Route`); undefined for anything else. The read fast lane learns from it.
+ */
+export function localReadTag(engine: Engine, request: CipRequest): ReadTagRequest | undefined {
+  if (request.kind === "readTag") return request;
+  if (request.kind !== "unconnectedSend" || request.message.kind !== "readTag") return undefined;
+  if (refuseRoute(engine.routePath, request.routePath) !== 0) return undefined;
+  if (
+    engine.routes !== undefined &&
+    engine.forwarder !== undefined &&
+    findRoute(engine.routes, request.routePath)
+  )
+    return undefined;
+  return request.message;
 }
 
 /**
