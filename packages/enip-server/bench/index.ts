@@ -4,7 +4,15 @@
 // `pnpm --filter @cpppo/enip-server bench [figure-prefix]` runs all figures, or those starting with the prefix.
 import { EventEmitter } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
-import { buildC, printMachine, report, reportRatio, runEnipLoad, startEnipEcho } from "@cpppo/bench-kit";
+import {
+  buildC,
+  printMachine,
+  processCpuMicros,
+  report,
+  reportRatio,
+  runEnipLoad,
+  startEnipEcho,
+} from "@cpppo/bench-kit";
 import {
   decodeEnipMessage,
   encodeEncapsulation,
@@ -333,12 +341,21 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** Slices of the C-client figures: how many rounds, and each visit's measured and warm-up seconds. */
+const C_ROUNDS = 15;
+const C_SLICE_S = 0.4;
+const C_SLICE_WARMUP_S = 0.1;
+
 /**
  * The C load generator (tools/bench-kit/c/enip-load.c: lock-step SendRRData / Unconnected Send / Read Tag of
  * one DINT, as a C PLC library sends it) against our simulator, against the C canned-reply server
- * (enip-echo.c) and against the same canned server written in Node. The three run side by side and the
- * client visits them in turn, `ROUNDS` times, so that all three share the machine's drift; figures are
- * medians (the ratio is the median of each round's ratio). Skipped, and said so, without `cc`.
+ * (enip-echo.c) and against the same canned server written in Node (Node's own floor). The three run side by
+ * side and the client visits them in short slices, `C_ROUNDS` rounds, the order reversed every other round
+ * (ours, C, Node, then Node, C, ours) so that a drift of the shared machine falls on each alike. A ratio is
+ * the median of the rounds' ratios (each round's figure over its own reference, measured within about a
+ * second of it), so one noisy slice or minute does not decide it; rates are medians too. The server CPU time
+ * per reply (ours from `/proc/<pid>/stat`, the Node canned server's from `process.cpuUsage`) is printed as a
+ * comment: it does not depend on how the scheduler shares the machine. Skipped, and said so, without `cc`.
  */
 async function againstC(): Promise<void> {
   const figures = [
@@ -347,6 +364,7 @@ async function againstC(): Promise<void> {
     "read-depth1-vs-c-echo",
     "node-canned-depth1",
     "node-canned-vs-c-echo",
+    "read-depth1-vs-node-canned",
   ];
   if (!figures.some(wanted)) return;
   const skipped = buildC("enip-load").skipped ?? buildC("enip-echo").skipped;
@@ -354,27 +372,46 @@ async function againstC(): Promise<void> {
     for (const figure of figures) console.log(`# enip-server.${figure} skipped: ${skipped}`);
     return;
   }
-  const ROUNDS = 5;
-  const seconds = MEASURE_MS / 1000 / 2;
-  const warmupSeconds = WARMUP_MS / 1000 / 2;
   // ENIP_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server child while the C client drives it.
   const profileDir = process.env.ENIP_BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const rates = { ours: [] as number[], c: [] as number[], node: [] as number[] };
+  const cpu = { ours: [] as number[], node: [] as number[] };
   await withChild(
     { tags: ["D=DINT"] },
     async (child) => {
       const echo = await startEnipEcho();
       const canned = await nodeCanned();
+      // CPU time so far of each server, microseconds (undefined for the C one: not measured).
+      const cpuOf = {
+        ours: () => processCpuMicros(child.pid),
+        c: () => undefined,
+        node: () => {
+          const used = process.cpuUsage();
+          return used.user + used.system;
+        },
+      };
+      const ports = { ours: child.ready.tcpPort, c: echo.port, node: canned.port };
+      const visit = async (server: "ours" | "c" | "node"): Promise<void> => {
+        const before = cpuOf[server]();
+        const run = await runEnipLoad({
+          port: ports[server],
+          seconds: C_SLICE_S,
+          warmupSeconds: C_SLICE_WARMUP_S,
+        });
+        const after = cpuOf[server]();
+        rates[server].push(run.rate);
+        // Replies over the whole visit (warm-up included) at the measured rate.
+        const replies = run.rate * (C_SLICE_S + C_SLICE_WARMUP_S);
+        if (server !== "c" && before !== undefined && after !== undefined && replies > 0)
+          cpu[server].push((after - before) / replies);
+      };
       try {
-        const load = (port: number, tag?: string) => runEnipLoad({ port, tag, seconds, warmupSeconds });
         // One untimed visit each first, so that no round pays for the JIT's first compilations.
-        for (const port of [child.ready.tcpPort, echo.port, canned.port])
-          await runEnipLoad({ port, seconds: 1, warmupSeconds: 0 });
-        for (let round = 0; round < ROUNDS; round++) {
-          rates.ours.push((await load(child.ready.tcpPort, "D")).rate);
-          rates.c.push((await load(echo.port)).rate);
-          rates.node.push((await load(canned.port)).rate);
+        for (const port of Object.values(ports)) await runEnipLoad({ port, seconds: 1, warmupSeconds: 0 });
+        for (let round = 0; round < C_ROUNDS; round++) {
+          const order = round % 2 === 0 ? (["ours", "c", "node"] as const) : (["node", "c", "ours"] as const);
+          for (const server of order) await visit(server);
         }
       } finally {
         await echo.close();
@@ -384,23 +421,24 @@ async function againstC(): Promise<void> {
     profile,
   );
   if (profileDir) console.log(`# the server's CPU profile is in ${profileDir}`);
-  const k = (values: number[]): string => values.map((v) => (v / 1000).toFixed(1)).join(" / ");
-  console.log(
-    `# ${ROUNDS} rounds of ${seconds} s, in turn; ours ${k(rates.ours)} k, C ${k(rates.c)} k, Node ${k(rates.node)} k`,
-  );
+  const k = (values: number[]): string => values.map((v) => (v / 1000).toFixed(1)).join(" ");
+  console.log(`# ${C_ROUNDS} rounds of ${C_SLICE_S} s slices, order reversed every other round (k req/s):`);
+  console.log(`#   ours ${k(rates.ours)}`);
+  console.log(`#   C    ${k(rates.c)}`);
+  console.log(`#   Node ${k(rates.node)}`);
+  if (cpu.ours.length > 0 && cpu.node.length > 0)
+    console.log(
+      `# server CPU per reply (median of the slices): ours ${median(cpu.ours).toFixed(1)} us, ` +
+        `Node canned ${median(cpu.node).toFixed(1)} us`,
+    );
+  const ratios = (figure: number[], reference: number[]): number[] =>
+    figure.map((v, i) => v / (reference[i] as number));
   report("enip-server.read-depth1-c-client", median(rates.ours), "req/s");
   report("enip-server.c-echo-depth1", median(rates.c), "req/s");
-  reportRatio(
-    "enip-server.read-depth1-vs-c-echo",
-    median(rates.ours.map((v, i) => v / (rates.c[i] as number))),
-    1,
-  );
+  reportRatio("enip-server.read-depth1-vs-c-echo", median(ratios(rates.ours, rates.c)), 1);
   report("enip-server.node-canned-depth1", median(rates.node), "req/s");
-  reportRatio(
-    "enip-server.node-canned-vs-c-echo",
-    median(rates.node.map((v, i) => v / (rates.c[i] as number))),
-    1,
-  );
+  reportRatio("enip-server.node-canned-vs-c-echo", median(ratios(rates.node, rates.c)), 1);
+  reportRatio("enip-server.read-depth1-vs-node-canned", median(ratios(rates.ours, rates.node)), 1);
 }
 
 /** A socket stand-in that takes every write at once, so that the per-request path runs without the kernel. */

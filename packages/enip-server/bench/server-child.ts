@@ -47,6 +47,8 @@ export interface ChildReady {
 /** A running server child. */
 export interface ServerChild {
   readonly ready: ChildReady;
+  /** The child's process id (for its CPU time in `/proc/<pid>/stat`). */
+  readonly pid: number;
   /** The child's current RSS, bytes. */
   rss(): Promise<number>;
   /** True while the child process runs. */
@@ -96,6 +98,7 @@ export async function startServerChild(config: ChildConfig, execArgv: string[] =
   );
   return {
     ready,
+    pid: child.pid ?? 0,
     rss: () =>
       withTimeout(
         new Promise<number>((resolve) => {
