@@ -268,6 +268,35 @@ function putUint(out: Buffer, at: number, v: number): number {
   return at + 9;
 }
 
+/** A msgpack string (header and UTF-8 bytes): a procedure name, encoded once and kept by the caller. */
+export function msgpackString(text: string): Buffer {
+  const bytes = Buffer.from(text, "utf8");
+  const n = bytes.length;
+  const head =
+    n < 32 ? [0xa0 | n] : n <= 0xff ? [0xd9, n] : n <= 0xffff ? [0xda, n >> 8, n & 0xff] : undefined;
+  if (head === undefined) return Buffer.from(encodeMsgpack(text));
+  return Buffer.concat([Buffer.from(head), bytes]);
+}
+
+/** msgpack of an empty Arguments list. */
+const NO_ARGS = Buffer.from([0x90]);
+
+/**
+ * A msgpack CALL `[48, request, {}, procedure, args]` built by hand: `procedure` is already encoded (see
+ * `msgpackString`), and a call without arguments (most PLC methods) needs no encoder at all.
+ */
+export function callFrame(request: number, procedure: Buffer, args: readonly unknown[]): Buffer {
+  const payload = args.length === 0 ? NO_ARGS : encodeMsgpack(args);
+  const out = Buffer.allocUnsafe(12 + procedure.length + payload.length);
+  out[0] = 0x95;
+  out[1] = M.CALL;
+  let at = putUint(out, 2, request);
+  out[at++] = 0x80; // Options {}
+  at += procedure.copy(out, at);
+  out.set(payload, at);
+  return out.subarray(0, at + payload.length);
+}
+
 /**
  * `[code, ...ids, {}, …tail]` in msgpack, the tail copied as received: an INVOCATION (`ids` = invocation,
  * registration) from a CALL's tail, or a RESULT (`ids` = the caller's request) from a YIELD's tail. One allocation.

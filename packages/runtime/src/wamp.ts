@@ -27,6 +27,7 @@ import {
 import {
   asBuffer,
   type CallHead,
+  callFrame,
   callHead,
   decode,
   decodeTail,
@@ -34,6 +35,7 @@ import {
   M,
   MSGPACK,
   type Msg,
+  msgpackString,
   send,
   sendRaw,
   yieldHead,
@@ -658,6 +660,18 @@ class WampPeer {
     return request;
   }
 
+  /**
+   * Sends CALL `procedure` (`name` as text, `bytes` as a msgpack string) and hands its reply to `done`; returns the
+   * request id. Over msgpack the frame is built by hand (see `callFrame`).
+   */
+  call(name: string, bytes: Buffer, args: unknown[], done: (reply: Msg) => void): number {
+    const request = this.nextRequest++;
+    this.pending.set(request, done);
+    if (this.socket.protocol === MSGPACK) sendRaw(this.socket, callFrame(request, bytes, args));
+    else send(this.socket, [M.CALL, request, {}, name, args]);
+    return request;
+  }
+
   /** Drops a request's waiter (its deadline passed). */
   forget(request: number): void {
     this.pending.delete(request);
@@ -833,12 +847,42 @@ export function startWampCallee(options: WampCalleeOptions): WampCallee {
   };
 }
 
+/** A RESULT or ERROR reply as a call's outcome; undefined when the transport was lost. */
+function outcomeOf(reply: Msg): RpcOutcome | undefined {
+  if (reply[0] === M.RESULT) return { ok: true, value: (reply[3] as unknown[] | undefined)?.[0] ?? null };
+  if (reply[4] === "wamp.error.transport_lost") return undefined;
+  return {
+    ok: false,
+    error: {
+      code: String(reply[4]),
+      message: String((reply[5] as unknown[] | undefined)?.[0] ?? reply[4]),
+    },
+  };
+}
+
+/** A call in flight: when it expires, and how to end it. */
+interface InFlight {
+  deadline: number;
+  peer: WampPeer;
+  resolve: (outcome: RpcOutcome | undefined) => void;
+}
+
 /** A `WAMP://` (or `WAMPS://`) client's transport: calls `<id>.<Method>` as a caller; undefined outcome when the router is gone. */
 export class WampCallerTransport implements RpcTransportLike {
   private peer: Promise<WampPeer | undefined> | undefined;
+  /** The joined peer once the join has resolved: a call then goes out at once, without awaiting `peer`. */
+  private joined: WampPeer | undefined;
   private closed = false;
   readonly timeoutMs: number;
   private readonly client: WampClientOptions;
+  /** Procedure names as msgpack strings, encoded once per method. */
+  private readonly procedures = new Map<string, Buffer>();
+  /**
+   * Calls in flight by request id. All share one deadline length, so insertion order is deadline order and one
+   * timer sweeps them all (instead of a setTimeout and a clearTimeout per call).
+   */
+  private readonly inflight = new Map<number, InFlight>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly url: string,
@@ -853,8 +897,10 @@ export class WampCallerTransport implements RpcTransportLike {
   private connect(): Promise<WampPeer | undefined> {
     this.peer ??= WampPeer.join(this.url, this.realm, this.timeoutMs, this.client).then(
       (p) => {
+        this.joined = p;
         p.socket.once("close", () => {
           this.peer = undefined;
+          if (this.joined === p) this.joined = undefined;
         });
         return p;
       },
@@ -866,37 +912,56 @@ export class WampCallerTransport implements RpcTransportLike {
     return this.peer;
   }
 
-  async call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
-    if (this.closed) return undefined;
-    const p = await this.connect();
-    if (p === undefined) return undefined;
-    // One promise per call: the reply or the deadline, whichever comes first (no Promise.race, no second promise).
-    let timer: NodeJS.Timeout | undefined;
-    const reply = await new Promise<Msg | undefined>((resolve) => {
-      const request = p.start((r) => [M.CALL, r, {}, `${this.id}.${method}`, args], resolve);
-      timer = setTimeout(() => {
-        p.forget(request);
-        resolve(undefined);
-      }, this.timeoutMs);
-    });
-    clearTimeout(timer);
-    if (reply === undefined) {
-      p.socket.terminate();
-      return undefined;
+  call(method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const p = this.joined;
+    if (p !== undefined) return this.send(p, method, args);
+    return this.connect().then((q) => (q === undefined ? undefined : this.send(q, method, args)));
+  }
+
+  /** One promise per call, settled by the reply or by the sweeper at the deadline. */
+  private send(p: WampPeer, method: string, args: unknown[]): Promise<RpcOutcome | undefined> {
+    let bytes = this.procedures.get(method);
+    if (bytes === undefined) {
+      bytes = msgpackString(`${this.id}.${method}`);
+      this.procedures.set(method, bytes);
     }
-    if (reply[0] === M.RESULT) return { ok: true, value: (reply[3] as unknown[] | undefined)?.[0] ?? null };
-    if (reply[4] === "wamp.error.transport_lost") return undefined;
-    return {
-      ok: false,
-      error: {
-        code: String(reply[4]),
-        message: String((reply[5] as unknown[] | undefined)?.[0] ?? reply[4]),
-      },
-    };
+    const procedure = bytes;
+    return new Promise((resolve) => {
+      const request = p.call(`${this.id}.${method}`, procedure, args, (reply) => {
+        this.inflight.delete(request);
+        resolve(outcomeOf(reply));
+      });
+      this.inflight.set(request, { deadline: performance.now() + this.timeoutMs, peer: p, resolve });
+      this.sweeper ??= setTimeout(() => this.sweep(), this.timeoutMs).unref();
+    });
+  }
+
+  /** Ends every call past its deadline (undefined outcome; the connection is dropped) and re-arms for the next. */
+  private sweep(): void {
+    this.sweeper = undefined;
+    const now = performance.now();
+    for (const [request, call] of this.inflight) {
+      if (call.deadline > now) {
+        // The socket keeps the process alive while calls are in flight; this timer need not.
+        this.sweeper = setTimeout(() => this.sweep(), call.deadline - now).unref();
+        return;
+      }
+      this.inflight.delete(request);
+      call.peer.forget(request);
+      call.peer.socket.terminate();
+      call.resolve(undefined);
+    }
   }
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
+    for (const [request, call] of this.inflight) {
+      this.inflight.delete(request);
+      call.resolve(undefined);
+    }
     void this.peer?.then((p) => p?.close());
   }
 }
