@@ -183,6 +183,38 @@ describe("responses", () => {
     expect(responsePduLength(b, 0, b.length)).toBe(b.length);
   });
 
+  it("reads and writes every register count, odd and even, in order (the loops take two a turn)", () => {
+    for (let n = 1; n <= 125; n++) {
+      const registers = Array.from({ length: n }, (_, i) => (i * 40503 + 7) & 0xffff);
+      const pdu = encodeResponsePdu({ fc: 3, registers });
+      expect(pdu.length).toBe(2 + 2 * n);
+      for (let i = 0; i < n; i++)
+        expect(((pdu[2 + 2 * i] as number) << 8) | (pdu[3 + 2 * i] as number)).toBe(registers[i]);
+      expect(decodeResponsePdu(pdu)).toEqual({ fc: 3, registers });
+      expect(
+        decodeRequestPdu(encodeRequestPdu({ fc: 16, address: 9, values: registers.slice(0, 123) })),
+      ).toEqual({
+        fc: 16,
+        address: 9,
+        values: registers.slice(0, 123),
+      });
+    }
+  });
+
+  it("names the first bad register whether it is first or second of its pair", () => {
+    for (const [at, bad] of [
+      [0, -1],
+      [1, 0x10000],
+      [4, 1.5],
+      [5, Number.NaN],
+      [6, 70000],
+    ] as const) {
+      const registers = [1, 2, 3, 4, 5, 6, 7];
+      registers[at] = bad;
+      expect(() => encodeResponsePdu({ fc: 3, registers })).toThrow(`"registers[${at}]"`);
+    }
+  });
+
   it("pads bits to whole bytes", () => {
     const res = decodeResponsePdu(encodeResponsePdu({ fc: 2, bits: [true, true, false, true] }));
     expect(res).toEqual({ fc: 2, bits: [true, true, false, true, false, false, false, false] });

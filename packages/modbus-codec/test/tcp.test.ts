@@ -45,6 +45,19 @@ describe("MBAP", () => {
     expect(d.pdu.buffer).toBe(adu.buffer);
   });
 
+  it("gives a plain Uint8Array view of the PDU for a Uint8Array, a Buffer and a view inside a larger buffer", () => {
+    const wire = bytes("0102 0000 0006 11 03006b0003");
+    const outer = new Uint8Array(40);
+    outer.set(wire, 5);
+    for (const adu of [wire, Buffer.from(wire), outer.subarray(5, 5 + wire.length)]) {
+      const { pdu } = decodeTcpAdu(adu);
+      expect(Object.getPrototypeOf(pdu)).toBe(Uint8Array.prototype);
+      expect(hex(pdu)).toBe("03006b0003");
+      expect(pdu.buffer).toBe(adu.buffer);
+      expect(pdu.byteOffset).toBe(adu.byteOffset + 7);
+    }
+  });
+
   it("refuses bad ADUs and bad fields", () => {
     expect(() => decodeTcpAdu(bytes("0001 0000 0007 01 03006b0003"))).toThrow(ModbusFrameError);
     expect(() => decodeTcpAdu(bytes("0001 0000 0001 01"))).toThrow(ModbusFrameError);
