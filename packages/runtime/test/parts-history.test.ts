@@ -12,6 +12,9 @@ import { RuntimeObject } from "../src/index.js";
 import { partPorts, removeWorkdirs, transfer, workdir } from "./support/helpers.js";
 import { criticals, handles, handlesLeftOver, statusBecomes, traceUntil } from "./support/parts.js";
 
+// Real servers and clients on a shared 2-core machine: generous, never a hang (each wait has its own deadline).
+jest.setTimeout(60_000);
+
 const opened: RuntimeObject[] = [];
 const clients: EnipClient[] = [];
 afterEach(async () => {

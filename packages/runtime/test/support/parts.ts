@@ -4,12 +4,17 @@ import type { RuntimeObject } from "../../src/index.js";
 /** How long a part test waits for a value, a status or handles to settle. */
 export const SETTLE_MS = 10_000;
 
-/** Samples the trace variables named `names` until `done` holds for their values; resolves them (10 s deadline). */
+/**
+ * Samples the trace variables named `names` until `done` holds for their values, or until they equal `done` when it
+ * is a list of values; resolves them (10 s deadline, then throws with the last sample).
+ */
 export async function traceUntil(
   runtime: RuntimeObject,
   names: string[],
-  done: (values: unknown[]) => boolean,
+  until: ((values: unknown[]) => boolean) | unknown[],
 ): Promise<unknown[]> {
+  const done =
+    typeof until === "function" ? until : (v: unknown[]) => JSON.stringify(v) === JSON.stringify(until);
   const all = await runtime.TraceableVariables();
   for (const name of names) if (!all.includes(name)) throw new Error(`no trace variable ${name} in ${all}`);
   const token = await runtime.SetTraceVariablesList(names.map((n) => [all.indexOf(n), null] as const));
