@@ -117,12 +117,13 @@ describe("playback part", () => {
       [0, ["SCADA", [0, 2]], { write: [1, 2, 3] }],
       [0.05, ["SCADA", [3, 3]], { read: [4] }],
       [0.1, ["Speed", [0, 0]], { write: [2.5] }],
+      [0.12, ["Other", [0, 0]], { write: [1] }],
       [0.15, ["SCADA", [9, 9]], { write: [-9] }],
     ]);
     const registers = join(dir, "registers.hst");
     await writeFile(
       registers,
-      formatRecord(1_700_000_000, null, { "40001": 11, "40003": 33 }) +
+      formatRecord(1_700_000_000, null, { "40001": 11, "40009": 99, "40003": 33 }) +
         formatRecord(1_700_000_000.1, null, { "40002": 22 }),
     );
     const { runtime } = await loaded({
@@ -140,6 +141,14 @@ describe("playback part", () => {
       (v) => v[3] === 4 && v[4] === 3,
     );
     expect(done).toEqual([[1, 2, 3, 4, 0, 0, 0, 0, 0, -9], 2.5, [11, 22, 33, 0], 4, 3]);
+    // What the target lacks is skipped, with one warning each.
+    const warnings: string[] = [];
+    for (let id = 0; id < (await runtime.GetPLCstatus())[1][1]; id++)
+      warnings.push(((await runtime.GetLogMessage(1, id)) ?? [""])[0]);
+    expect(warnings.sort()).toEqual([
+      "part regs: part mb has no register 40009; its records are skipped",
+      "part tags: part plc has no tag Other; its records are skipped",
+    ]);
     expect(await runtime.StopPLC()).toBe(true);
   });
 

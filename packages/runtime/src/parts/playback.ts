@@ -53,30 +53,34 @@ function historyPath(environment: PartEnvironment, path: string): string {
   return rotatedFiles(sent).length > 0 ? sent : join(workdirOf(environment), path);
 }
 
+/** Where replayed values go: true when they were written, false when the target lacks the tag or register. */
+type Writer = (name: string, index: number, values: unknown[]) => boolean;
+
 /** Writes replayed values into `target`'s tags (enip) or registers (modbus, register frames `{"40001": 5}`). */
-function sinkOf(name: string, target: PlantPart, context: PartContext): TagSink {
+function writerOf(name: string, target: PlantPart, context: PartContext): Writer {
   const unknown = new Set<string>();
-  const skip = (what: string): void => {
-    if (unknown.has(what)) return;
-    unknown.add(what);
-    context.log(1, `part ${name}: part ${target.name} has no ${what}; its records are skipped`);
+  const skip = (what: string): false => {
+    if (!unknown.has(what)) {
+      unknown.add(what);
+      context.log(1, `part ${name}: part ${target.name} has no ${what}; its records are skipped`);
+    }
+    return false;
   };
   const { controller, store } = target;
   if (controller !== undefined)
-    return {
-      write(tagName, index, values) {
-        const tag = controller.tags.get(tagName);
-        if (tag === undefined) skip(`tag ${tagName}`);
-        else tag.setValues(index, values);
-      },
+    return (tagName, index, values) => {
+      const tag = controller.tags.get(tagName);
+      if (tag === undefined) return skip(`tag ${tagName}`);
+      tag.setValues(index, values);
+      return true;
     };
   if (store !== undefined)
-    return {
-      write(register, index, values) {
-        if (!/^\d{1,6}$/.test(register)) return skip(`register ${register}`);
-        const at = parseModbusAddress(register);
-        store.write(at.table, at.address + index, values as number[]);
-      },
+    return (register, index, values) => {
+      if (!/^\d{1,6}$/.test(register)) return skip(`register ${register}`);
+      const at = parseModbusAddress(register);
+      if (!store.has(at.table, at.address + index, values.length)) return skip(`register ${register}`);
+      store.write(at.table, at.address + index, values as number[]);
+      return true;
     };
   throw partError(name, `part ${target.name} has neither tags nor registers`);
 }
@@ -87,7 +91,8 @@ function sinkOf(name: string, target: PlantPart, context: PartContext): TagSink 
  * part (historize records) or the registers of the `modbus` part (register frames) named `part`, from `since` (epoch
  * seconds or timestamp text) at `speed` times the historical pace, looping when asked. A relative path names a file
  * transferred with the program, else one in the work directory. A history that names no file fails the start; a
- * value the target cannot take is a fault. Trace variable `<name>.applied`: the records applied so far.
+ * value the target cannot take is a fault (a tag or register it lacks is skipped, with one warning). Trace variable
+ * `<name>.applied`: the writes applied so far (a register frame writes each register).
  */
 export const playbackPart: PartFactory = (config, environment) => {
   const c = checked(playbackShape, config);
@@ -103,11 +108,10 @@ export const playbackPart: PartFactory = (config, environment) => {
       const paths = (Array.isArray(c.path) ? c.path : [c.path]).map((p) => historyPath(environment, p));
       for (const path of paths)
         if (rotatedFiles(path).length === 0) throw partError(c.name, `no history file ${path}`);
-      const sink = sinkOf(c.name, referencedPart(c.name, environment, c.part), context);
-      const counted: TagSink = {
+      const write = writerOf(c.name, referencedPart(c.name, environment, c.part), context);
+      const sink: TagSink = {
         write: (tagName, index, values) => {
-          sink.write(tagName, index, values);
-          applied++;
+          if (write(tagName, index, values)) applied++;
         },
       };
       abort = new AbortController();
@@ -122,7 +126,7 @@ export const playbackPart: PartFactory = (config, environment) => {
         signal,
         onWarning: warn,
       });
-      running = driveTags(events, counted, { reads: c.reads, onWarning: warn }).then(
+      running = driveTags(events, sink, { reads: c.reads, onWarning: warn }).then(
         (result) => {
           if (!signal.aborted)
             context.log(2, `part ${c.name} playback ended: ${result.applied} records applied`);

@@ -158,7 +158,8 @@ export const modbusPollerPart: PartFactory = (config, environment) => {
       if (c.part !== undefined) {
         const address = referencedPart(c.name, environment, c.part).address?.();
         if (address === undefined) throw partError(c.name, `part ${c.part} is not listening`);
-        host = address.host === "0.0.0.0" ? "127.0.0.1" : address.host;
+        // A part listening on every address is reached on the loopback.
+        host = address.host === "0.0.0.0" ? "127.0.0.1" : address.host === "::" ? "::1" : address.host;
         port = address.port;
       }
       const mirrors =
