@@ -1,6 +1,7 @@
 /**
- * @cpppo/runtime benchmarks: GetPLCstatus calls per second at depth 1 over PYRO, PYROS and WAMP, each as a ratio to
- * a bare echo of the same transport (TCP, TLS-PSK, WebSocket) in the same run; a 10 MB program transferred over
+ * @cpppo/runtime benchmarks: GetPLCstatus calls per second at depth 1 over PYRO, PYROS and WAMP (through a separate
+ * router, and through the router the service hosts), each as a ratio to a bare echo of the same transport (TCP,
+ * TLS-PSK, WebSocket) in the same run; a 10 MB program transferred over
  * PYROS; StartPLC → Started and StopPLC → Stopped latency (p50/p99) for a program with 1,000 tags.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -119,14 +120,19 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "cpppo-runtime-bench-"));
   const plain = await PlcService.start({ workdir: join(dir, "plain"), port: 0 });
   const secure = await PlcService.start({ workdir: join(dir, "secure"), port: 0, psk: PSK });
+  // WAMP two ways: through a separate router (caller → router → callee → router → caller: two WebSocket round
+  // trips), and with the router hosted by the service (plc-service --wamp-listen: one round trip, as the echo).
   const router = await startWampRouter({ port: 0 });
   const callee = startWampCallee({ url: router.url, id: "bench", target: plain.target });
   await callee.firstJoin;
+  const embedded = await startWampRouter({ port: 0 });
+  const inProcess = startWampCallee({ router: embedded, id: "bench", target: plain.target });
 
   const figures: [string, PlcClient, () => Promise<{ once: () => Promise<void>; close: () => void }>][] = [
     ["pyro", await connectPlc(plain.uri), () => streamEcho(false)],
     ["pyros", await connectPlc(secure.uri, { psk: PSK }), () => streamEcho(true)],
     ["wamp", await connectPlc(`WAMP://127.0.0.1:${router.port}/ws#Automation#bench`), wsEcho],
+    ["wamp-embedded", await connectPlc(`WAMP://127.0.0.1:${embedded.port}/ws#Automation#bench`), wsEcho],
   ];
   for (const [name, client, echo] of figures) {
     const e = await echo();
@@ -177,6 +183,8 @@ async function main(): Promise<void> {
   for (const [, c] of figures) await c.close();
   await callee.close();
   await router.close();
+  await inProcess.close();
+  await embedded.close();
   await plain.quit("bench over");
   await secure.quit("bench over");
   await rm(dir, { recursive: true, force: true });

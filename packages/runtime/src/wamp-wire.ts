@@ -301,13 +301,18 @@ export function callFrame(request: number, procedure: Buffer, args: readonly unk
  * `[code, ...ids, {}, …tail]` in msgpack, the tail copied as received: an INVOCATION (`ids` = invocation,
  * registration) from a CALL's tail, or a RESULT (`ids` = the caller's request) from a YIELD's tail. One allocation.
  */
-export function forwardFrame(code: number, ids: readonly number[], tailCount: number, tail: Buffer): Buffer {
+export function forwardFrame(
+  code: number,
+  ids: readonly number[],
+  tailCount: number,
+  tail: Uint8Array,
+): Buffer {
   const out = Buffer.allocUnsafe(3 + 9 * ids.length + tail.length);
   out[0] = 0x90 | (ids.length + 2 + tailCount);
   out[1] = code;
   let at = 2;
   for (const id of ids) at = putUint(out, at, id);
   out[at++] = 0x80; // Details {}
-  tail.copy(out, at);
+  out.set(tail, at);
   return out.subarray(0, at + tail.length);
 }

@@ -15,6 +15,7 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
+import { encodeMsgpack } from "./msgpack.js";
 import type { RpcOutcome, RpcTransportLike } from "./rpc.js";
 import {
   type WampCraUser,
@@ -56,6 +57,25 @@ function withPayload(head: Msg, args: unknown, kwargs: unknown): Msg {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+
+/** RESULT `[value]` for `request`; over msgpack, only the value goes through the encoder (the head is built by hand). */
+function callResult(socket: WebSocket, request: number, value: unknown): void {
+  if (socket.protocol === MSGPACK)
+    sendRaw(socket, forwardFrame(M.RESULT, [request], 1, encodeMsgpack([value ?? null])));
+  else send(socket, [M.RESULT, request, {}, [value ?? null]]);
+}
+
+/** ERROR `wamp.error.runtime_error` for `request`, with the error's message. */
+function callFailed(socket: WebSocket, request: number, error: unknown): void {
+  send(socket, [
+    M.ERROR,
+    M.CALL,
+    request,
+    {},
+    "wamp.error.runtime_error",
+    [(error as Error)?.message ?? String(error)],
+  ]);
+}
 
 /** An in-process procedure: called with the CALL's arguments; its value (or promise) is the RESULT's one argument. */
 export type WampHandler = (args: unknown[], kwargs: Record<string, unknown> | undefined) => unknown;
@@ -208,7 +228,10 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
     for (const t of topics.values()) t.subscribers.delete(session);
   };
 
-  /** Runs an in-process procedure; a value that is not a promise is answered at once (no microtask hop). */
+  /**
+   * Runs an in-process procedure; a value that is not a promise is answered at once (no microtask hop). The
+   * callbacks are inline, not named consts: a named closure per call costs a `__name` call under tsx.
+   */
   const callLocal = (
     caller: Session,
     request: number,
@@ -216,25 +239,19 @@ export async function startWampRouter(options: WampRouterOptions = {}): Promise<
     args: unknown[] | undefined,
     kwargs: Record<string, unknown> | undefined,
   ): void => {
-    const ok = (value: unknown): void => send(caller.socket, [M.RESULT, request, {}, [value ?? null]]);
-    const fail = (error: unknown): void =>
-      send(caller.socket, [
-        M.ERROR,
-        M.CALL,
-        request,
-        {},
-        "wamp.error.runtime_error",
-        [(error as Error)?.message ?? String(error)],
-      ]);
     let value: unknown;
     try {
       value = handler(args ?? [], kwargs);
     } catch (error) {
-      fail(error);
+      callFailed(caller.socket, request, error);
       return;
     }
-    if (isThenable(value)) value.then(ok, fail);
-    else ok(value);
+    if (isThenable(value))
+      value.then(
+        (v) => callResult(caller.socket, request, v),
+        (e) => callFailed(caller.socket, request, e),
+      );
+    else callResult(caller.socket, request, value);
   };
 
   /** CALL → INVOCATION (or an in-process call). `raw` is a msgpack CALL's head: its tail is forwarded as is. */
