@@ -109,6 +109,30 @@ describe("modbus-poller part", () => {
     expect(await handlesLeftOver(before)).toEqual({});
   });
 
+  it("a polled value its mirrored tag cannot take is a fault: the program stops, Broken", async () => {
+    const runtime = await open();
+    const program = {
+      parts: [
+        { kind: "modbus", name: "mb", port: 0, ranges: ["40001=300"] },
+        { kind: "enip", name: "plc", port: 0, tags: ["S=SINT"] },
+        {
+          kind: "modbus-poller",
+          name: "poll",
+          part: "mb",
+          ranges: ["40001"],
+          rate: 0.05,
+          mirror: { part: "plc", tags: { "40001": "S" } },
+        },
+      ],
+    };
+    expect(await transfer(runtime, program)).toBe(true);
+    expect(await runtime.StartPLC()).toBe(true);
+    await statusBecomes(runtime, "Broken");
+    expect(await criticals(runtime)).toMatch(/fault: part "poll": mirror into S: /);
+    const ports = await partPorts(runtime);
+    for (const port of ports.values()) expect(await canConnect(port)).toBe(false);
+  });
+
   it("refuses a poller listed before the modbus part it polls, or naming a part of another kind", async () => {
     const runtime = await open();
     const [mb, plc, poll] = GATEWAY.parts;
