@@ -215,19 +215,40 @@ export function callHead(b: Buffer): CallHead | undefined {
   }
 }
 
-/** Reads a msgpack YIELD's head without decoding its arguments; undefined when it is not one. */
-export function yieldHead(b: Buffer): YieldHead | undefined {
+/** The head of a msgpack `[code, ...ids, Details|Options, …tail]` message (YIELD, INVOCATION, RESULT). */
+export interface IdsHead {
+  ids: number[];
+  /** Elements after the Details/Options (Arguments, ArgumentsKw): 0…2. */
+  tailCount: number;
+  tail: Buffer;
+}
+
+/** Reads the head of a msgpack `code` message with `idCount` ids, without decoding its arguments; else undefined. */
+export function idsHead(b: Buffer, code: number, idCount: number): IdsHead | undefined {
   try {
+    const fixed = 2 + idCount;
     const n = (b[0] as number) - 0x90;
-    if (n < 3 || n > 5 || b[1] !== M.YIELD) return undefined;
-    const invocation = uintAt(b, 2);
-    if (invocation === undefined) return undefined;
-    const at = skip(b, skip(b, 2));
-    if (skipItems(b, at, n - 3) !== b.length) return undefined;
-    return { invocation, tailCount: n - 3, tail: b.subarray(at) };
+    if (n < fixed || n > fixed + 2 || b[1] !== code) return undefined;
+    const ids: number[] = [];
+    let at = 2;
+    for (let i = 0; i < idCount; i++) {
+      const id = uintAt(b, at);
+      if (id === undefined) return undefined;
+      ids.push(id);
+      at = skip(b, at);
+    }
+    at = skip(b, at);
+    if (skipItems(b, at, n - fixed) !== b.length) return undefined;
+    return { ids, tailCount: n - fixed, tail: b.subarray(at) };
   } catch {
     return undefined;
   }
+}
+
+/** Reads a msgpack YIELD's head without decoding its arguments; undefined when it is not one. */
+export function yieldHead(b: Buffer): YieldHead | undefined {
+  const h = idsHead(b, M.YIELD, 1);
+  return h && { invocation: h.ids[0] as number, tailCount: h.tailCount, tail: h.tail };
 }
 
 /** Decodes a head's tail (Arguments, ArgumentsKw) into values. */

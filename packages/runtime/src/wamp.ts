@@ -33,6 +33,7 @@ import {
   decode,
   decodeTail,
   forwardFrame,
+  idsHead,
   M,
   MSGPACK,
   type Msg,
@@ -573,7 +574,7 @@ export interface WampClientOptions {
 class WampPeer {
   private nextRequest = 1;
   private readonly pending = new Map<number, (reply: Msg) => void>();
-  onInvocation: ((msg: Msg) => void) | undefined;
+  onInvocation: ((invocation: number, registration: number, args: unknown[] | undefined) => void) | undefined;
   onEvent: ((msg: Msg) => void) | undefined;
 
   private constructor(readonly socket: WebSocket) {}
@@ -618,7 +619,16 @@ class WampPeer {
         send(socket, [M.HELLO, realm, details]);
       });
       socket.on("message", (data) => {
-        const msg = decode(socket.protocol, asBuffer(data));
+        const bytes = asBuffer(data);
+        // The callee's hot path: a msgpack INVOCATION is read from its head, and arguments only when there are some.
+        if (bytes[1] === M.INVOCATION && socket.protocol === MSGPACK) {
+          const h = idsHead(bytes, M.INVOCATION, 2);
+          if (h !== undefined) {
+            peer.onInvocation?.(h.ids[0] as number, h.ids[1] as number, decodeTail(h.tail, h.tailCount)[0]);
+            return;
+          }
+        }
+        const msg = decode(socket.protocol, bytes);
         if (msg === undefined) return;
         switch (msg[0]) {
           case M.WELCOME:
@@ -643,7 +653,7 @@ class WampPeer {
             socket.close();
             return;
           case M.INVOCATION:
-            peer.onInvocation?.(msg);
+            peer.onInvocation?.(msg[1] as number, msg[2] as number, msg[4] as unknown[] | undefined);
             return;
           case M.EVENT:
             peer.onEvent?.(msg);
@@ -687,6 +697,13 @@ class WampPeer {
     if (this.socket.protocol === MSGPACK) sendRaw(this.socket, callFrame(request, bytes, args));
     else send(this.socket, [M.CALL, request, {}, name, args]);
     return request;
+  }
+
+  /** YIELD `[value]` for `invocation`; over msgpack only the value goes through the encoder (the head is hand-built). */
+  yieldResult(invocation: number, value: unknown): void {
+    if (this.socket.protocol === MSGPACK)
+      sendRaw(this.socket, forwardFrame(M.YIELD, [invocation], 1, encodeMsgpack([value ?? null])));
+    else send(this.socket, [M.YIELD, invocation, {}, [value ?? null]]);
   }
 
   /** Drops a request's waiter (its deadline passed). */
@@ -793,12 +810,11 @@ export function startWampCallee(options: WampCalleeOptions): WampCallee {
     if (closed) return;
     try {
       const p = await WampPeer.join(url, realm, 5000, options);
-      p.onInvocation = (msg) => {
-        const [, invocation, registration, , args] = msg;
+      p.onInvocation = (invocation, registration, args) => {
         answer(
-          byRegistration.get(registration as number),
-          (args as unknown[] | undefined) ?? [],
-          (result) => p.send([M.YIELD, invocation, {}, [result ?? null]]),
+          byRegistration.get(registration),
+          args ?? [],
+          (result) => p.yieldResult(invocation, result),
           (error) =>
             p.send([
               M.ERROR,
