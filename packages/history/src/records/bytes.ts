@@ -18,13 +18,8 @@ export class ByteSink {
 
   /** Makes room for `n` more bytes. */
   reserve(n: number): void {
-    if (this.pos + n > this.buf.length) this.#grow(n);
-  }
-
-  #grow(n: number): void {
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    // Kept tiny so that the compiler inlines it into every writer; the rare growth is a call.
+    if (this.pos + n > this.buf.length) grow(this, n);
   }
 
   /** Appends one byte (room must have been reserved). */
@@ -65,4 +60,10 @@ export class ByteSink {
   clear(): void {
     this.pos = 0;
   }
+}
+
+function grow(sink: ByteSink, n: number): void {
+  const next = Buffer.allocUnsafe(Math.max(sink.buf.length * 2, sink.pos + n));
+  sink.buf.copy(next, 0, 0, sink.pos);
+  sink.buf = next;
 }

@@ -25,13 +25,14 @@ export function pyJsonString(s: string): string {
   return PRINTABLE_ASCII.test(s) ? quoted : quoted.replace(NON_ASCII, escapeCodeUnit);
 }
 
-// Object keys repeat from record to record ("write", "40001"): their rendering is kept, up to a bound.
+// Object keys repeat from record to record ("write", "40001"): their rendering (with the `: ` after it) is
+// kept, up to a bound.
 const KEYS = new Map<string, string>();
 
 function renderedKey(key: string): string {
   let out = KEYS.get(key);
   if (out === undefined) {
-    out = pyJsonString(key);
+    out = `${pyJsonString(key)}: `;
     if (KEYS.size >= 4096) KEYS.clear();
     KEYS.set(key, out);
   }
@@ -119,24 +120,24 @@ export function writeJson(sink: ByteSink, value: unknown): void {
 
 function writeArray(sink: ByteSink, value: readonly unknown[]): void {
   const n = value.length;
-  sink.reserve(2);
-  sink.byte(0x5b); // [
+  sink.reserve(1);
+  sink.buf[sink.pos++] = 0x5b; // [
   for (let i = 0; i < n; i++) {
-    if (i > 0) {
-      sink.reserve(2);
-      sink.byte(0x2c); // ,
-      sink.byte(0x20);
-    }
     const item = value[i];
-    // Arrays of small integers (register values, historize reads and writes) are the common case: no call.
-    if (typeof item === "number" && (item | 0) === item && item > 0) {
-      sink.reserve(10);
-      sink.pos = writeDigits(sink.buf, sink.pos, item);
-    } else if (item === undefined || typeof item === "function") sink.ascii("null");
+    // Room for the separator and a 32-bit integer at once: arrays of them (register values, historize reads
+    // and writes) are the common case, written here with no further call.
+    sink.reserve(13);
+    if (i > 0) {
+      sink.buf[sink.pos] = 0x2c; // ,
+      sink.buf[sink.pos + 1] = 0x20;
+      sink.pos += 2;
+    }
+    if (typeof item === "number" && isInt32(item)) sink.pos = writeDigits(sink.buf, sink.pos, item);
+    else if (item === undefined || typeof item === "function") sink.ascii("null");
     else writeJson(sink, item);
   }
   sink.reserve(1);
-  sink.byte(0x5d); // ]
+  sink.buf[sink.pos++] = 0x5d; // ]
 }
 
 function writeObject(sink: ByteSink, value: object): void {
@@ -146,56 +147,87 @@ function writeObject(sink: ByteSink, value: object): void {
     return;
   }
   sink.reserve(1);
-  sink.byte(0x7b); // {
+  sink.buf[sink.pos++] = 0x7b; // {
   let first = true;
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
     if (!first) {
       sink.reserve(2);
-      sink.byte(0x2c); // ,
-      sink.byte(0x20);
+      sink.buf[sink.pos] = 0x2c; // ,
+      sink.buf[sink.pos + 1] = 0x20;
+      sink.pos += 2;
     }
     first = false;
     sink.ascii(renderedKey(key));
-    sink.reserve(2);
-    sink.byte(0x3a); // :
-    sink.byte(0x20);
     writeJson(sink, item);
   }
   sink.reserve(1);
-  sink.byte(0x7d); // }
+  sink.buf[sink.pos++] = 0x7d; // }
+}
+
+/** Whether `n` is an integer in the 32-bit range and not −0 (which Python renders `-0.0`). */
+function isInt32(n: number): boolean {
+  return (n | 0) === n && (n !== 0 || 1 / n > 0);
 }
 
 function writeNumber(sink: ByteSink, n: number): void {
-  if ((n | 0) === n && n > 0) {
-    sink.reserve(10);
+  if (isInt32(n)) {
+    sink.reserve(11);
     sink.pos = writeDigits(sink.buf, sink.pos, n);
   } else if (Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0)) writeInteger(sink, n);
   else sink.ascii(pyJsonNumber(n));
 }
 
-/** Writes the decimal digits of a positive 32-bit integer at `pos` (room reserved); returns the position after them. */
-function writeDigits(buf: Buffer, pos: number, n: number): number {
-  if (n < 10) {
+// The digits of 0–9999, four bytes each, zero-padded on the left: most values in history data (register
+// values, counts, indices) are small, and copying their digits costs less than dividing them out.
+const DIGITS = new Uint8Array(40000);
+for (let n = 0; n < 10000; n++) {
+  DIGITS[4 * n] = 0x30 + ((n / 1000) | 0);
+  DIGITS[4 * n + 1] = 0x30 + (((n / 100) | 0) % 10);
+  DIGITS[4 * n + 2] = 0x30 + (((n / 10) | 0) % 10);
+  DIGITS[4 * n + 3] = 0x30 + (n % 10);
+}
+
+/** Writes the decimal digits of a 32-bit integer at `pos` (11 bytes reserved); returns the position after them. */
+function writeDigits(buf: Buffer, pos: number, value: number): number {
+  let n = value;
+  if (n < 0) {
+    buf[pos++] = 0x2d; // -
+    n = -n; // up to 2^31, still exact
+  }
+  if (n < 10000) {
+    const k = 4 * n;
+    if (n >= 1000) {
+      buf[pos] = DIGITS[k] as number;
+      buf[pos + 1] = DIGITS[k + 1] as number;
+      buf[pos + 2] = DIGITS[k + 2] as number;
+      buf[pos + 3] = DIGITS[k + 3] as number;
+      return pos + 4;
+    }
+    if (n >= 100) {
+      buf[pos] = DIGITS[k + 1] as number;
+      buf[pos + 1] = DIGITS[k + 2] as number;
+      buf[pos + 2] = DIGITS[k + 3] as number;
+      return pos + 3;
+    }
+    if (n >= 10) {
+      buf[pos] = DIGITS[k + 2] as number;
+      buf[pos + 1] = DIGITS[k + 3] as number;
+      return pos + 2;
+    }
     buf[pos] = 0x30 + n;
     return pos + 1;
   }
-  if (n < 100) {
-    buf[pos] = 0x30 + ((n / 10) | 0);
-    buf[pos + 1] = 0x30 + (n % 10);
-    return pos + 2;
-  }
-  let end = pos + 3;
-  for (let p = 1000; p <= n && end < pos + 10; p *= 10) end++;
+  let end = pos + 5;
+  for (let p = 100000; p <= n; p *= 10) end++;
   let at = end;
-  let v = n;
-  while (v >= 10) {
-    const q = (v / 10) | 0;
-    buf[--at] = 0x30 + (v - q * 10);
-    v = q;
+  while (n >= 10) {
+    const q = Math.floor(n / 10);
+    buf[--at] = 0x30 + (n - q * 10);
+    n = q;
   }
-  buf[--at] = 0x30 + v;
+  buf[--at] = 0x30 + n;
   return end;
 }
 

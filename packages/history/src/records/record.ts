@@ -109,14 +109,11 @@ let cachedSecond = Number.NaN;
 /** Appends `formatUtc(timestamp)` (rounded to milliseconds as cpppo rounds), the whole-second text reused. */
 function writeRecordTime(sink: ByteSink, timestamp: number): void {
   const n = roundScaled(timestamp, 1000);
-  if (!Number.isSafeInteger(n)) {
-    sink.ascii(formatUtc(timestamp));
-    return;
-  }
   const whole = Math.floor(n / 1000);
+  // A new second (or a value out of range: NaN never equals the cached second) takes the slow path.
   if (whole !== cachedSecond) {
-    const prefix = formatUtc(whole, 0);
-    // Years beyond 9999 (or before 0) render longer than 19 characters: not cached.
+    const prefix = Number.isSafeInteger(n) ? formatUtc(whole, 0) : "";
+    // Beyond the safe range, and years past 9999 (longer than 19 characters), are rendered whole, uncached.
     if (prefix.length !== 19) {
       sink.ascii(formatUtc(timestamp));
       return;
