@@ -84,9 +84,11 @@ export class Engine {
   /**
    * `execute` for Modbus/TCP: the whole reply ADU (MBAP header and PDU) to a request ADU the framer accepted, or
    * undefined when the unit is not served. A hook-free FC 3/4 read of defined registers is written straight into
-   * the reply ADU (one buffer, no request object); everything else goes through `execute`.
+   * the reply ADU (one buffer, no request object); everything else goes through `execute`. `spare`, a buffer no
+   * longer in use (the connection's last reply, written out), is filled instead of a new one when the direct
+   * reply has exactly its size: a client polling the same block gets every reply in the same buffer.
    */
-  executeTcp(adu: Uint8Array, context: RequestContext): Uint8Array | undefined {
+  executeTcp(adu: Uint8Array, context: RequestContext, spare?: Buffer): Uint8Array | undefined {
     const unitId = adu[6] as number;
     const fc = adu[7];
     if (
@@ -99,7 +101,7 @@ export class Engine {
       const store = this.storeOf(unitId);
       if (store !== undefined && quantity >= 1 && quantity <= MAX_READ_REGISTERS) {
         const address = ((adu[8] as number) << 8) | (adu[9] as number);
-        const out = readRegistersAt(store, fc, address, quantity, MBAP_HEADER_LENGTH);
+        const out = readRegistersAt(store, fc, address, quantity, MBAP_HEADER_LENGTH, spare);
         if (out !== undefined) {
           out[0] = adu[0] as number;
           out[1] = adu[1] as number;
@@ -245,8 +247,8 @@ function readRegistersPdu(store: ModbusStore, fc: 3 | 4, address: number, count:
 }
 
 /**
- * The FC 3/4 reply PDU written `room` bytes into a fresh buffer (room for a header the caller writes), or undefined
- * when an address is not defined (exception 02).
+ * The FC 3/4 reply PDU written `room` bytes into a buffer (room for a header the caller writes): `spare` when it
+ * has exactly the size, else a fresh one; undefined when an address is not defined (exception 02).
  */
 function readRegistersAt(
   store: ModbusStore,
@@ -254,13 +256,16 @@ function readRegistersAt(
   address: number,
   count: number,
   room: number,
+  spare?: Buffer,
 ): Buffer | undefined {
   const table: ModbusTable = fc === FC.ReadHoldingRegisters ? "holdingRegisters" : "inputRegisters";
   const raw = tableValues(store, table);
   if (raw === undefined || address + count > raw.values.length) return undefined;
   const { values, defined } = raw;
-  // From Node's buffer pool: a fresh Uint8Array of this size would get a backing store of its own, which costs GC time.
-  const out = Buffer.allocUnsafe(room + 2 + 2 * count);
+  const size = room + 2 + 2 * count;
+  // Else from Node's buffer pool: a fresh Uint8Array of this size would get a backing store of its own, which costs
+  // GC time. Every byte of the reply is written below, so a reused buffer keeps nothing of the last reply.
+  const out = spare !== undefined && spare.length === size ? spare : Buffer.allocUnsafe(size);
   out[room] = fc;
   out[room + 1] = 2 * count;
   // One pass: every address must be defined (exception 02 otherwise), and its value goes out big-endian.

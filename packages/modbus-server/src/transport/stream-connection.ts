@@ -52,6 +52,9 @@ export class StreamConnection {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private resolveClosed!: () => void;
+  /** The last direct reply's buffer once written out, for the next one (see `onData`); never on TLS. */
+  private spare: Buffer | undefined;
+  private readonly reuseReplies: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -64,6 +67,8 @@ export class StreamConnection {
       this.resolveClosed = resolve;
     });
     hub.connections.add(this);
+    // A TLS socket may keep the plaintext it was given past `write`, so its replies are never reused.
+    this.reuseReplies = (socket as { encrypted?: boolean }).encrypted !== true;
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     if (hub.idleTimeoutMs > 0) this.arm(hub.idleTimeoutMs);
@@ -159,11 +164,15 @@ export class StreamConnection {
       this.busy = true;
       let reply: Uint8Array | undefined;
       try {
-        reply = this.handle(chunk) as Uint8Array | undefined;
+        reply = this.handle(chunk, this.spare) as Uint8Array | undefined;
       } catch {
         reply = undefined;
       }
       this.send(reply);
+      // A direct reply written out at once (nothing of it left queued in the socket, as in lock-step polling)
+      // leaves its buffer free for the next one: no buffer per request.
+      if (reply instanceof Buffer)
+        this.spare = this.reuseReplies && this.socket.writableLength === 0 ? reply : undefined;
       this.busy = false;
       return;
     }
@@ -202,8 +211,8 @@ export class StreamConnection {
   }
 
   /** The reply to one ADU: its bytes, undefined for none, or a promise of them under the delay evil mode. */
-  private handle(adu: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    const out = this.hub.engine.executeTcp(adu, this.context);
+  private handle(adu: Uint8Array, spare?: Buffer): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    const out = this.hub.engine.executeTcp(adu, this.context, spare);
     const hub = this.hub;
     this.requests++;
     hub.requests++;
