@@ -2,7 +2,7 @@
  * The dashboard's benchmarks (issue 15): (1) 1,000 tags changing 10 times a second with one dashboard open in
  * headless Chromium: the server's CPU for the event stream, and the page's handler time, frame interval and lag
  * (no growing backlog); (2) 50 dashboards (event-stream readers in another process) on one simulator: the p99
- * latency of a normal EtherNet/IP client (another process) against none.
+ * latency of a normal EtherNet/IP client (another process) against none, in alternating slices of one run.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
@@ -36,19 +36,6 @@ async function cpu(ms: number): Promise<number> {
   await sleep(ms);
   const u = process.cpuUsage(u0);
   return (u.user + u.system) / 1000 / (performance.now() - t0);
-}
-
-function run(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ["--conditions=@cpppo/source", ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${args[0]} exited ${code}`))));
-  });
 }
 
 async function thousandTags(): Promise<void> {
@@ -150,42 +137,111 @@ async function thousandTags(): Promise<void> {
   }
 }
 
+/** A child process driven by lines on its stdin: `ask(line, expect)` writes a line and resolves with the first reply. */
+function driven(args: string[]) {
+  const child = spawn(tsx, ["--conditions=@cpppo/source", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let buffer = "";
+  child.stdout.on("data", (c: Buffer) => {
+    buffer += c.toString();
+    for (let at = buffer.indexOf("\n"); at >= 0; at = buffer.indexOf("\n")) {
+      lines.push(buffer.slice(0, at));
+      buffer = buffer.slice(at + 1);
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const next = async (what: string): Promise<string> => {
+    const deadline = Date.now() + 60_000;
+    while (lines.length === 0) {
+      if (Date.now() > deadline) throw new Error(`${args[0]}: no ${what} within 60 s`);
+      if (child.exitCode !== null) throw new Error(`${args[0]} exited ${child.exitCode}`);
+      await Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), sleep(1000)]);
+    }
+    return lines.shift() as string;
+  };
+  return {
+    ask: async (line: string, what: string) => {
+      child.stdin.write(`${line}\n`);
+      return next(what);
+    },
+    stop: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/**
+ * 50 dashboards against none, measured in alternating slices of one run so that a load that comes and goes on a
+ * shared machine falls on both sides alike: one latency client reads without pause throughout; before each slice
+ * the 50 readers are opened or closed (ABBA order), the client's reads are marked after a settling time, and the
+ * slice's p99 is taken at its end. The rise is the median over pairs of (with / without − 1), so a slice that a
+ * burst of other work spoiled moves one ratio, not the figure. Pairs and the slice length: DASHBOARD_BENCH_PAIRS
+ * (default 20) and DASHBOARD_BENCH_SLICE_MS (default 2000); DASHBOARD_BENCH_DEBUG=1 prints every slice.
+ */
 async function fiftyDashboards(): Promise<void> {
+  const pairs = Number(process.env.DASHBOARD_BENCH_PAIRS ?? 20);
+  const sliceMs = Number(process.env.DASHBOARD_BENCH_SLICE_MS ?? 2000);
   const names = Array.from({ length: 100 }, (_, i) => `T${i}`);
   const controller = new Controller({ tags: ["D=DINT", ...names.map((n) => `${n}=DINT`)] });
   const server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0 });
   const web = await startWebApi({ server, host: "127.0.0.1", port: 0 });
   const stop = churn(controller, names);
-  const port = String(server.tcpAddress?.port);
-  const client = async () =>
-    JSON.parse(await run([join(here, "latency-client.ts"), port, "5000"])) as { p50: number; p99: number };
-  const without: number[] = [];
-  const withDashboards: number[] = [];
+  const client = driven([join(here, "latency-client.ts"), String(server.tcpAddress?.port)]);
+  const readers = driven([join(here, "sse-clients.ts"), `${web.url}/api/events`, "50"]);
+  const slices = { without: [] as number[], with: [] as number[] };
+  const p50s = { without: [] as number[], with: [] as number[] };
+  const ratios: number[] = [];
+  const p50Ratios: number[] = [];
+  let open = false;
   try {
-    for (let round = 0; round < 5; round++) {
-      without.push((await client()).p99);
-      const readers = spawn(
-        tsx,
-        ["--conditions=@cpppo/source", join(here, "sse-clients.ts"), `${web.url}/api/events`, "50"],
-        { stdio: ["ignore", "pipe", "inherit"] },
-      );
-      await new Promise<void>((resolve) =>
-        readers.stdout.on("data", (c: Buffer) => c.includes("ready") && resolve()),
-      );
-      withDashboards.push((await client()).p99);
-      readers.kill();
-      await new Promise((resolve) => readers.once("exit", resolve));
+    await client.ask("mark", "first mark");
+    // Pair -1 warms up (compilation, the readers' first connections) and is not counted.
+    for (let pair = -1; pair < pairs; pair++) {
+      const order = pair % 2 === 0 ? [false, true] : [true, false];
+      const got: Record<string, { p50: number; p99: number }> = {};
+      for (const withReaders of order) {
+        if (withReaders !== open) {
+          const reply = await readers.ask(withReaders ? "open" : "close", withReaders ? "open" : "closed");
+          if (reply !== (withReaders ? "open" : "closed")) throw new Error(`sse-clients said ${reply}`);
+          open = withReaders;
+        }
+        // The readers' hello (or their closing) settles before the slice starts.
+        await sleep(300);
+        await client.ask("mark", "mark");
+        await sleep(sliceMs);
+        const slice = JSON.parse(await client.ask("mark", "slice")) as {
+          count: number;
+          p50: number;
+          p99: number;
+        };
+        const side = withReaders ? "with" : "without";
+        if (process.env.DASHBOARD_BENCH_DEBUG) console.log(`# ${side} ${JSON.stringify(slice)}`);
+        got[side] = slice;
+        if (pair < 0) continue;
+        slices[side].push(slice.p99);
+        p50s[side].push(slice.p50);
+      }
+      if (pair < 0) continue;
+      const w = got.with as { p50: number; p99: number };
+      const wo = got.without as { p50: number; p99: number };
+      ratios.push(w.p99 / wo.p99);
+      p50Ratios.push(w.p50 / wo.p50);
     }
+    const pct = (r: number) => `${((r - 1) * 100).toFixed(1)}`;
     console.log(
-      `# 50 dashboards: p99 without ${without.map((v) => v.toFixed(3)).join(", ")} ms; with ${withDashboards.map((v) => v.toFixed(3)).join(", ")} ms`,
+      `# 50 dashboards, ${pairs} pairs of ${sliceMs} ms slices: p99 ratios (with/without) ${ratios.map((r) => r.toFixed(2)).join(" ")}; quartiles ${pct(quantile(ratios, 0.25))} / ${pct(median(ratios))} / ${pct(quantile(ratios, 0.75))} %`,
     );
-    const a = median(without);
-    const b = median(withDashboards);
-    report("dashboard.enip-read-p99-no-dashboards", a, "ms");
-    report("dashboard.enip-read-p99-50-dashboards", b, "ms");
-    report("dashboard.enip-read-p99-rise", ((b - a) / a) * 100, "%");
+    report("dashboard.enip-read-p99-no-dashboards", median(slices.without), "ms");
+    report("dashboard.enip-read-p99-50-dashboards", median(slices.with), "ms");
+    report("dashboard.enip-read-p99-rise", (median(ratios) - 1) * 100, "%");
+    report("dashboard.enip-read-p50-rise", (median(p50Ratios) - 1) * 100, "%");
   } finally {
     stop();
+    await client.stop();
+    await readers.stop();
     await web.close();
     await server.close();
   }
@@ -193,5 +249,7 @@ async function fiftyDashboards(): Promise<void> {
 
 printMachine();
 execFileSync(process.execPath, [join(here, "..", "scripts", "build-page.mjs")], { stdio: "inherit" });
-await thousandTags();
-await fiftyDashboards();
+// `bench/index.ts fifty` (or `thousand`) runs one scenario; no argument runs both.
+const only = process.argv[2];
+if (only === undefined || only === "thousand") await thousandTags();
+if (only === undefined || only === "fifty") await fiftyDashboards();

@@ -65,6 +65,9 @@ export interface EventHubOptions {
 /** Elements of an array tag an event carries (the page pages further through the JSON API). */
 export const EVENT_PREVIEW_ELEMENTS = 16;
 
+/** Clients an event is written to per turn of the event loop (see `broadcast`). */
+const WRITE_GROUP = 8;
+
 /** Path of the event stream. */
 export const EVENTS_PATH = "/api/events";
 
@@ -205,17 +208,43 @@ export function createEventHub(options: EventHubOptions): EventHub {
     disabled: server.disabled,
   });
 
-  const broadcast = (event: string, data: unknown) => {
-    if (clients.size === 0) return;
-    const frame = `event: ${event}\ndata: ${toJson(data)}\n\n`;
-    for (const client of clients) {
+  /**
+   * Events not yet written to every client, oldest first. A write costs a system call per client, so a broadcast to
+   * many is written `WRITE_GROUP` clients per turn of the event loop: the simulator's requests are served between
+   * groups instead of waiting behind all of them. One queue keeps each client's events in order.
+   */
+  const pending: { frame: Buffer; targets: Client[]; at: number }[] = [];
+  let writing = false;
+  const writeSome = () => {
+    let budget = WRITE_GROUP;
+    while (pending.length > 0 && budget > 0) {
+      const job = pending[0] as (typeof pending)[number];
+      const client = job.targets[job.at++] as Client;
+      if (job.at === job.targets.length) pending.shift();
+      if (!clients.has(client)) continue;
+      budget--;
       if (client.res.writableLength > maxBuffered) {
         dropped++;
         clients.delete(client);
         client.res.destroy();
         continue;
       }
-      client.res.write(frame);
+      client.res.write(job.frame);
+    }
+    if (pending.length > 0) setImmediate(writeSome);
+    else writing = false;
+  };
+  const broadcast = (event: string, data: unknown) => {
+    if (clients.size === 0) return;
+    // Encoded once: a string written to each client would be converted to bytes once per client.
+    pending.push({
+      frame: Buffer.from(`event: ${event}\ndata: ${toJson(data)}\n\n`),
+      targets: [...clients],
+      at: 0,
+    });
+    if (!writing) {
+      writing = true;
+      writeSome();
     }
   };
 
@@ -296,6 +325,9 @@ export function createEventHub(options: EventHubOptions): EventHub {
       res.end(`${refused.message}\n`);
       return;
     }
+    // The stream ends with its connection: no chunked framing, so each event is one plain write to the socket.
+    res.useChunkedEncodingByDefault = false;
+    res.shouldKeepAlive = false;
     res.writeHead(200, {
       "Cache-Control": "no-cache",
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -342,6 +374,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
     close() {
       closed = true;
       stop();
+      pending.length = 0;
       for (const client of clients) client.res.end();
       clients.clear();
     },
