@@ -215,6 +215,26 @@ describe("HistoryWriter rendering into its batch", () => {
   });
 });
 
+describe(".gz written a record at a time", () => {
+  it("compresses each flush against the records before it, and gzip and Python read it whole", async () => {
+    const path = join(tmp.dir, "trickle.gz");
+    const writer = new HistoryWriter(path);
+    let text = "";
+    for (let i = 0; i < 300; i++) {
+      const data = { write: [i, i + 1, i + 2, i + 3] };
+      text += formatRecord(T0 + i / 100, ["Tag_Name", [0, 3]], data);
+      // Each record acknowledged before the next: one flush (one deflate) per record.
+      await writer.write(data, { now: T0 + i / 100, serial: ["Tag_Name", [0, 3]] });
+    }
+    await writer.close();
+    // Each flush alone would be about as long as its text; against the records before it, far less.
+    expect(statSync(path).size).toBeLessThan(text.length / 2);
+    expect(execFileSync("gzip", ["-dc", path], { encoding: "latin1" })).toBe(text);
+    const python = "import gzip,sys\nsys.stdout.buffer.write(gzip.open(sys.argv[1]).read())\n";
+    expect(execFileSync(PYTHON, ["-c", python, path], { encoding: "latin1" })).toBe(text);
+  });
+});
+
 describe("reading .gz in large pieces", () => {
   it("reads every line and record of a file much larger than a piece, with a non-ASCII comment", async () => {
     let text = "# répertoire ☃\n";

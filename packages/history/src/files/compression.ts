@@ -51,14 +51,27 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]
 const DEFLATE_END = Buffer.from([0x03, 0x00]);
 
 /**
+ * How many bytes of the data before a flush are handed to deflate as its preset dictionary. Each flush is
+ * compressed by a fresh deflate (Node has no synchronous deflate that lives across calls), which alone could
+ * not refer to anything before it: a writer acknowledging records one or a few at a time (historize) would
+ * then get files no smaller than the text. The bytes just before are in every reader's window (up to 32 KiB
+ * of the same gzip member), so the new piece may refer to them; 4 KiB holds the last few dozen records, which
+ * share most of their text with the new ones, and costs little to prepare.
+ */
+const DICTIONARY_BYTES = 4096;
+
+/**
  * One gzip member, written in sync-flushed pieces: each `flush` deflates the data held since the last one
- * and ends it with a sync flush (an empty stored block), so the deflate data up to there is complete.
+ * (with the data before it as a dictionary) and ends it with a sync flush (an empty stored block), so the
+ * deflate data up to there is complete.
  */
 class GzipEncoder implements Encoder {
   #pending: Buffer[] = [];
   #started = false;
   #crc = 0;
   #size = 0;
+  /** The last `DICTIONARY_BYTES` of the data flushed so far (a copy: the writer reuses its buffers). */
+  #window: Buffer = EMPTY;
   constructor(private readonly level: number) {}
 
   write(data: Buffer): Buffer {
@@ -72,7 +85,18 @@ class GzipEncoder implements Encoder {
     this.#pending = [];
     this.#crc = crc32(data, this.#crc);
     this.#size = (this.#size + data.length) >>> 0;
-    const deflated = deflateRawSync(data, { level: this.level, finishFlush: constants.Z_SYNC_FLUSH });
+    const deflated = deflateRawSync(data, {
+      level: this.level,
+      finishFlush: constants.Z_SYNC_FLUSH,
+      ...(this.#window.length > 0 ? { dictionary: this.#window } : {}),
+    });
+    this.#window =
+      data.length >= DICTIONARY_BYTES
+        ? Buffer.from(data.subarray(data.length - DICTIONARY_BYTES))
+        : Buffer.concat([
+            this.#window.subarray(Math.max(0, this.#window.length + data.length - DICTIONARY_BYTES)),
+            data,
+          ]);
     if (this.#started) return deflated;
     this.#started = true;
     return Buffer.concat([GZIP_HEADER, deflated]);
