@@ -88,6 +88,9 @@ class GzipEncoder implements Encoder {
     const deflated = deflateRawSync(data, {
       level: this.level,
       finishFlush: constants.Z_SYNC_FLUSH,
+      // zlib's output pieces sized to the data (its default is 16 KiB): a few large pieces for a batch of
+      // records to join, and no 16 KiB buffer to allocate for the few bytes of one record.
+      chunkSize: Math.min(256 * 1024, Math.max(1024, data.length >> 1)),
       ...(this.#window.length > 0 ? { dictionary: this.#window } : {}),
     });
     this.#window =
