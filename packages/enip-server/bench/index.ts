@@ -447,6 +447,8 @@ class NullSocket extends EventEmitter {
   readonly remotePort = 1;
   readonly destroyed = false;
   readonly writable = true;
+  /** Every write is taken at once, as a socket whose write reaches the kernel in full. */
+  readonly writableLength = 0;
   last: Uint8Array = new Uint8Array(0);
   setNoDelay(): void {}
   pause(): void {}

@@ -7,9 +7,13 @@
  * random). Between rounds the tags change (writes, a forced error, an onRead hook), which the lane must show.
  * Real servers on loopback port 0, raw frames.
  */
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
 import {
   type CipRequest,
+  decodeEnipMessage,
   type EPath,
+  encodeEncapsulation,
   encodeSendRRData,
   encodeSendUnitData,
   type ForwardOpenReply,
@@ -20,7 +24,9 @@ import {
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller/controller.js";
 import { EnipServer } from "../src/server.js";
-import type { Engine } from "../src/transport/engine.js";
+import { Engine } from "../src/transport/engine.js";
+import { ReplyDelay } from "../src/transport/options.js";
+import { TcpConnection } from "../src/transport/tcp-connection.js";
 import { EXAMPLE_SENSOR_UDT, exampleSensorDump } from "./support/fixtures.js";
 import { context, TestClient, withDeadline, writeInts } from "./support/server-client.js";
 
@@ -246,5 +252,81 @@ describe("the read fast lane", () => {
       c.close();
       await withDeadline(server.close(), "the server to close", 5000);
     }
+  });
+
+  describe("reply buffers", () => {
+    /** A socket stand-in that keeps every buffer written and says how much is still queued (`writableLength`). */
+    class HoldingSocket extends EventEmitter {
+      readonly remoteAddress = "127.0.0.1";
+      readonly remotePort = 1;
+      readonly destroyed = false;
+      readonly writable = true;
+      writableLength = 0;
+      readonly written: Uint8Array[] = [];
+      setNoDelay(): void {}
+      pause(): void {}
+      resume(): void {}
+      cork(): void {}
+      uncork(): void {}
+      end(): void {}
+      destroy(): void {}
+      write(bytes: Uint8Array): boolean {
+        this.written.push(bytes);
+        return true;
+      }
+    }
+
+    /** A connection over a HoldingSocket with a registered session; sends Read Tag D with sender contexts 1..n. */
+    function readsOn(queued: number, n: number): HoldingSocket {
+      const controller = makeController();
+      const engine = new Engine(
+        controller,
+        new ReplyDelay(),
+        { controller, idleTimeout: 0 },
+        () => 0,
+        () => undefined,
+        () => "test",
+      );
+      const socket = new HoldingSocket();
+      new TcpConnection(socket as unknown as Socket, engine);
+      socket.emit(
+        "data",
+        Buffer.from(
+          encodeEncapsulation({ body: { command: "registerSession", protocolVersion: 1, optionFlags: 0 } }),
+        ),
+      );
+      const session = decodeEnipMessage(socket.written.pop() as Uint8Array).header.session;
+      socket.writableLength = queued;
+      for (let i = 1; i <= n; i++)
+        socket.emit(
+          "data",
+          Buffer.from(
+            encodeSendRRData({
+              session,
+              senderContext: context(i),
+              timeout: 5,
+              message: readTagRequest(path("D"), 1),
+            }),
+          ),
+        );
+      expect(engine.lane?.answered).toBe(n - 1);
+      return socket;
+    }
+
+    const contexts = (socket: HoldingSocket): number[] =>
+      socket.written.map((frame) => new DataView(frame.buffer, frame.byteOffset + 12, 4).getUint32(0, true));
+
+    test("a reply the socket still holds is never written over by the next one", () => {
+      const socket = readsOn(48, 5);
+      expect(contexts(socket)).toEqual([1, 2, 3, 4, 5]);
+      expect(new Set(socket.written).size).toBe(5);
+    });
+
+    test("a reply the kernel took at once lends its buffer to the next reply of the same size", () => {
+      const socket = readsOn(0, 5);
+      // The first reply comes from the general path (it teaches the lane); the lane's replies share one buffer.
+      expect(new Set(socket.written.slice(1)).size).toBe(1);
+      expect(contexts(socket).at(-1)).toBe(5);
+    });
   });
 });

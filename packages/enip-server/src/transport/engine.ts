@@ -172,6 +172,9 @@ export class Engine {
     if (u32(frame, 8) !== 0) return statusReply(frame, STATUS.incorrectData);
     const fast = this.lane?.answer(connection, frame);
     if (fast !== undefined) return fast;
+    // The general path cuts many fields from the frame: from a plain Uint8Array, not from the socket's Buffer
+    // (TcpConnection.onData passes a one-frame chunk as it is; see there).
+    if (frame instanceof Buffer) frame = new Uint8Array(frame.buffer, frame.byteOffset, frame.length);
     let decoded: EncapsulationFrame;
     try {
       decoded = decodeEncapsulation(frame);

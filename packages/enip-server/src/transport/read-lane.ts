@@ -211,9 +211,10 @@ export class ReadLane {
       reply ??= readTag(view, plan.elements, undefined, { limit, hooks, peer: context.peer });
       return this.general(connection, frame, connected, toId, reply);
     }
-    // One exactly sized buffer from Node's pool (no conversion in socket.write, no off-heap store), written
-    // field by field as encodeSendRRData / encodeSendUnitData lay the frame out.
-    const out = Buffer.allocUnsafe(dataAt + size);
+    // One exactly sized Buffer (socket.write takes it without a conversion), the connection's last reply buffer
+    // when it is free (see TcpConnection.replyBuffer), written field by field as encodeSendRRData /
+    // encodeSendUnitData lay the frame out.
+    const out = connection.replyBuffer(dataAt + size);
     out[0] = frame[0] as number;
     out[1] = 0;
     putU16(out, LENGTH_AT, length);
