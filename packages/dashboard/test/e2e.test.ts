@@ -5,40 +5,19 @@
  * that state must show. The simulator and client come from their packages' sources: @cpppo/enip-server depends on
  * this package, so a devDependency back would be a cycle.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { EnipClient } from "../../enip-client/src/index.js";
 import { Controller, EnipServer, startWebApi, type WebApi } from "../../enip-server/src/index.js";
 import { DASHBOARD_CSP } from "../src/index.js";
+import { artifactFolder, capture, launchBrowser, WAIT } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const WAIT = 15_000;
 const MARKUP = '<img src=x id=pwned><b id="bold">not bold</b>';
-const artifacts = mkdtempSync(join(tmpdir(), "cpppo-dashboard-e2e-"));
+const artifacts = artifactFolder("e2e");
 
 jest.setTimeout(55_000);
-
-/** Saves a screenshot and the ARIA snapshot of the page; returns the snapshot for checks. */
-async function capture(page: Page, name: string): Promise<string> {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const tree = await page.locator("body").ariaSnapshot();
-  writeFileSync(join(artifacts, `${name}.aria.yml`), tree);
-  return tree;
-}
 
 const tags = ["SCADA=INT[100]", "SPEED=REAL", "TEXT=STRING", "COUNT=DINT"];
 
@@ -71,10 +50,7 @@ describe("dashboard in headless Chromium", () => {
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs"), "--if-stale"], {
-      stdio: "pipe",
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -104,7 +80,7 @@ describe("dashboard in headless Chromium", () => {
       // The markup in a string value is shown as text, never parsed.
       expect(await page.locator("#pwned, #bold").count()).toBe(0);
       expect(await page.getByRole("row", { name: /TEXT/ }).textContent()).toContain(MARKUP);
-      let tree = await capture(page, "1-live");
+      let tree = await capture(page, artifacts, "1-live");
       expect(tree).toContain("Simulator dashboard");
       expect(tree).toContain("1756-L61/B LOGIX5561");
       expect(tree).toContain(MARKUP.replace(/"/g, '\\"'));
@@ -136,7 +112,7 @@ describe("dashboard in headless Chromium", () => {
       const latency = seenAt - wroteAt;
       writeFileSync(join(artifacts, "latency.txt"), `${latency.toFixed(1)} ms\n`);
       expect(latency).toBeLessThan(200);
-      tree = await capture(page, "2-written");
+      tree = await capture(page, artifacts, "2-written");
       expect(tree).toContain("[0] 4242");
 
       // Edit an element range in the page; read it back over EtherNet/IP.
@@ -147,7 +123,7 @@ describe("dashboard in headless Chromium", () => {
       await page.getByText("SCADA attribute[5-7] written.").waitFor({ timeout: WAIT });
       const back = await client.read("SCADA[5]", { elements: 3 });
       expect(back.value).toEqual([11, 12, 13]);
-      tree = await capture(page, "3-edited");
+      tree = await capture(page, artifacts, "3-edited");
       expect(tree).toContain("[5] 11");
 
       // A refused value gets the API's reason.
@@ -187,7 +163,7 @@ describe("dashboard in headless Chromium", () => {
       const failed = await client.read("SPEED");
       expect(failed.ok).toBe(false);
       expect(failed.status).toBe(8);
-      tree = await capture(page, "4-error");
+      tree = await capture(page, artifacts, "4-error");
       expect(tree).toMatch(/SPEED.*0x08/);
       await page.getByText(/Errors\/s/).waitFor({ timeout: WAIT });
       await page.waitForFunction(
@@ -200,7 +176,7 @@ describe("dashboard in headless Chromium", () => {
       await page.getByRole("button", { name: /^Close connection / }).click();
       await page.getByText("No connections").waitFor({ timeout: WAIT });
       expect(server.connections()).toHaveLength(0);
-      tree = await capture(page, "5-closed");
+      tree = await capture(page, artifacts, "5-closed");
       expect(tree).toContain("No connections");
       await client.close().catch(() => undefined);
       client = undefined;
@@ -211,14 +187,14 @@ describe("dashboard in headless Chromium", () => {
         .getByRole("alert")
         .getByText(/server went away/)
         .waitFor({ timeout: WAIT });
-      tree = await capture(page, "6-away");
+      tree = await capture(page, artifacts, "6-away");
       expect(tree).toMatch(/alert.*server went away/);
       await start();
       await page.getByRole("alert").waitFor({ state: "hidden", timeout: WAIT });
       await page.getByText("Live", { exact: true }).waitFor({ timeout: WAIT });
       // Numeric tags draw a sparkline (uPlot's canvas) once they have two points (one a second at least).
       await page.locator('[aria-label="Trend of SPEED"] canvas').first().waitFor({ timeout: WAIT });
-      tree = await capture(page, "7-back");
+      tree = await capture(page, artifacts, "7-back");
       expect(tree).not.toContain("went away");
       expect(blocked).toEqual([]);
 
@@ -231,7 +207,7 @@ describe("dashboard in headless Chromium", () => {
       }));
       expect(layout.overflow).toBeLessThanOrEqual(0);
       expect(layout.background).toBe("rgb(13, 17, 23)");
-      tree = await capture(page, "8-phone-dark");
+      tree = await capture(page, artifacts, "8-phone-dark");
       expect(tree).toContain("Tags");
     } finally {
       await context.close();
@@ -262,7 +238,7 @@ describe("dashboard in headless Chromium", () => {
       await page.goto(web.url, { timeout: WAIT });
       const token = page.getByLabel("Web token");
       await token.waitFor({ timeout: WAIT });
-      let tree = await capture(page, "9-token");
+      let tree = await capture(page, artifacts, "9-token");
       expect(tree).toMatch(/alert.*needs the web token/);
       expect(await page.getByRole("row", { name: /SCADA/ }).count()).toBe(0);
       await token.fill("wrong");
@@ -284,7 +260,7 @@ describe("dashboard in headless Chromium", () => {
       await page.getByRole("button", { name: "Save" }).click();
       await page.getByText("COUNT attribute[0] written.").waitFor({ timeout: WAIT });
       expect(controller.tags.get("COUNT")?.values()).toEqual([77]);
-      tree = await capture(page, "10-token-kept");
+      tree = await capture(page, artifacts, "10-token-kept");
       expect(tree).toContain("COUNT");
     } finally {
       await context.close();

@@ -5,11 +5,8 @@
  * while the browser runs in UTC) with the zone's abbreviation. Screenshots and ARIA snapshots are written as
  * artifacts, and the snapshots are checked for the points' count and the axis labels.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { EnipClient } from "../../enip-client/src/index.js";
 import {
   Controller,
@@ -20,30 +17,12 @@ import {
   type WebApi,
 } from "../../enip-server/src/index.js";
 import { getZone, HistoryWriter, readRecordBatches } from "../../history/src/index.js";
+import { artifactFolder, capture, launchBrowser, WAIT } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const WAIT = 15_000;
 const ZONE = "America/Edmonton";
-const artifacts = mkdtempSync(join(tmpdir(), "cpppo-dashboard-history-e2e-"));
+const artifacts = artifactFolder("history-e2e");
 
 jest.setTimeout(55_000);
-
-async function capture(page: Page, name: string): Promise<string> {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const tree = await page.locator("body").ariaSnapshot();
-  writeFileSync(join(artifacts, `${name}.aria.yml`), tree);
-  return tree;
-}
 
 describe("history plot in headless Chromium", () => {
   let browser: Browser;
@@ -54,9 +33,6 @@ describe("history plot in headless Chromium", () => {
   let stopRecording: () => void;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs"), "--if-stale"], {
-      stdio: "pipe",
-    });
     const path = join(artifacts, "plc.hst");
     writer = new HistoryWriter(path);
     const controller = new Controller({ tags: ["SCADA=INT[4]", "SPEED=REAL"] });
@@ -73,7 +49,7 @@ describe("history plot in headless Chromium", () => {
         flush: () => writer.flush(),
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await client?.close().catch(() => undefined);
@@ -116,7 +92,7 @@ describe("history plot in headless Chromium", () => {
       await caption.getByText(`${reply.count} points of SCADA`).waitFor({ timeout: WAIT });
       const axis = page.locator("#history-axis");
       await axis.getByText(`Time axis (${ZONE}):`).waitFor({ timeout: WAIT });
-      const tree = await capture(page, "1-history-5min");
+      const tree = await capture(page, artifacts, "1-history-5min");
       // The points' count and the axis labels with the zone's abbreviation, as the accessibility tree shows them.
       expect(tree).toContain(`img "History of SCADA: ${reply.count} points from `);
       expect(tree).toMatch(
@@ -150,7 +126,7 @@ describe("history plot in headless Chromium", () => {
       await caption
         .getByText(/^No points of SCADA from 2019-12-31 17:00 MST to 18:00 MST/)
         .waitFor({ timeout: WAIT });
-      await capture(page, "2-history-custom-empty");
+      await capture(page, artifacts, "2-history-custom-empty");
 
       // The row's History button plots that tag (one series, the REAL written).
       const next = page.waitForResponse((r) => r.url().includes("/api/history?"), { timeout: WAIT });
@@ -160,7 +136,7 @@ describe("history plot in headless Chromium", () => {
       expect(speed.series.map((s) => s.name)).toEqual(["SPEED[0]"]);
       expect(speed.series[0]?.values).toContain(2.5);
       await caption.getByText(`${speed.count} points of SPEED`).waitFor({ timeout: WAIT });
-      await capture(page, "3-history-speed");
+      await capture(page, artifacts, "3-history-speed");
     } finally {
       await context.close();
     }

@@ -5,28 +5,14 @@
  * requests and exceptions move the counters, the page closes it, and the reply delay set in the page holds a raw
  * Modbus/TCP request. The CLI comes from its app's source (see e2e.test.ts).
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { EventEmitter, once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { main } from "../../../apps/modbus-sim/src/main.js";
+import { artifactFolder, capture, launchBrowser, WAIT } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const WAIT = 15_000;
-const artifacts = mkdtempSync(join(tmpdir(), "cpppo-dashboard-modbus-e2e-"));
+const artifacts = artifactFolder("modbus-e2e");
 
 jest.setTimeout(55_000);
 
@@ -83,10 +69,7 @@ async function timedRead(port: number): Promise<number> {
 describe("modbus-sim -w: the dashboard for registers and coils", () => {
   let browser: Browser;
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, "..", "scripts", "build-page.mjs"), "--if-stale"], {
-      stdio: "pipe",
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -145,9 +128,7 @@ describe("modbus-sim -w: the dashboard for registers and coils", () => {
         .waitFor({ timeout: WAIT });
       const refused = await mbpoll(["-p", port, "-t", "4", "-r", "1", "127.0.0.1"]);
       expect(refused.code).not.toBe(0);
-      await page.screenshot({ path: join(artifacts, "modbus.png"), fullPage: true });
-      const tree = await page.locator("body").ariaSnapshot();
-      writeFileSync(join(artifacts, "modbus.aria.yml"), tree);
+      const tree = await capture(page, artifacts, "modbus");
       expect(tree).toMatch(/40001 HOLDING_REGISTER\[10\] \[0\] 1234 \[1\] 7 \[2\] 5 \[3\] 6/);
       expect(tree).toMatch(/row "1 COIL\[8\] \[0\] false \[1\] true/);
     } finally {
@@ -201,9 +182,7 @@ describe("modbus-sim -w: the dashboard for registers and coils", () => {
         undefined,
         { timeout: WAIT },
       );
-      let tree = await page.locator("body").ariaSnapshot();
-      writeFileSync(join(artifacts, "modbus-connection.aria.yml"), tree);
-      await page.screenshot({ path: join(artifacts, "modbus-connection.png"), fullPage: true });
+      let tree = await capture(page, artifacts, "modbus-connection");
       expect(tree).toMatch(new RegExp(`rowheader "${id}"`));
       expect(tree).toMatch(/term: Requests\/s\s+- definition: "[1-9][\d.]*"/);
       expect(tree).toMatch(/term: Errors\/s\s+- definition: "[1-9][\d.]*"/);
@@ -226,8 +205,7 @@ describe("modbus-sim -w: the dashboard for registers and coils", () => {
       await page.getByLabel("Delay (seconds)").fill("0");
       await page.getByRole("button", { name: "Set delay" }).click();
       await page.getByText("Reply delay set to 0 s.").waitFor({ timeout: WAIT });
-      tree = await page.locator("body").ariaSnapshot();
-      writeFileSync(join(artifacts, "modbus-delay.aria.yml"), tree);
+      tree = await capture(page, artifacts, "modbus-delay");
       expect(tree).toContain('textbox "Delay (seconds)": "0"');
     } finally {
       poller?.kill();
