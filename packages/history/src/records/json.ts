@@ -95,27 +95,21 @@ let scratchBusy = false;
  * objects of them) are written a byte at a time with no intermediate string.
  */
 export function writeJson(sink: ByteSink, value: unknown): void {
-  switch (typeof value) {
-    case "number":
-      writeNumber(sink, value);
-      return;
-    case "string":
-      writeString(sink, value);
-      return;
-    case "boolean":
-      sink.ascii(value ? "true" : "false");
-      return;
-    case "bigint":
-      sink.ascii(value.toString());
-      return;
-    case "object":
-      if (value === null) sink.ascii("null");
-      else if (Array.isArray(value)) writeArray(sink, value);
-      else writeObject(sink, value);
-      return;
-    default:
-      sink.ascii("null");
-  }
+  // One function for the common cases (numbers, plain strings, arrays of them), so that rendering a record
+  // makes few calls: each call costs about as much as writing a few bytes.
+  if (typeof value === "number") {
+    if (isInt32(value)) {
+      sink.reserve(11);
+      sink.pos = writeDigits(sink.buf, sink.pos, value);
+    } else writeNumber(sink, value);
+  } else if (typeof value === "string") {
+    if (!writePlainString(sink, value)) sink.ascii(pyJsonString(value));
+  } else if (typeof value === "object" && value !== null) {
+    if (Array.isArray(value)) writeArray(sink, value);
+    else writeObject(sink, value);
+  } else if (typeof value === "boolean") sink.ascii(value ? "true" : "false");
+  else if (typeof value === "bigint") sink.ascii(value.toString());
+  else sink.ascii("null");
 }
 
 function writeArray(sink: ByteSink, value: readonly unknown[]): void {
@@ -171,11 +165,9 @@ function isInt32(n: number): boolean {
   return (n | 0) === n && (n !== 0 || 1 / n > 0);
 }
 
+/** A number that is not a 32-bit integer: a larger safe integer by its digits, else as `pyJsonNumber`. */
 function writeNumber(sink: ByteSink, n: number): void {
-  if (isInt32(n)) {
-    sink.reserve(11);
-    sink.pos = writeDigits(sink.buf, sink.pos, n);
-  } else if (Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0)) writeInteger(sink, n);
+  if (Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0)) writeInteger(sink, n);
   else sink.ascii(pyJsonNumber(n));
 }
 
@@ -259,26 +251,23 @@ function writeInteger(sink: ByteSink, value: number): void {
   buf[--at] = 0x30 + n;
 }
 
-/** Appends a string as `pyJsonString` renders it: a plain one (printable ASCII, no quote or backslash) byte by byte. */
-function writeString(sink: ByteSink, s: string): void {
+/**
+ * Appends a plain string (shorter than 64, printable ASCII, no quote or backslash: tag names, keys) quoted,
+ * byte by byte, and returns true; returns false, having appended nothing, for any other string.
+ */
+function writePlainString(sink: ByteSink, s: string): boolean {
   const n = s.length;
-  if (n < 64) {
-    sink.reserve(n + 2);
-    const buf = sink.buf;
-    let pos = sink.pos;
-    buf[pos++] = 0x22; // "
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
-      buf[pos++] = c;
-    }
-    if (i === n) {
-      buf[pos++] = 0x22;
-      sink.pos = pos;
-      return;
-    }
-    // Something to escape: rendered as a string after all (nothing was committed: `pos` is unchanged).
+  if (n >= 64) return false;
+  sink.reserve(n + 2);
+  const buf = sink.buf;
+  let pos = sink.pos;
+  buf[pos++] = 0x22; // "
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false; // `sink.pos` is unchanged
+    buf[pos++] = c;
   }
-  sink.ascii(pyJsonString(s));
+  buf[pos++] = 0x22;
+  sink.pos = pos;
+  return true;
 }

@@ -108,7 +108,10 @@ let cachedSecond = Number.NaN;
 
 /** Appends `formatUtc(timestamp)` (rounded to milliseconds as cpppo rounds), the whole-second text reused. */
 function writeRecordTime(sink: ByteSink, timestamp: number): void {
-  const n = roundScaled(timestamp, 1000);
+  // Math.round agrees with Python's rounding (roundScaled) except on an exact half: only then is it called.
+  const x = timestamp * 1000;
+  let n = Math.round(x);
+  if (n - x === 0.5) n = roundScaled(timestamp, 1000);
   const whole = Math.floor(n / 1000);
   // A new second (or a value out of range: NaN never equals the cached second) takes the slow path.
   if (whole !== cachedSecond) {
