@@ -38,7 +38,7 @@ export interface WebHistorySource {
   read(range: { since: number; until: number }): AsyncIterable<readonly WebHistoryRecord[]>;
   /** The zone of the time axis (`getZone(localZone())` of @cpppo/history). */
   zone: WebHistoryZone;
-  /** Makes the records still buffered readable (`HistoryWriter.flush`); called before each read when given. */
+  /** Makes the records still buffered readable (`HistoryWriter.flush`); awaited before each read, up to the deadline. */
   flush?(): Promise<unknown>;
 }
 
@@ -271,7 +271,17 @@ export function createHistoryEndpoint(
     const width = (until - since) / bucketCount;
     let partial = false;
     let message: string | undefined;
-    await source.flush?.().catch(() => undefined);
+    if (source.flush) {
+      // A writer that is failing (and retrying) may not flush soon: the read goes on with what is on disk.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        source.flush().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, deadlineMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     try {
       for await (const batch of source.read({ since, until })) {
         for (const record of batch) {

@@ -193,6 +193,23 @@ describe("createHistoryEndpoint", () => {
     expect(reply.samples).toBe(batches);
   });
 
+  it("reads what is on disk when the writer does not flush within the deadline", async () => {
+    const handler = createHistoryEndpoint({
+      deadlineMs: 50,
+      authorize: () => undefined,
+      source: {
+        zone: getZone("UTC"),
+        flush: () => new Promise(() => undefined),
+        async *read() {
+          yield [{ timestamp: 100, serialText: '["A", [0, 0]]', serial: ["A", [0, 0]], data: { read: [7] } }];
+        },
+      },
+    });
+    const { status, body } = await call(handler, "tag=A&since=0&until=1000");
+    expect(status).toBe(200);
+    expect((JSON.parse(body) as HistoryReply).series).toEqual([{ name: "A[0]", times: [100], values: [7] }]);
+  });
+
   it("refuses more reads at once than allowed", async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
