@@ -148,6 +148,7 @@ async function fc3LockStep(): Promise<void> {
           bareRuns.push(r);
           ratios.push(o.rate / r.rate);
         }
+        console.log(`# fc3-100-lockstep pairs (ours / bare): ${ratios.map((r) => r.toFixed(2)).join(" ")}`);
         report("modbus-server.fc3-100-lockstep", median(oursRuns.map((x) => x.rate)), "req/s");
         report("modbus-server.fc3-100-lockstep-bare-node", median(bareRuns.map((x) => x.rate)), "req/s");
         report("modbus-server.fc3-100-lockstep-vs-bare-node", median(ratios), "ratio");
