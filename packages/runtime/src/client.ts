@@ -137,30 +137,51 @@ export class PlcClient {
 
   /**
    * Transfers `program` as Beremiz's IDE does: PurgeBlobs, SeedBlob, 1 MiB chunks each checked against the running
-   * md5, then NewPLC. Resolves true once loaded; false when the runtime refused it, a chunk's id disagreed, or the
-   * transport failed (then the runtime is left with no half program).
+   * md5, then NewPLC. Chunks are pipelined: up to `inFlight` (default 4) are sent before the oldest one's reply is
+   * checked, each reply against the id this side computed for it, in order; chunk k+1 names chunk k's expected id,
+   * so a chunk the runtime got wrong makes every later one unknown to it. Resolves true once loaded; false when the
+   * runtime refused it, a chunk's id disagreed, or the transport failed (then the runtime is left with no half
+   * program).
    */
   async transfer(
     program: Uint8Array,
-    options: { chunkBytes?: number; onProgress?: (sent: number, total: number) => void } = {},
+    options: {
+      chunkBytes?: number;
+      inFlight?: number;
+      onProgress?: (sent: number, total: number) => void;
+    } = {},
   ): Promise<boolean> {
     const chunk = options.chunkBytes ?? 1024 * 1024;
-    const md5 = createHash("md5").update(program).digest("hex");
+    const depth = Math.max(1, options.inFlight ?? 4);
     await this.PurgeBlobs();
+    // The seed is empty, so the running md5 after the last chunk is the program's md5: each byte is hashed once.
     const running = createHash("md5");
     let id = await this.SeedBlob(new Uint8Array(0));
-    for (let at = 0; id !== null && at < program.length; at += chunk) {
+    let ok = id === running.copy().digest("hex");
+    /** Each chunk in flight: whether its reply matched, and where it ends. */
+    const waiting: { matched: Promise<boolean>; end: number }[] = [];
+    const settleOldest = async (): Promise<void> => {
+      const oldest = waiting.shift() as { matched: Promise<boolean>; end: number };
+      if (!(await oldest.matched)) ok = false;
+      else if (ok) options.onProgress?.(oldest.end, program.length);
+    };
+    for (let at = 0; ok && at < program.length; at += chunk) {
       const piece = program.subarray(at, at + chunk);
       running.update(piece);
-      id = await this.AppendChunkToBlob(piece, id);
-      if (id !== running.copy().digest("hex")) id = null;
-      options.onProgress?.(Math.min(at + chunk, program.length), program.length);
+      const expected = running.copy().digest("hex");
+      waiting.push({
+        matched: this.AppendChunkToBlob(piece, id as string).then((got) => got === expected),
+        end: at + piece.length,
+      });
+      id = expected;
+      if (waiting.length >= depth) await settleOldest();
     }
-    if (id === null) {
+    while (waiting.length > 0) await settleOldest();
+    if (!ok) {
       await this.PurgeBlobs();
       return false;
     }
-    return this.NewPLC(md5, id, []);
+    return this.NewPLC(running.digest("hex"), id as string, []);
   }
 
   /** Polls GetPLCstatus every `intervalMs` (default 500, as Beremiz's IDE) and reports each change; returns a stopper. */

@@ -169,11 +169,15 @@ export class RuntimeObject {
     if (autostart) await this.start();
   }
 
-  /** Reads, checks and makes the parts of program `md5` from the work directory: Stopped, or Broken. */
-  private async load(md5: string): Promise<boolean> {
+  /**
+   * Reads, checks and makes the parts of program `md5` from the work directory (or from `bytes`, its content in hand
+   * after NewPLC wrote it, rather than reading the file back): Stopped, or Broken.
+   */
+  private async load(md5: string, bytes?: Buffer): Promise<boolean> {
     try {
+      // Parsed from a string: parseProgram would copy a buffer before decoding it.
       const program: PlantProgram = parseProgram(
-        await readFile(join(this.options.workdir, programFile(md5))),
+        bytes?.toString("utf8") ?? (await readFile(join(this.options.workdir, programFile(md5)), "utf8")),
       );
       // Parts find each other by name (a historize part its enip part): every part is made before any starts.
       const made = new Map<string, PlantPart>();
@@ -312,13 +316,18 @@ export class RuntimeObject {
     });
   }
 
-  /** Appends `data` to blob `blobId`; resolves the new id (the running md5), or null for an unknown blob. */
+  /**
+   * Appends `data` to blob `blobId`; resolves the new id (the running md5), or null for an unknown blob. The blob
+   * keeps `data` itself, not a copy, until NewPLC or PurgeBlobs.
+   */
   AppendChunkToBlob(data: Uint8Array, blobId: string): Promise<string | null> {
     return this.serial(() => {
       const blob = this.blobs.get(blobId);
       if (blob === undefined) return null;
       blob.hash.update(data);
-      blob.chunks.push(Buffer.from(data));
+      // Kept as a view, not copied: NewPLC joins the chunks into one new buffer anyway (the caller must not change
+      // `data` before NewPLC or PurgeBlobs; the RPC layer hands over bytes it never reuses).
+      blob.chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       const id = blob.hash.copy().digest("hex");
       this.blobs.delete(blobId);
       this.blobs.set(id, blob);
@@ -358,7 +367,8 @@ export class RuntimeObject {
       await this.unload();
       await this.purge();
       const dir = this.options.workdir;
-      await writeFile(join(dir, programFile(md5)), Buffer.concat(program.chunks));
+      const bytes = Buffer.concat(program.chunks);
+      await writeFile(join(dir, programFile(md5)), bytes);
       await mkdir(join(dir, "extra"), { recursive: true });
       for (const [name, blob] of extras)
         await writeFile(join(dir, "extra", name), Buffer.concat(blob?.chunks ?? []));
@@ -366,7 +376,7 @@ export class RuntimeObject {
       await writeFile(join(dir, LAST_PROGRAM_FILE), md5);
       this.blobs.clear();
       this.setStatus("Stopped");
-      return this.load(md5);
+      return this.load(md5, bytes);
     });
   }
 
