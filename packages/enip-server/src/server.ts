@@ -2,7 +2,8 @@
  * The public EtherNet/IP server of the simulator: `EnipServer` binds a TCP listener and a UDP socket on one
  * address, and starts, disables and closes them. The protocol lives in `transport/`: options and delay
  * (`options.ts`), each TCP peer (`tcp-connection.ts`), command dispatch (`engine.ts`) and its handlers
- * (`session.ts`, `list-services.ts`, `unconnected.ts`, `connections.ts`), and UDP (`udp.ts`).
+ * (`session.ts`, `list-services.ts`, `unconnected.ts`, `connections.ts`), the read fast lane for repeated Read
+ * Tag requests (`read-lane.ts`), and UDP (`udp.ts`).
  */
 import type { Socket as UdpSocket } from "node:dgram";
 import { type AddressInfo, createServer, type Server } from "node:net";

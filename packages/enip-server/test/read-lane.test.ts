@@ -23,8 +23,9 @@ import {
   unconnectedSend,
 } from "@cpppo/cip-codec";
 import { Controller } from "../src/controller/controller.js";
-import { EnipServer } from "../src/server.js";
+import { EnipServer, type ServerOptions } from "../src/server.js";
 import { Engine } from "../src/transport/engine.js";
+import { parseRouteTable } from "../src/transport/forward.js";
 import { ReplyDelay } from "../src/transport/options.js";
 import { TcpConnection } from "../src/transport/tcp-connection.js";
 import { EXAMPLE_SENSOR_UDT, exampleSensorDump } from "./support/fixtures.js";
@@ -117,11 +118,15 @@ function comparable(frame: Uint8Array): string {
   return copy.toString("hex");
 }
 
-async function startPeer(lane: boolean, connectionSize: number): Promise<Peer> {
+async function startPeer(
+  lane: boolean,
+  connectionSize: number,
+  options: Partial<ServerOptions> = {},
+): Promise<Peer> {
   const controller = makeController();
   // An instance's own `execute` (even one that only calls the prototype's) turns the lane off.
   if (!lane) controller.execute = Controller.prototype.execute.bind(controller);
-  const server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false });
+  const server = await EnipServer.start({ controller, host: "127.0.0.1", port: 0, udp: false, ...options });
   const client = await TestClient.connect(server.tcpAddress?.port ?? 0);
   await client.register();
   const open = await client.request(forwardOpenRequest({ ...triple, size: connectionSize }));
@@ -218,6 +223,70 @@ describe("the read fast lane", () => {
     }
     await check();
     expect(engineOf(lane.server).lane?.answered ?? 0).toBeGreaterThan(answered * 3);
+  });
+
+  test("an Unconnected Send the route settings refuse or forward is never answered by the lane", async () => {
+    // The target of the forwarded route: its D differs, so a reply from it cannot pass for a local one.
+    const targetController = new Controller({ tags: ["D=DINT"] });
+    targetController.tags.require("D").setValues(0, [77]);
+    const target = await EnipServer.start({
+      controller: targetController,
+      host: "127.0.0.1",
+      port: 0,
+      udp: false,
+    });
+    try {
+      const read = readTagRequest(path("D"), 1);
+      /** Sends the read in an Unconnected Send along each route three times; the distinct replies, by route name. */
+      const run = async (
+        options: Partial<ServerOptions>,
+        cases: [string, EPath, number][],
+      ): Promise<Map<string, string>> => {
+        lane = await startPeer(true, 4000, options);
+        reference = await startPeer(false, 4000, options);
+        const replies = new Map<string, string>();
+        for (const [name, route, expected] of cases) {
+          const before = engineOf(lane.server).lane?.answered ?? 0;
+          for (let repeat = 0; repeat < 3; repeat++) {
+            const [mine, theirs] = await Promise.all(
+              [lane, reference].map(async (peer) => {
+                const message = unconnectedSend(read, route);
+                const { session } = peer.client;
+                peer.client.send(
+                  encodeSendRRData({ session, senderContext: context(repeat), timeout: 5, message }),
+                );
+                return comparable(await peer.client.nextFrame());
+              }),
+            );
+            expect(mine).toEqual(theirs);
+            replies.set(name, mine as string);
+          }
+          const answered = (engineOf(lane.server).lane?.answered ?? 0) - before;
+          expect([name, answered]).toEqual([name, expected]);
+        }
+        for (const peer of [lane, reference]) peer.client.close();
+        await Promise.all([lane.server.close(), reference.server.close()]);
+        return replies;
+      };
+      // Only route 1/0 accepted (cpppo's -S with a route path): the others are refused, every time.
+      const refusing = await run({ routePath: [{ port: 1, link: 0 }] }, [
+        ["accepted", [{ port: 1, link: 0 }], 2],
+        ["another link", [{ port: 1, link: 3 }], 0],
+        ["another port", [{ port: 2, link: 0 }], 0],
+      ]);
+      expect(new Set(refusing.values()).size).toBe(3);
+      // A [UCMM] Route for 1/5: those reads are forwarded to the target, every time.
+      const forwarding = await run(
+        { routes: parseRouteTable({ "1/5": `127.0.0.1:${target.tcpAddress?.port}` }) },
+        [
+          ["here", [{ port: 1, link: 0 }], 2],
+          ["forwarded", [{ port: 1, link: 5 }], 0],
+        ],
+      );
+      expect(forwarding.get("here")).not.toEqual(forwarding.get("forwarded"));
+    } finally {
+      await withDeadline(target.close(), "the target to close", 5000);
+    }
   });
 
   test("a read of an unknown tag is not remembered: a tag defined later is read", async () => {

@@ -118,7 +118,8 @@ export class ReadLane {
 
   /** Remembers `request`, decoded from the CIP bytes `key`, when it is a Read Tag run here whose path resolves. */
   learn(key: Uint8Array, request: CipRequest): void {
-    if (key.length > MAX_KEY) return;
+    // Known already (a datagram's read: UDP replies never take the lane, so the same bytes come back here).
+    if (key.length > MAX_KEY || this.find(key, 0) !== undefined) return;
     const read = localReadTag(this.engine, request);
     if (read === undefined) return;
     const tags = this.controller.tags;
