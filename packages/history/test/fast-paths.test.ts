@@ -195,8 +195,8 @@ describe("HistoryWriter rendering into its batch", () => {
     );
   });
 
-  it("writes .gz at DEFAULT_GZIP_LEVEL (2) unless gzipLevel says otherwise", async () => {
-    expect(DEFAULT_GZIP_LEVEL).toBe(2);
+  it("writes .gz at DEFAULT_GZIP_LEVEL (4) unless gzipLevel says otherwise", async () => {
+    expect(DEFAULT_GZIP_LEVEL).toBe(4);
     const write = async (path: string, gzipLevel?: number) => {
       const writer = new HistoryWriter(path, gzipLevel === undefined ? {} : { gzipLevel });
       for (let i = 0; i < 5000; i++)
@@ -205,9 +205,9 @@ describe("HistoryWriter rendering into its batch", () => {
       return statSync(path).size;
     };
     const fast = await write(join(tmp.dir, "default.gz"));
-    const level2 = await write(join(tmp.dir, "two.gz"), 2);
+    const level4 = await write(join(tmp.dir, "four.gz"), 4);
     const level9 = await write(join(tmp.dir, "nine.gz"), 9);
-    expect(fast).toBe(level2);
+    expect(fast).toBe(level4);
     expect(level9).toBeLessThan(fast);
     expect(gunzipSync(readFileSync(join(tmp.dir, "default.gz")))).toEqual(
       gunzipSync(readFileSync(join(tmp.dir, "nine.gz"))),

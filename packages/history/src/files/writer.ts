@@ -41,7 +41,7 @@ export interface HistoryWriterOptions {
   maxPendingBytes?: number;
   /** Also `fsync` at each flush, so acknowledged records survive a power loss, not only a crash; defaults to false. */
   fsync?: boolean;
-  /** zlib level of `.gz` files (0–9); defaults to 2, for speed (see `DEFAULT_GZIP_LEVEL`; 6 or 9 make smaller files, slower). */
+  /** zlib level of `.gz` files (0–9); defaults to 4 (see `DEFAULT_GZIP_LEVEL`: 2 is faster, 6 or 9 make smaller files, slower). */
   gzipLevel?: number;
   /** xz preset of `.xz` files; defaults to 1. */
   xzPreset?: number;
