@@ -7,8 +7,8 @@
  * matches them. A frame over 64 MiB, a version other than 1, bad JSON or an attachment outside the frame closes
  * the connection.
  */
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { createServer as createTlsServer, connect as tlsConnect } from "node:tls";
+import { createServer, type OnReadOpts, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { type ConnectionOptions, createServer as createTlsServer, connect as tlsConnect } from "node:tls";
 import { RpcProtocolError } from "./errors.js";
 import { type PskEntry, pskClientOptions, pskServerOptions } from "./psk.js";
 import type { PlcStatus } from "./runtime.js";
@@ -86,10 +86,10 @@ function toWire(value: unknown, attachments: { list: Uint8Array[]; size: number 
 /**
  * The inverse of `toWire`: each `{"$a": [offset, length]}` becomes those bytes of `attached`. A large attachment is
  * a view (no copy: `attached` is this frame's own memory, never reused); a small one is copied, so that it does
- * not keep a whole socket read buffer alive.
+ * not keep a whole socket read buffer alive; so is every one of a `borrowed` frame (a read buffer reused next read).
  */
-function fromWire(value: unknown, attached: Buffer): unknown {
-  if (Array.isArray(value)) return value.map((v) => fromWire(v, attached));
+function fromWire(value: unknown, attached: Buffer, borrowed: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => fromWire(v, attached, borrowed));
   if (value !== null && typeof value === "object") {
     const ref = (value as { $a?: unknown }).$a;
     if (Array.isArray(ref) && Object.keys(value).length === 1) {
@@ -105,12 +105,12 @@ function fromWire(value: unknown, attached: Buffer): unknown {
           `attachment ${JSON.stringify(ref)} lies outside the ${attached.length} bytes attached`,
         );
       const start = attached.byteOffset + (offset as number);
-      return 2 * (length as number) >= attached.buffer.byteLength
+      return !borrowed && 2 * (length as number) >= attached.buffer.byteLength
         ? new Uint8Array(attached.buffer, start, length as number)
         : new Uint8Array(attached.subarray(offset as number, (offset as number) + (length as number)));
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v, attached);
+    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v, attached, borrowed);
     return out;
   }
   return value;
@@ -156,7 +156,8 @@ function replyHead(id: unknown, key: "r" | "e"): string {
     : `{"v":${RPC_VERSION},"id":${idJson},"${key}":`;
 }
 
-function decode(body: Buffer): Record<string, unknown> {
+/** One frame's body (after its length) as its message; `borrowed` as for `fromWire`. */
+function decode(body: Buffer, borrowed: boolean): Record<string, unknown> {
   const jsonLength = body.length >= 4 ? body.readUInt32BE(0) : -1;
   if (jsonLength < 0 || jsonLength > body.length - 4)
     throw new RpcProtocolError(`frame's JSON length ${jsonLength} does not fit its ${body.length} bytes`);
@@ -171,41 +172,48 @@ function decode(body: Buffer): Record<string, unknown> {
   if (typeof value !== "object" || value === null || (value as { v?: unknown }).v !== RPC_VERSION)
     throw new RpcProtocolError(`frame is not a version ${RPC_VERSION} message`);
   // Most messages carry no bytes: they skip the walk.
-  return (text.includes('"$a"') ? fromWire(value, body.subarray(4 + jsonLength)) : value) as Record<
+  return (text.includes('"$a"') ? fromWire(value, body.subarray(4 + jsonLength), borrowed) : value) as Record<
     string,
     unknown
   >;
 }
 
-/** Calls `onFrame` with each whole frame's decoded message; a broken frame destroys the socket. */
-function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) => void): void {
+/**
+ * A frame reader for `socket`: feed it each chunk read; it calls `onFrame` with each whole frame's decoded message,
+ * and destroys the socket on a broken frame. A `borrowed` chunk (a read buffer reused by the next read, see
+ * `RpcTransport`) is never kept: what must outlive the call is copied.
+ */
+function frameReader(
+  socket: Socket,
+  onFrame: (message: Record<string, unknown>) => void,
+): (chunk: Buffer, borrowed: boolean) => void {
   let chunks: Buffer[] = [];
   let size = 0;
   /** The body length of the frame in hand, once its header has arrived. */
   let need = -1;
-  const deliver = (body: Buffer): boolean => {
+  const deliver = (body: Buffer, borrowed: boolean): boolean => {
     try {
-      onFrame(decode(body));
+      onFrame(decode(body, borrowed));
       return true;
     } catch (error) {
       socket.destroy(error as Error);
       return false;
     }
   };
-  socket.on("data", (chunk: Buffer) => {
+  return (chunk, borrowed) => {
     if (size === 0) {
       // Nothing carried over (the usual case for calls and replies): whole frames are read straight from the chunk.
       let at = 0;
       while (chunk.length - at >= 4) {
         const length = chunk.readUInt32BE(at);
         if (length > MAX_FRAME_BYTES || chunk.length - at - 4 < length) break;
-        if (!deliver(chunk.subarray(at + 4, at + 4 + length))) return;
+        if (!deliver(chunk.subarray(at + 4, at + 4 + length), borrowed)) return;
         at += 4 + length;
       }
       if (at === chunk.length) return;
       chunk = chunk.subarray(at);
     }
-    chunks.push(chunk);
+    chunks.push(borrowed ? Buffer.from(chunk) : chunk);
     size += chunk.length;
     for (;;) {
       if (need < 0) {
@@ -225,9 +233,9 @@ function readFrames(socket: Socket, onFrame: (message: Record<string, unknown>) 
       chunks = rest.length > 0 ? [rest] : [];
       size = rest.length;
       need = -1;
-      if (!deliver(body)) return;
+      if (!deliver(body, false)) return;
     }
-  });
+  };
 }
 
 /** A listening RPC endpoint. */
@@ -269,7 +277,7 @@ export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {
         code: (error as { code?: string })?.code ?? "ERR_RUNTIME_CALL",
         message: (error as Error)?.message ?? String(error),
       });
-    readFrames(socket, (message) => {
+    const read = frameReader(socket, (message) => {
       const id = message.id;
       const method = message.m;
       const args = Array.isArray(message.a) ? (message.a as never[]) : [];
@@ -294,6 +302,7 @@ export async function listenRpc(target: PlcTarget, options: RpcListenOptions = {
         );
       else answer(id, "r", result ?? null);
     });
+    socket.on("data", (chunk: Buffer) => read(chunk, false));
   };
   const server: Server = options.psk
     ? createTlsServer(pskServerOptions(options.psk), onSocket)
@@ -388,9 +397,21 @@ export class RpcTransport implements RpcTransportLike {
   private connect(): Promise<Socket | undefined> {
     this.ready ??= new Promise<Socket | undefined>((resolve) => {
       const { host, port, psk } = this.endpoint;
+      // Reads land in one buffer of this connection's (`onread`), handed over without the stream machinery of a
+      // 'data' event: a call's reply costs a few microseconds less. The reader copies what it keeps.
+      let read = (_chunk: Buffer, _borrowed: boolean): void => {};
+      const into = Buffer.allocUnsafe(64 * 1024);
+      const onread: OnReadOpts = {
+        buffer: into,
+        callback: (n: number) => {
+          read(into.subarray(0, n), true);
+          return true;
+        },
+      };
+      // tls.connect takes `onread` too (Node's tls docs), though @types/node does not list it.
       const socket = psk
-        ? tlsConnect({ host, port, ...pskClientOptions(psk) })
-        : tcpConnect({ host, port, noDelay: true });
+        ? tlsConnect({ host, port, onread, ...pskClientOptions(psk) } as ConnectionOptions)
+        : tcpConnect({ host, port, onread, noDelay: true });
       const timer = setTimeout(() => socket.destroy(), this.timeoutMs);
       const fail = (): void => {
         clearTimeout(timer);
@@ -406,7 +427,7 @@ export class RpcTransport implements RpcTransportLike {
         socket.on("error", () => {});
         socket.on("close", () => this.lost(socket));
         socket.setNoDelay(true);
-        readFrames(socket, (message) => {
+        read = frameReader(socket, (message) => {
           const id = message.id as number;
           const call = this.pending.get(id);
           if (call === undefined) return;

@@ -124,6 +124,19 @@ describe("PYRO:// frames", () => {
     expect((empty as { value: unknown }).value).toEqual(new Uint8Array(0));
   });
 
+  it("bytes in replies stay intact after later reads reuse the client's read buffer (small and over 64 KiB)", async () => {
+    const listener = await listen({ SeedBlob: (seed: Uint8Array) => seed });
+    const transport = new RpcTransport({ host: "127.0.0.1", port: listener.port }, { timeoutMs: 10_000 });
+    closers.push(() => transport.close());
+    for (const size of [1000, 200 * 1024]) {
+      const first = Buffer.alloc(size, 0xa1);
+      const got = ((await transport.call("SeedBlob", [first])) as { value: Uint8Array }).value;
+      // Later replies of the same size land in the same read buffer: the first reply's bytes must not change.
+      for (let i = 0; i < 3; i++) await transport.call("SeedBlob", [Buffer.alloc(size, i)]);
+      expect(Buffer.from(got).equals(first)).toBe(true);
+    }
+  });
+
   it("answers an id of any JSON type, and no id at all, as sent", async () => {
     const listener = await listen({ GetPLCstatus: status });
     const c = await rawClient(listener.port);
