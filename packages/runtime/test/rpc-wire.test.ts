@@ -7,12 +7,13 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import {
   connectPlc,
   listenRpc,
+  type PartFactory,
   type PlcClient,
   PlcService,
   type RpcListener,
   RpcTransport,
 } from "../src/index.js";
-import { removeWorkdirs, workdir } from "./support/helpers.js";
+import { programBytes, removeWorkdirs, workdir } from "./support/helpers.js";
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -207,6 +208,39 @@ describe("call deadlines", () => {
 });
 
 describe("the service's methods", () => {
+  it("GetPLCstatus answers at once while a state change waits (a slow StopPLC): it does not queue behind it", async () => {
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let stopBegan = (): void => {};
+    const stopping = new Promise<void>((resolve) => {
+      stopBegan = resolve;
+    });
+    const slow: PartFactory = (config) => ({
+      name: config.name,
+      async start() {},
+      async stop() {
+        stopBegan();
+        await held;
+      },
+    });
+    const service = await PlcService.start({ workdir: await workdir(), port: 0, parts: { slow } });
+    closers.push(() => service.quit("test over"));
+    closers.push(release);
+    const client: PlcClient = await connectPlc(service.uri, { timeoutMs: 3000 });
+    closers.push(() => client.close());
+    expect(await client.transfer(programBytes({ parts: [{ kind: "slow", name: "s" }] }))).toBe(true);
+    expect(await client.StartPLC()).toBe(true);
+    const stopped = client.StopPLC();
+    await stopping;
+    // The stop is in the runtime's queue and not done: the status is read without waiting for it.
+    expect(await client.GetPLCstatus()).toEqual(["Started", [0, 0, 1, 0]]);
+    release();
+    expect(await stopped).toBe(true);
+    expect((await client.GetPLCstatus())[0]).toBe("Stopped");
+  });
+
   it("answer through the runtime's own methods once it is open, and Quit still ends the service", async () => {
     const service = await PlcService.start({ workdir: await workdir(), port: 0 });
     closers.push(() => service.quit("test over"));
