@@ -2,9 +2,18 @@
  * The pipelined transfer: chunks go out before earlier replies arrive, each reply's blob id is still checked in
  * order, and a wrong id anywhere leaves the runtime with no half program.
  */
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { connectPlc, listenRpc, type PlcClient, type PlcTarget, RuntimeObject } from "../src/index.js";
+import {
+  connectPlc,
+  listenRpc,
+  type PlcClient,
+  PlcService,
+  type PlcTarget,
+  parsePskSecrets,
+  RuntimeObject,
+} from "../src/index.js";
 import { md5, programBytes, removeWorkdirs, workdir } from "./support/helpers.js";
 
 const closers: (() => unknown)[] = [];
@@ -110,6 +119,22 @@ describe("PlcClient.transfer", () => {
     expect(calls).not.toContain("NewPLC");
     expect(calls.at(-1)).toBe("PurgeBlobs");
     expect(runtime.status).toBe("Empty");
+  });
+
+  it("over PYROS, chunks of any size arrive intact: the file NewPLC writes is the program, byte for byte", async () => {
+    const psk = parsePskSecrets(`t:${"k".repeat(40)}`);
+    const dir = await workdir();
+    const service = await PlcService.start({ workdir: dir, port: 0, psk });
+    closers.push(() => service.quit("test over"));
+    const client = await connectPlc(service.uri, { psk, timeoutMs: 10_000 });
+    closers.push(() => client.close());
+    const text = randomBytes(1536 * 1024).toString("hex");
+    for (const chunkBytes of [9 * 1024, 15 * 1024, 1024 * 1024]) {
+      const program = programBytes({ parts: [], pad: `${chunkBytes}${text}` });
+      expect(await client.transfer(program, { chunkBytes })).toBe(true);
+      const written = await readFile(join(dir, `${md5(program)}.json`));
+      expect(Buffer.from(written).equals(Buffer.from(program))).toBe(true);
+    }
   });
 
   it("a program of one chunk, of several with a short last one, and an empty one, all load with their md5", async () => {
