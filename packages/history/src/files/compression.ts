@@ -1,3 +1,5 @@
+/// <reference path="./modules.d.ts" />
+// (The untyped codecs' typings travel with this file, so a package that typechecks history from source gets them.)
 /**
  * History files compressed by their suffix (`.gz`, `.bz2`, `.xz`, anything else plain), as cpppo's opener
  * chooses. Writing is synchronous and incremental so that every acknowledgement can flush the compressor:

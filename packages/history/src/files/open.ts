@@ -1,3 +1,5 @@
+/// <reference path="./modules.d.ts" />
+// (The untyped codecs' typings travel with this file, so a package that typechecks history from source gets them.)
 /**
  * Reading history files, streaming, by suffix: plain, `.gz`, `.bz2` or `.xz`. A file cut short (a writer
  * killed mid-write) is read up to its last complete line: the torn tail, or compressed data that ends
