@@ -425,6 +425,13 @@ export class RpcTransport implements RpcTransportLike {
         socket.off("error", fail);
         socket.off("close", fail);
         socket.on("error", () => {});
+        if (this.closed) {
+          // Closed while connecting: this connection is not wanted any more.
+          this.ready = undefined;
+          socket.destroy();
+          resolve(undefined);
+          return;
+        }
         socket.on("close", () => this.lost(socket));
         socket.setNoDelay(true);
         read = frameReader(socket, (message) => {

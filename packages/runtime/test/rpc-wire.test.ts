@@ -207,6 +207,34 @@ describe("call deadlines", () => {
   });
 });
 
+describe("closing", () => {
+  it("a client closed while it connects drops that connection once made; its call resolves undefined", async () => {
+    let closedOnServer = (): void => {};
+    const serverSawClose = new Promise<void>((resolve) => {
+      closedOnServer = resolve;
+    });
+    const server = createServer((s) => {
+      s.on("error", () => {});
+      s.on("close", () => closedOnServer());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const transport = new RpcTransport(
+      { host: "127.0.0.1", port: (server.address() as { port: number }).port },
+      { timeoutMs: 10_000 },
+    );
+    const call = transport.call("GetPLCstatus", []);
+    transport.close();
+    expect(await call).toBeUndefined();
+    await expect(
+      Promise.race([
+        serverSawClose.then(() => "closed"),
+        new Promise((resolve) => setTimeout(() => resolve("still open after 5 s"), 5000).unref()),
+      ]),
+    ).resolves.toBe("closed");
+  });
+});
+
 describe("the service's methods", () => {
   it("GetPLCstatus answers at once while a state change waits (a slow StopPLC): it does not queue behind it", async () => {
     let release = (): void => {};
