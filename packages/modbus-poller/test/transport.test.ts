@@ -161,6 +161,32 @@ describe("faults, against a scriptable peer", () => {
     expect(t.connects).toBe(2);
   });
 
+  it("keeps each deadline on one line timer: a later, shorter deadline fires first, a longer one is not cut short", async () => {
+    const p = await peer((req) => (req.address === 9 ? registersReply(req) : undefined));
+    const t = new TcpTransport({ port: p.port, timeout: 5_000, pipeline: 4 });
+    transports.push(t);
+    const started = Date.now();
+    const long = t.transact({ unit: 1, fc: 3, offset: 0, count: 1 }, { timeout: 20_000 });
+    const short = t.transact({ unit: 1, fc: 3, offset: 1, count: 1 }, { timeout: 300 });
+    await expect(short).rejects.toBeInstanceOf(ModbusTimeoutError);
+    // Long before the line's 5 s default or the first request's 20 s: its own 300 ms set the timer.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await expect(long).rejects.toBeInstanceOf(ModbusConnectionError);
+    // A transaction that answers in time is not timed out by the timer armed for an earlier one.
+    const slow = await peer((req, self) => {
+      setTimeout(() => self.send(req.socket, registersReply(req)), 400);
+      return undefined;
+    });
+    const u = line(slow.port, 5_000);
+    expect(
+      await u.transact({ unit: 1, fc: 3, offset: 0, count: 1 }, { timeout: 300 }).catch((e) => e),
+    ).toBeInstanceOf(ModbusTimeoutError);
+    expect(await u.transact({ unit: 1, fc: 3, offset: 2, count: 1 }, { timeout: 3_000 })).toEqual({
+      kind: "values",
+      values: [2],
+    });
+  });
+
   it("matches every reply past modbus-serial's 256-id wrap on one connection", async () => {
     const p = await peer((req) => registersReply(req));
     const t = line(p.port);

@@ -27,6 +27,8 @@ interface Job {
   onStart: (() => void) | undefined;
   resolve: (reply: ModbusReply) => void;
   reject: (error: Error) => void;
+  /** When it times out (Date.now() ms), once it runs. */
+  deadline: number;
   /** Set once the job settles; later outcomes are ignored. */
   done: boolean;
   disposeAbort: () => void;
@@ -52,6 +54,17 @@ export abstract class ModbusSerialLine implements ModbusTransport {
   private readonly running = new Set<Job>();
   private link: Link | undefined;
   private isClosed = false;
+  /**
+   * One deadline timer for the line rather than one per transaction: a lock-step poller starts hundreds of
+   * transactions a second, and setting and clearing a timer for each cost more than the rest of the wrapper. It is
+   * armed for the earliest deadline of the jobs running when it was set; when it fires it times out the jobs that
+   * are due and re-arms for the rest, so a deadline is never late (a later job never pushes it back).
+   */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** When `deadlineTimer` fires (Date.now() ms). */
+  private deadlineDue = Number.POSITIVE_INFINITY;
+  private readonly pumpSoon = (): void => this.pump();
+  private readonly onDeadline = (): void => this.expire();
   /** Connections opened so far (a reconnect after a fault counts). */
   connects = 0;
   /** The most transactions that were in flight at once. */
@@ -89,16 +102,18 @@ export abstract class ModbusSerialLine implements ModbusTransport {
         onStart: options.onStart,
         resolve,
         reject,
+        deadline: Number.POSITIVE_INFINITY,
         done: false,
-        disposeAbort: () => undefined,
+        disposeAbort: NO_ABORT,
         link: undefined,
       };
-      job.disposeAbort = onAbort(options.signal, () => {
-        const inFlight = this.running.has(job);
-        if (!inFlight) this.queue.splice(this.queue.indexOf(job), 1);
-        this.settle(job, new ModbusAbortError(`${describe(request)} aborted`));
-        if (inFlight) this.drop(); // a reply may still come: never let a later request see it
-      });
+      if (options.signal !== undefined)
+        job.disposeAbort = onAbort(options.signal, () => {
+          const inFlight = this.running.has(job);
+          if (!inFlight) this.queue.splice(this.queue.indexOf(job), 1);
+          this.settle(job, new ModbusAbortError(`${describe(request)} aborted`));
+          if (inFlight) this.drop(); // a reply may still come: never let a later request see it
+        });
       this.queue.push(job);
       this.pump();
     });
@@ -112,6 +127,9 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     for (const job of this.queue.splice(0)) this.settle(job, error());
     for (const job of [...this.running]) this.settle(job, error());
     this.drop();
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlineDue = Number.POSITIVE_INFINITY;
   }
 
   private settle(job: Job, outcome: Error | ModbusReply): void {
@@ -120,7 +138,41 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     job.disposeAbort();
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
-    if (this.running.delete(job)) queueMicrotask(() => this.pump());
+    if (this.running.delete(job)) queueMicrotask(this.pumpSoon);
+  }
+
+  /** Arms the deadline timer for `deadline` unless it already fires at or before it. */
+  private armDeadline(deadline: number): void {
+    if (this.deadlineTimer !== undefined && this.deadlineDue <= deadline) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineDue = deadline;
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, deadline - Date.now()));
+    // It may outlive the last transaction by up to one timeout: it must not hold the process open (a transaction
+    // in flight always has its socket or serial port, which do).
+    this.deadlineTimer.unref();
+  }
+
+  /** The deadline timer fired: the running jobs that are due time out; it re-arms for the earliest of the rest. */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineDue = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const job of [...this.running]) {
+      if (job.done) continue;
+      if (job.deadline > now) {
+        next = Math.min(next, job.deadline);
+        continue;
+      }
+      this.settle(
+        job,
+        new ModbusTimeoutError(
+          `${describe(job.request)} to ${this.where} failed: Timeout after ${job.timeoutMs} ms`,
+        ),
+      );
+      this.drop(job.link ?? this.link);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
   }
 
   private pump(): void {
@@ -136,21 +188,13 @@ export abstract class ModbusSerialLine implements ModbusTransport {
 
   private async run(job: Job): Promise<void> {
     job.onStart?.();
-    const timer = setTimeout(() => {
-      if (job.done) return;
-      this.settle(
-        job,
-        new ModbusTimeoutError(
-          `${describe(job.request)} to ${this.where} failed: Timeout after ${job.timeoutMs} ms`,
-        ),
-      );
-      this.drop(job.link ?? this.link);
-    }, job.timeoutMs);
+    job.deadline = Date.now() + job.timeoutMs;
+    this.armDeadline(job.deadline);
     try {
       const link = this.link ?? (await this.open(job));
       if (job.done) return;
       job.link = link;
-      if (this.running.size < this.maxInFlight) queueMicrotask(() => this.pump()); // the connection is open now
+      if (this.running.size < this.maxInFlight) queueMicrotask(this.pumpSoon); // the connection is open now
       const reply = await this.send(link, job);
       if (!job.done) this.settle(job, reply);
     } catch (e) {
@@ -158,8 +202,6 @@ export abstract class ModbusSerialLine implements ModbusTransport {
         this.settle(job, e instanceof Error ? e : new ModbusConnectionError(String(e)));
         this.drop(job.link ?? this.link);
       }
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -257,6 +299,8 @@ export abstract class ModbusSerialLine implements ModbusTransport {
     }
   }
 }
+
+const NO_ABORT = (): void => undefined;
 
 /** `FC3 unit 1 @0 ×10`: a request in a log line or error message. */
 export function describe(r: ModbusRequest): string {
