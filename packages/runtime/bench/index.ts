@@ -1,7 +1,8 @@
 /**
  * @cpppo/runtime benchmarks: GetPLCstatus calls per second at depth 1 over PYRO, PYROS and WAMP (through a separate
  * router, and through the router the service hosts), each as a ratio to a bare echo of the same transport (TCP,
- * TLS-PSK, WebSocket) in the same run; a 10 MB program transferred over PYROS (and the CPU time it takes, both
+ * TLS-PSK, WebSocket) in the same run, and the call through a separate router also against a bare WebSocket relay
+ * (the same two round trips); a 10 MB program transferred over PYROS (and the CPU time it takes, both
  * ends); StartPLC → Started and StopPLC → Stopped latency (p50/p99) for a program with 1,000 tags.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -115,6 +116,48 @@ async function wsEcho(): Promise<{ once: () => Promise<void>; close: () => void 
   };
 }
 
+/**
+ * The same WebSocket message through a bare relay: caller → relay → an echoing peer → relay → caller, two WebSocket
+ * round trips and no WAMP work. It is the topology of a call through a separate router (caller → router → callee →
+ * router → caller), so the two-hop WAMP figure has a reference of its own shape beside the one-hop echo.
+ */
+async function wsRelayEcho(): Promise<{ once: () => Promise<void>; close: () => void }> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => server.once("listening", r));
+  let callee: WebSocket | undefined;
+  let caller: WebSocket | undefined;
+  server.on("connection", (s) => {
+    if (callee === undefined) {
+      callee = s;
+      s.on("message", (d, binary) => caller?.send(d, { binary }));
+    } else {
+      caller = s;
+      s.on("message", (d, binary) => callee?.send(d, { binary }));
+    }
+  });
+  const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const peer = new WebSocket(url);
+  await new Promise((r) => peer.once("open", r));
+  peer.on("message", (d, binary) => peer.send(d, { binary }));
+  const socket = new WebSocket(url);
+  await new Promise((r) => socket.once("open", r));
+  let waiting: (() => void) | undefined;
+  socket.on("message", () => waiting?.());
+  const message = Buffer.alloc(40, 1);
+  return {
+    once: () =>
+      new Promise<void>((r) => {
+        waiting = r;
+        socket.send(message);
+      }),
+    close: () => {
+      socket.terminate();
+      peer.terminate();
+      server.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   printMachine();
   const dir = await mkdtemp(join(tmpdir(), "cpppo-runtime-bench-"));
@@ -141,6 +184,16 @@ async function main(): Promise<void> {
     report(`runtime.${name}-getplcstatus`, calls, "calls/s");
     report(`runtime.${name}-bare-echo`, bare, "round-trips/s");
     reportRatio(`runtime.${name}-vs-echo`, ratio, 1);
+  }
+  {
+    // The call through a separate router against the bare relay of the same shape (two round trips each).
+    const relay = await wsRelayEcho();
+    const wamp = figures[2]?.[1] as PlcClient;
+    const [calls, bare, ratio] = await paired(() => wamp.GetPLCstatus(), relay.once);
+    relay.close();
+    report("runtime.wamp-getplcstatus-2", calls, "calls/s");
+    report("runtime.wamp-bare-relay-echo", bare, "round-trips/s");
+    reportRatio("runtime.wamp-vs-relay-echo", ratio, 1);
   }
 
   const pyros = figures[1]?.[1] as PlcClient;
