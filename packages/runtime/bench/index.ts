@@ -98,7 +98,15 @@ async function wsEcho(): Promise<{ once: () => Promise<void>; close: () => void 
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((r) => server.once("listening", r));
   server.on("connection", (s) => s.on("message", (d, binary) => s.send(d, { binary })));
-  const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+  return wsCaller(`ws://127.0.0.1:${(server.address() as { port: number }).port}`, () => server.close());
+}
+
+/** A WebSocket client that sends one small message to `url` and awaits one back; `close` also runs `done`. */
+async function wsCaller(
+  url: string,
+  done: () => void,
+): Promise<{ once: () => Promise<void>; close: () => void }> {
+  const socket = new WebSocket(url);
   await new Promise((r) => socket.once("open", r));
   let waiting: (() => void) | undefined;
   socket.on("message", () => waiting?.());
@@ -111,7 +119,7 @@ async function wsEcho(): Promise<{ once: () => Promise<void>; close: () => void 
       }),
     close: () => {
       socket.terminate();
-      server.close();
+      done();
     },
   };
 }
@@ -139,23 +147,10 @@ async function wsRelayEcho(): Promise<{ once: () => Promise<void>; close: () => 
   const peer = new WebSocket(url);
   await new Promise((r) => peer.once("open", r));
   peer.on("message", (d, binary) => peer.send(d, { binary }));
-  const socket = new WebSocket(url);
-  await new Promise((r) => socket.once("open", r));
-  let waiting: (() => void) | undefined;
-  socket.on("message", () => waiting?.());
-  const message = Buffer.alloc(40, 1);
-  return {
-    once: () =>
-      new Promise<void>((r) => {
-        waiting = r;
-        socket.send(message);
-      }),
-    close: () => {
-      socket.terminate();
-      peer.terminate();
-      server.close();
-    },
-  };
+  return wsCaller(url, () => {
+    peer.terminate();
+    server.close();
+  });
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@
 import { createServer, type OnReadOpts, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { type ConnectionOptions, createServer as createTlsServer, connect as tlsConnect } from "node:tls";
 import { RpcProtocolError } from "./errors.js";
+import { hasBytes } from "./has-bytes.js";
 import { type PskEntry, pskClientOptions, pskServerOptions } from "./psk.js";
 import type { PlcStatus } from "./runtime.js";
 
@@ -51,20 +52,6 @@ export type PlcTarget = Partial<Record<PlcMethod, (...args: never[]) => unknown>
 
 /** A status as a client sees it: the runtime's, or `Disconnected` when the transport is gone. */
 export type ClientStatus = PlcStatus | "Disconnected";
-
-/** True when `value` holds a Uint8Array (a Buffer included) anywhere; walks without allocating. */
-function hasBytes(value: unknown): boolean {
-  if (value instanceof Uint8Array) return true;
-  if (Array.isArray(value)) {
-    for (const v of value) if (hasBytes(v)) return true;
-    return false;
-  }
-  if (value !== null && typeof value === "object") {
-    for (const k in value)
-      if (Object.hasOwn(value, k) && hasBytes((value as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
 
 /** `value` with every Uint8Array (Buffers included) moved to `attachments` and named by `{"$a": [offset, length]}`. */
 function toWire(value: unknown, attachments: { list: Uint8Array[]; size: number }): unknown {

@@ -4,6 +4,7 @@
  * arguments' bytes as received inside a hand-built INVOCATION or RESULT, instead of decoding and re-encoding them.
  */
 import type { WebSocket } from "ws";
+import { hasBytes } from "./has-bytes.js";
 import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
 
 /** WAMP message codes (Basic Profile, and CHALLENGE/AUTHENTICATE of the Advanced Profile for WAMP-CRA). */
@@ -36,19 +37,6 @@ export const MSGPACK = "wamp.2.msgpack";
 export const JSON_PROTOCOL = "wamp.2.json";
 
 export type Msg = unknown[];
-
-/** True when `v` holds a Uint8Array somewhere (JSON then needs the bytes replacer). */
-function hasBytes(v: unknown): boolean {
-  if (v instanceof Uint8Array) return true;
-  if (Array.isArray(v)) {
-    for (const x of v) if (hasBytes(x)) return true;
-    return false;
-  }
-  if (v !== null && typeof v === "object") {
-    for (const k in v) if (hasBytes((v as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
 
 /** WAMP JSON carries bytes as a string: NUL then base64. A replacer slows every call, so it runs only when needed. */
 export function jsonEncode(message: Msg): string {
