@@ -3,58 +3,33 @@
  * plc-service --wamp wss://… --wamp-secret-file --wamp-ca, plc-client WAMPS://… with the same; and plc-service
  * --wamp-listen hosting the router itself.
  */
-import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { TestPki } from "@cpppo/test-kit";
 import { cleanup, exitOf, run, runToEnd, tempDir } from "./support/process.js";
 
 jest.setTimeout(180_000);
 afterEach(cleanup);
 
-/** A CA and a server certificate for IP 127.0.0.1 minted by openssl in `dir`. */
-function mint(dir: string): { ca: string; cert: string; key: string } {
-  const at = (f: string): string => join(dir, f);
-  const ssl = (...args: string[]): void => void execFileSync("openssl", args, { stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  ssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    at("ca.key"),
-    "-out",
-    at("ca.pem"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=test CA",
-  );
-  ssl("req", ...ec, "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
-  execFileSync("sh", ["-c", `echo subjectAltName=IP:127.0.0.1 > ${at("san.ext")}`]);
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    at("server.csr"),
-    "-CA",
-    at("ca.pem"),
-    "-CAkey",
-    at("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    at("server.pem"),
-    "-days",
-    "2",
-    "-extfile",
-    at("san.ext"),
-  );
-  return { ca: at("ca.pem"), cert: at("server.pem"), key: at("server.key") };
+/** Every folder of certificates minted by a test, removed after it. */
+const minted: TestPki[] = [];
+afterEach(() => {
+  for (const pki of minted.splice(0)) pki.remove();
+});
+
+/** A CA and a server certificate for IP 127.0.0.1 minted by openssl: the files' paths. */
+function mint(): { ca: string; cert: string; key: string } {
+  const pki = new TestPki("cpppo-wamps-cli-");
+  minted.push(pki);
+  const ca = pki.ca("ca");
+  const server = pki.issue("server", "ca", ["subjectAltName=IP:127.0.0.1"], "/CN=127.0.0.1");
+  return { ca: ca.certFile, cert: server.certFile, key: server.keyFile };
 }
 
 describe("WAMP-CRA over wss:// with the CLIs", () => {
   it("the service and plc-client authenticate through a TLS router; a wrong secret is Disconnected", async () => {
     const dir = await tempDir();
-    const pki = mint(dir);
+    const pki = mint();
     const auth = join(dir, "wamp-auth.txt");
     await writeFile(auth, "# AUTHID:SECRET\nplc9:runtime-secret\nide:ide-secret\n");
     await writeFile(join(dir, "plc9.secret"), "plc9:runtime-secret\n");

@@ -3,9 +3,7 @@
  * IP 127.0.0.1); the runtime and a WAMPS:// client trust the CA file; a plaintext client, or one that does not trust
  * the CA, is refused. And the in-process router: the service hosts it, the client's call crosses one WebSocket.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { TestPki } from "@cpppo/test-kit";
 import { WebSocket } from "ws";
 import {
   connectPlc,
@@ -28,52 +26,15 @@ afterEach(async () => {
 });
 afterAll(removeWorkdirs);
 
-/** A CA and a server certificate for 127.0.0.1 signed by it, minted by openssl (P-256 keys: fast). */
+/** A CA and a server certificate for 127.0.0.1 signed by it, minted by openssl (P-256 keys: fast); another CA. */
 let pki: { ca: string; cert: string; key: string; otherCa: string };
-beforeAll(async () => {
-  const dir = await workdir();
-  const at = (f: string): string => join(dir, f);
-  const ssl = (...args: string[]): void => void execFileSync("openssl", args, { stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  for (const name of ["ca", "other"])
-    ssl(
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      at(`${name}.key`),
-      "-out",
-      at(`${name}.pem`),
-      "-days",
-      "2",
-      "-subj",
-      `/CN=cpppo test ${name}`,
-    );
-  ssl("req", ...ec, "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
-  writeFileSync(at("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    at("server.csr"),
-    "-CA",
-    at("ca.pem"),
-    "-CAkey",
-    at("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    at("server.pem"),
-    "-days",
-    "2",
-    "-extfile",
-    at("san.ext"),
-  );
-  pki = {
-    ca: readFileSync(at("ca.pem"), "utf8"),
-    cert: readFileSync(at("server.pem"), "utf8"),
-    key: readFileSync(at("server.key"), "utf8"),
-    otherCa: readFileSync(at("other.pem"), "utf8"),
-  };
+beforeAll(() => {
+  const minted = new TestPki("cpppo-wamps-");
+  const ca = minted.ca("ca");
+  const other = minted.ca("other");
+  const server = minted.issue("server", "ca", ["subjectAltName=IP:127.0.0.1"], "/CN=127.0.0.1");
+  pki = { ca: ca.cert, cert: server.cert, key: server.key, otherCa: other.cert };
+  minted.remove(); // the tests take the PEM text, not the files
 });
 
 async function router(options: WampRouterOptions = {}): Promise<WampRouter> {

@@ -3,10 +3,7 @@
  * certificate for 127.0.0.1, and client certificates carrying a role in extension 1.3.6.1.4.1.50316.802.1
  * (UTF8String, or OCTET STRING as one Java implementation writes it), plus one without any role.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { LOOPBACK_SAN, type MintedCert, TestPki as Pki } from "@cpppo/test-kit";
 
 /** The Modbus.org role extension's OID. */
 export const ROLE_OID = "1.3.6.1.4.1.50316.802.1";
@@ -30,103 +27,37 @@ export interface TestPki {
   remove: () => void;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"], timeout: 30_000 });
-}
-
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-
 /**
  * Mints a CA, a server certificate (127.0.0.1, localhost), and one client certificate per entry of `clients`:
  * name → `{ role, encoding }` (no role: the extension is left out).
  */
 export function mintPki(clients: Record<string, { role?: string; encoding?: "utf8" | "octet" }>): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), "modbus-sim-pki-"));
-  openssl(
-    [
-      "req",
-      "-x509",
-      ...EC,
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=modbus-sim test CA",
-    ],
-    dir,
-  );
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl(["req", ...EC, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], dir);
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "server.pem",
-      "-days",
-      "2",
-      "-extfile",
-      "server.ext",
-    ],
-    dir,
-  );
+  const pki = new Pki("modbus-sim-pki-");
+  const ca = pki.ca("ca");
+  const server = pki.issue("server", "ca", [LOOPBACK_SAN], "/CN=localhost");
+  const minted = new Map<string, MintedCert>();
   for (const [name, { role, encoding }] of Object.entries(clients)) {
     const ext =
       role === undefined
         ? []
         : [
-            "-addext",
             encoding === "octet"
               ? `${ROLE_OID}=DER:${Buffer.from([0x04, role.length, ...Buffer.from(role, "utf8")]).toString("hex")}`
               : `${ROLE_OID}=ASN1:UTF8String:${role}`,
           ];
-    openssl(
-      ["req", ...EC, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`, ...ext],
-      dir,
-    );
-    openssl(
-      [
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        `${name}.pem`,
-        "-days",
-        "2",
-        "-copy_extensions",
-        "copyall",
-      ],
-      dir,
-    );
+    minted.set(name, pki.issue(name, "ca", ext));
   }
   return {
-    dir,
-    caFile: join(dir, "ca.pem"),
-    ca: readFileSync(join(dir, "ca.pem")),
-    serverCertFile: join(dir, "server.pem"),
-    serverKeyFile: join(dir, "server.key"),
-    client: (name) => ({
-      key: readFileSync(join(dir, `${name}.key`)),
-      cert: readFileSync(join(dir, `${name}.pem`)),
-      keyFile: join(dir, `${name}.key`),
-      certFile: join(dir, `${name}.pem`),
-    }),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    dir: pki.dir,
+    caFile: ca.certFile,
+    ca: Buffer.from(ca.cert),
+    serverCertFile: server.certFile,
+    serverKeyFile: server.keyFile,
+    client: (name) => {
+      const c = minted.get(name);
+      if (c === undefined) throw new Error(`no client certificate "${name}" was minted`);
+      return { key: Buffer.from(c.key), cert: Buffer.from(c.cert), keyFile: c.keyFile, certFile: c.certFile };
+    },
+    remove: () => pki.remove(),
   };
 }

@@ -1,0 +1,1 @@
+export { LOOPBACK_SAN, type MintedCert, TestPki } from "./pki.js";
