@@ -4,7 +4,6 @@
  * `status --watch` prints the status each time it changes. A transport that fails prints `Disconnected`, exit 1.
  */
 import type { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import {
   flag,
   optionsHelp,
   packageVersion,
+  readFlagFile,
   runCommand,
   seconds,
   UsageError,
@@ -117,11 +117,7 @@ export function main(argv: string[], io: ClientIo): Promise<number> {
     if (values["wamp-secret-file"] !== undefined)
       wamp.auth = readWampSecretFile(at(values["wamp-secret-file"]))[0];
     if (values["wamp-ca"] !== undefined)
-      try {
-        wamp.ca = readFileSync(at(values["wamp-ca"]), "utf8");
-      } catch (error) {
-        throw new UsageError(`--wamp-ca: cannot read ${values["wamp-ca"]}: ${(error as Error).message}`);
-      }
+      wamp.ca = readFlagFile("--wamp-ca", at(values["wamp-ca"]), values["wamp-ca"]);
     let program: Uint8Array | undefined;
     if (method === "transfer") {
       if (rest.length !== 1) throw new UsageError("transfer takes one PROGRAM file");

@@ -3,7 +3,6 @@
  * (`wss://` with `--cert`/`--key`); with `--auth-file` every realm requires WAMP-CRA.
  */
 import type { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import {
   type CliOutput,
@@ -13,6 +12,7 @@ import {
   flag,
   optionsHelp,
   packageVersion,
+  readFlagFile,
   runCommand,
   splitAddress,
   UsageError,
@@ -49,15 +49,6 @@ ${optionsHelp(OPTIONS, {
   key: { value: "FILE", text: "the PEM private key of --cert" },
 })}`;
 
-/** Reads a PEM file for `flagName`; an unreadable file is a usage error (exit 2). */
-function pem(flagName: string, path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`${flagName}: cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Runs wamp-router with `argv`; resolves the exit status once a signal has closed it. */
 export function main(argv: string[], io: RouterIo): Promise<number> {
   const spec = {
@@ -83,7 +74,7 @@ export function main(argv: string[], io: RouterIo): Promise<number> {
       throw new UsageError(`"--cert" and "--key" go together`);
     const tls =
       values.cert !== undefined && values.key !== undefined
-        ? { cert: pem("--cert", at(values.cert)), key: pem("--key", at(values.key)) }
+        ? { cert: readFlagFile("--cert", at(values.cert)), key: readFlagFile("--key", at(values.key)) }
         : undefined;
     const users: Record<string, WampCraUser> = {};
     if (values["auth-file"] !== undefined)

@@ -4,7 +4,6 @@
  * its stdin closing, stops the program, unloads it, closes its API and returns exit status 0.
  */
 import type { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import {
@@ -15,6 +14,7 @@ import {
   flag,
   optionsHelp,
   packageVersion,
+  readFlagFile,
   runCommand,
   seconds,
   splitAddress,
@@ -160,13 +160,10 @@ export function main(argv: string[], io: ServiceIo): Promise<number> {
       values["wamp-secret-file"] === undefined
         ? undefined
         : readWampSecretFile(at(values["wamp-secret-file"]));
-    let ca: string | undefined;
-    if (values["wamp-ca"] !== undefined)
-      try {
-        ca = readFileSync(at(values["wamp-ca"]), "utf8");
-      } catch (error) {
-        throw new UsageError(`--wamp-ca: cannot read ${values["wamp-ca"]}: ${(error as Error).message}`);
-      }
+    const ca =
+      values["wamp-ca"] === undefined
+        ? undefined
+        : readFlagFile("--wamp-ca", at(values["wamp-ca"]), values["wamp-ca"]);
     const say = (text: string): void => void io.stderr.write(`plc-service: ${text}\n`);
     let callee: WampCallee | undefined;
     let router: WampRouter | undefined;

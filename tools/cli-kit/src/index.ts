@@ -34,6 +34,7 @@ export {
   optionsHelp,
   parseCommandLine,
   positiveInt,
+  readFlagFile,
   runCommand,
   seconds,
   UsageError,

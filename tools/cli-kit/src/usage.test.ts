@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import {
   answerHelpOrVersion,
@@ -14,6 +17,7 @@ import {
   optionsHelp,
   parseCommandLine,
   positiveInt,
+  readFlagFile,
   runCommand,
   seconds,
   UsageError,
@@ -88,6 +92,24 @@ describe("flag and the shared schemas", () => {
     ["--depth", nonNegativeInt, "-1", '"--depth" must be 0 or more, got "-1"'],
   ] as const)("%s %j → %s", (name, schema, raw, message) => {
     expect(() => flag(name, schema, raw)).toThrow(new UsageError(message));
+  });
+});
+
+describe("readFlagFile", () => {
+  it("returns the file's text, and names the flag and the typed path when it cannot be read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-kit-"));
+    try {
+      writeFileSync(join(dir, "ca.pem"), "PEM");
+      expect(readFlagFile("--wamp-ca", join(dir, "ca.pem"), "ca.pem")).toBe("PEM");
+      const missing = (): string => readFlagFile("--wamp-ca", join(dir, "gone.pem"), "gone.pem");
+      expect(missing).toThrow(UsageError);
+      expect(missing).toThrow(/^--wamp-ca: cannot read gone\.pem: ENOENT/);
+      expect(() => readFlagFile("--cert", join(dir, "nope"))).toThrow(
+        `--cert: cannot read ${join(dir, "nope")}:`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

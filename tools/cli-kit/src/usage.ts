@@ -2,6 +2,7 @@
  * The command line's contract with its caller: exit statuses, the one-line usage error, strict flag parsing, the
  * flags every CLI has, zod checks that name the flag, and `--help`/`--version`.
  */
+import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { defineError } from "@cpppo/automata/errors";
 import { z } from "zod";
@@ -135,6 +136,18 @@ export function flag<S extends z.ZodType>(name: string, schema: S, raw: unknown)
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   throw new UsageError(`"${name}" ${issueText(result.error.issues[0])}, got ${JSON.stringify(raw)}`);
+}
+
+/**
+ * The text of the file a flag names (a key, a certificate, a CA); an unreadable file is a UsageError naming the
+ * flag: `--wamp-ca: cannot read ca.pem: ENOENT: …`. `shown` is the path as the user typed it (default `path`).
+ */
+export function readFlagFile(flagName: string, path: string, shown = path): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`${flagName}: cannot read ${shown}: ${(error as Error).message}`);
+  }
 }
 
 /** One flag's line in `--help`: the name of its value (none for a switch), what it does, and its default if any. */
