@@ -5,9 +5,9 @@
  * "rss" on request, and it closes the server gracefully and exits 0 on "close".
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startNodeReferenceServer } from "@cpppo/bench-kit";
 import { Controller } from "../src/controller/controller.js";
 import { startPlant } from "../src/plant.js";
 import { EnipServer } from "../src/server.js";
@@ -127,34 +127,12 @@ export async function startServerChild(config: ChildConfig, execArgv: string[] =
   };
 }
 
-/** A plain echo server on 127.0.0.1, port 0: every byte straight back. */
-async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("data", (chunk) => socket.write(chunk));
-    socket.on("error", () => socket.destroy());
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address !== null ? address.port : 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
-
 /** What the child runs: one server, an echo server or a plant, each with a port to report and a close. */
 async function build(
   config: ChildConfig,
 ): Promise<{ ready: Omit<ChildReady, "type" | "startMs" | "rss">; close(): Promise<void> }> {
   if (config.echo) {
-    const echo = await echoServer();
+    const echo = await startNodeReferenceServer((chunk) => chunk);
     return { ready: { tcpPort: echo.port }, close: () => echo.close() };
   }
   if (config.plant !== undefined) {

@@ -4,9 +4,9 @@
  * listening; on "close" it closes the server gracefully and exits 0.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startNodeReferenceServer } from "@cpppo/bench-kit";
 import { ModbusServer, ModbusStore, parseRegisterRanges } from "../src/index.js";
 
 /** What the child runs. */
@@ -85,34 +85,13 @@ export async function startServerChild(
   };
 }
 
-/** The bare reference: a Node server that writes one canned reply for every chunk received. */
-async function cannedServer(reply: Buffer): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("data", () => socket.write(reply));
-    socket.on("error", () => socket.destroy());
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address !== null ? address.port : 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
-
 async function serve(config: ChildConfig): Promise<void> {
   const started = performance.now();
   let port: number;
   let close: () => Promise<void>;
   if (config.canned !== undefined) {
-    const canned = await cannedServer(Buffer.from(config.canned, "hex"));
+    const reply = Buffer.from(config.canned, "hex");
+    const canned = await startNodeReferenceServer(() => reply);
     port = canned.port;
     close = canned.close;
   } else {

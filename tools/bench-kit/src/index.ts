@@ -87,3 +87,4 @@ export {
   startEnipEcho,
   startModbusLibmodbusServer,
 } from "./c.js";
+export { type NodeReferenceServer, startNodeReferenceServer } from "./node-reference.js";
